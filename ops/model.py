@@ -1,0 +1,134 @@
+"""The edit operations: pydantic models at the boundary between the model, the user and apply.
+
+Text fields (`old`, `new`, `anchor`, `text`, `content`) hold whole lines, each ending in "\\n":
+"" is zero lines and "\\n" is one empty line, so every op round-trips through the text form exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(min_length=1, description="repo-relative POSIX path of the file the op targets")
+
+    @field_validator("path")
+    @classmethod
+    def _no_newline_in_path(cls, value: str) -> str:
+        if "\n" in value or "\r" in value:
+            raise ValueError("a path cannot contain a newline")
+        return value
+
+    def paths(self) -> list[str]:
+        """Every path this op reads or writes (for path-safety checks)."""
+        return [self.path]
+
+
+class _TextOp(_Op):
+    @field_validator("*", mode="after")
+    @classmethod
+    def _whole_lines(cls, value, info):  # type: ignore[no-untyped-def]
+        if info.field_name in {"old", "new", "anchor", "text", "content"} and value and not value.endswith("\n"):
+            raise ValueError(f"{info.field_name} must be whole lines ending in a newline")
+        return value
+
+
+class Replace(_TextOp):
+    """Replace the lines `old` (found by content, `line` a 1-based hint) with `new`."""
+
+    kind: Literal["replace"] = "replace"
+    old: str = Field(min_length=1)
+    new: str = ""  # empty deletes the old lines
+    line: int | None = Field(default=None, ge=1)
+
+
+class Insert(_TextOp):
+    """Insert `text` after (or before) the lines `anchor`."""
+
+    kind: Literal["insert_after", "insert_before"] = "insert_after"
+    anchor: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    line: int | None = Field(default=None, ge=1)
+
+
+class Delete(_TextOp):
+    """Delete the lines `old`."""
+
+    kind: Literal["delete"] = "delete"
+    old: str = Field(min_length=1)
+    line: int | None = Field(default=None, ge=1)
+
+
+class CreateFile(_TextOp):
+    """Create a new file (refused if it exists)."""
+
+    kind: Literal["create"] = "create"
+    content: str = ""
+
+
+class RemoveFile(_Op):
+    """Delete a whole file."""
+
+    kind: Literal["remove"] = "remove"
+
+
+class MoveFile(_Op):
+    """Move (rename) a file."""
+
+    kind: Literal["move"] = "move"
+    to: str = Field(min_length=1)
+
+    def paths(self) -> list[str]:
+        return [self.path, self.to]
+
+
+class RenameSymbol(_Op):
+    """Rename a symbol defined in `path` (`name`, `Class.name`) and its uses across the repo."""
+
+    kind: Literal["rename"] = "rename"
+    symbol: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+    new_name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class AddImport(_Op):
+    """Add an import statement to a module unless it is already there."""
+
+    kind: Literal["import"] = "import"
+    statement: str = Field(pattern=r"^(import|from) \S.*$")
+
+
+class MakeStatic(_Op):
+    """Turn `Class.method` into a @staticmethod (drops `self`, which must be unused)."""
+
+    kind: Literal["static"] = "static"
+    symbol: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class AddParameter(_Op):
+    """Add a parameter (`name`, `name=default`, `name: T = default`) to a function or method."""
+
+    kind: Literal["param"] = "param"
+    symbol: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+    parameter: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\b.*$")
+
+
+Op = Annotated[
+    Union[Replace, Insert, Delete, CreateFile, RemoveFile, MoveFile, RenameSymbol, AddImport, MakeStatic, AddParameter],
+    Field(discriminator="kind"),
+]
+
+TEXT_OPS = (Replace, Insert, Delete, CreateFile)
+STRUCTURAL_OPS = (RenameSymbol, AddImport, MakeStatic, AddParameter)
+FILE_OPS = (CreateFile, RemoveFile, MoveFile)
+
+
+class OpStream(BaseModel):
+    """An ordered list of ops, applied all-or-nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ops: list[Op] = Field(default_factory=list)
