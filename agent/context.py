@@ -1,0 +1,67 @@
+"""The context block: what the planner shows the model, in the one format dagent-tiny is trained on.
+
+Both the planner (at run time) and the training-data generator import this module, so the model
+always sees at run time exactly the layout it learned from.
+
+    <|fix|>                                  or  <|edit|> make parse_config static
+    <|error|> tests/test_stats.py::test_mean: assert 2.5 == 2.0
+    <|file|> pkg/stats.py:10
+    def mean(xs):
+        ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FIX = "<|fix|>"
+EDIT = "<|edit|>"
+ERROR = "<|error|>"
+FILE = "<|file|>"
+MARKERS = (FIX, EDIT, ERROR, FILE)
+
+MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Whole lines of one file, starting at 1-based `start_line`."""
+
+    path: str
+    start_line: int
+    code: str
+
+
+@dataclass
+class ContextBlock:
+    task: Literal["fix", "edit"]
+    instruction: str = ""
+    errors: list[str] = field(default_factory=list)
+    snippets: list[Snippet] = field(default_factory=list)
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def render_snippet(snippet: Snippet) -> str:
+    code = snippet.code if snippet.code.endswith("\n") or not snippet.code else snippet.code + "\n"
+    return f"{FILE} {snippet.path}:{snippet.start_line}\n{code}"
+
+
+def render_context(block: ContextBlock, max_chars: int | None = None) -> str:
+    """The block as text. With `max_chars`, later snippets are dropped first, then errors are cut."""
+    head = f"{FIX}\n" if block.task == "fix" else f"{EDIT} {_one_line(block.instruction, 200)}\n"
+    errors = "".join(f"{ERROR} {_one_line(e, MAX_ERROR_CHARS)}\n" for e in block.errors)
+    parts = [head + errors]
+    used = len(parts[0])
+    for snippet in block.snippets:
+        text = render_snippet(snippet)
+        if max_chars is not None and used + len(text) > max_chars and len(parts) > 1:
+            break
+        parts.append(text)
+        used += len(text)
+    rendered = "".join(parts)
+    return rendered if max_chars is None else rendered[:max_chars]
