@@ -1,0 +1,241 @@
+"""`dagent train`: DiffusionGemma's recipe on dagent's repair and edit examples.
+
+Per step: corruption level t ~ U(0.001, 1) per example; each canvas position that is not pinned
+is replaced by a uniform-random token with probability t; cross-entropy over those positions;
+plus an autoregressive loss on the encoder (weight 1); two-pass self-conditioning on half the
+examples. AdamW with linear warm-up and cosine decay; resumable checkpoints; a rich progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, Field
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from dagent.engine.tiny import TinySize, build_tiny_model
+from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
+from dagent.engine.train.data import Example, Module, corpus_modules, iter_examples, read_source, split_modules
+
+STATE_FILE = "trainer_state.pt"
+LOG_FILE = "train_log.jsonl"
+
+
+class TrainConfig(BaseModel):
+    out_dir: Path
+    steps: int = Field(default=2000, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1
+    warmup: int = 100
+    weight_decay: float = 0.01
+    context_length: int = 128
+    canvas_length: int = 48
+    vocab_size: int = 8192
+    size: dict = Field(default_factory=lambda: TinySize().__dict__.copy())
+    seed: int = 0
+    device: str = "cpu"
+    self_cond_p: float = 0.5
+    free_canvas_p: float = 0.15  # share of examples with nothing pinned: the model writes the whole op
+    ar_weight: float = 1.0
+    save_every: int = 200
+    init_from: Path | None = None  # fine-tune from this model directory (keeps its tokenizer)
+    repo: Path | None = None  # train on this repository's code instead of the corpus
+    threads: int | None = None
+
+
+@dataclass
+class Batch:
+    context: torch.Tensor  # (B, T) left-padded so the canvas always follows the context directly
+    context_mask: torch.Tensor  # (B, T)
+    canvas: torch.Tensor  # (B, L) clean target
+    noisable: torch.Tensor  # (B, L) bool: positions the model writes
+
+
+def encode_example(tokenizer, example: Example, context_length: int, canvas_length: int,
+                   free: bool) -> tuple[list[int], list[int], int] | None:
+    """Context ids (the first `context_length`), canvas ids (pinned part + the rest, tokenized
+    separately so the boundary is a token boundary) and the pinned length; None if it does not fit."""
+    context = encode(tokenizer, example.context)[:context_length]
+    pinned = encode(tokenizer, example.pinned_prefix) if example.pinned_prefix else []
+    rest = encode(tokenizer, example.target[len(example.pinned_prefix):])
+    canvas = pinned + rest
+    if len(canvas) > canvas_length:
+        return None
+    return context, canvas, 0 if free else len(pinned)
+
+
+def collate(rows: list[tuple[list[int], list[int], int]], pad_id: int, context_length: int, canvas_length: int) -> Batch:
+    batch = len(rows)
+    context = torch.full((batch, context_length), pad_id, dtype=torch.long)
+    mask = torch.zeros((batch, context_length), dtype=torch.long)
+    canvas = torch.full((batch, canvas_length), pad_id, dtype=torch.long)
+    noisable = torch.zeros((batch, canvas_length), dtype=torch.bool)
+    for i, (ctx, cnv, pinned) in enumerate(rows):
+        context[i, context_length - len(ctx):] = torch.tensor(ctx)
+        mask[i, context_length - len(ctx):] = 1
+        canvas[i, : len(cnv)] = torch.tensor(cnv)
+        noisable[i, pinned:] = True
+    return Batch(context, mask, canvas, noisable)
+
+
+def batches(examples: Iterator[Example], tokenizer, config: TrainConfig, rng: random.Random) -> Iterator[Batch]:
+    rows: list[tuple[list[int], list[int], int]] = []
+    for example in examples:
+        encoded = encode_example(tokenizer, example, config.context_length, config.canvas_length,
+                                 free=rng.random() < config.free_canvas_p)
+        if encoded is None:
+            continue
+        rows.append(encoded)
+        if len(rows) == config.batch_size:
+            yield collate(rows, tokenizer.pad_token_id, config.context_length, config.canvas_length)
+            rows = []
+
+
+def corrupt(canvas: torch.Tensor, noisable: torch.Tensor, vocab_size: int, generator: torch.Generator) -> torch.Tensor:
+    """Uniform-noise corruption: each writable position is replaced with probability t ~ U(0.001, 1)."""
+    t = torch.rand((canvas.shape[0], 1), generator=generator) * 0.999 + 0.001
+    hit = (torch.rand(canvas.shape, generator=generator) < t) & noisable
+    noise = torch.randint(0, vocab_size, canvas.shape, generator=generator)
+    return torch.where(hit, noise, canvas)
+
+
+def _softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
+    return logits if not cap else torch.tanh(logits / cap) * cap
+
+
+def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
+    device = next(model.parameters()).device
+    context, mask = batch.context.to(device), batch.context_mask.to(device)
+    canvas, noisable = batch.canvas.to(device), batch.noisable.to(device)
+    noisy = corrupt(batch.canvas, batch.noisable, model.config.text_config.vocab_size, generator).to(device)
+    encoded = model.model.encoder(input_ids=context, attention_mask=mask, use_cache=True)
+    cache = encoded.past_key_values
+    decoder_mask = torch.cat([mask, torch.ones_like(canvas)], dim=1)
+    self_cond, self_cond_mask = None, None
+    use_self_cond = torch.rand((canvas.shape[0],), generator=generator) < config.self_cond_p
+    if use_self_cond.any():
+        with torch.no_grad():  # first pass: the model's own guess, fed back as soft embeddings
+            self_cond = model(past_key_values=cache, decoder_input_ids=noisy, decoder_attention_mask=decoder_mask).logits
+        self_cond_mask = use_self_cond.to(device)
+    logits = model(past_key_values=cache, decoder_input_ids=noisy, decoder_attention_mask=decoder_mask,
+                   self_conditioning_logits=self_cond, self_conditioning_mask=self_cond_mask).logits
+    diffusion = F.cross_entropy(logits[noisable], canvas[noisable])
+    enc_logits = _softcap(model.lm_head(encoded.last_hidden_state[:, :-1]).float(), model.final_logit_softcapping)
+    next_ok = (mask[:, :-1] * mask[:, 1:]).bool()
+    autoregressive = F.cross_entropy(enc_logits[next_ok], context[:, 1:][next_ok])
+    total = diffusion + config.ar_weight * autoregressive
+    return total, {"loss": total.item(), "diffusion": diffusion.item(), "ar": autoregressive.item()}
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    if step < config.warmup:
+        return config.lr * (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    floor = config.lr * config.min_lr_ratio
+    return floor + (config.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def _corpus_texts(modules: list[Module], limit_bytes: int = 30_000_000) -> Iterator[str]:
+    used = 0
+    for module in modules:
+        source = read_source(module)
+        if source is None:
+            continue
+        used += len(source.text)
+        if used > limit_bytes:
+            return
+        yield source.text
+
+
+def _modules(config: TrainConfig) -> list[Module]:
+    if config.repo is not None:
+        from dagent.engine.train.data import repo_modules
+
+        return repo_modules(config.repo)
+    return split_modules(corpus_modules(), "train")
+
+
+def prepare(config: TrainConfig):  # type: ignore[no-untyped-def]
+    """The tokenizer and model to train: fresh ones, a checkpoint to resume, or a model to fine-tune."""
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    from transformers import DiffusionGemmaForBlockDiffusion
+
+    checkpoint = config.out_dir / "checkpoint"
+    if (checkpoint / "config.json").is_file():
+        return load_tokenizer(checkpoint), DiffusionGemmaForBlockDiffusion.from_pretrained(checkpoint, dtype=torch.float32)
+    if config.init_from is not None:
+        model = DiffusionGemmaForBlockDiffusion.from_pretrained(config.init_from, dtype=torch.float32)
+        return load_tokenizer(config.init_from), model
+    tokenizer = train_tokenizer(_corpus_texts(_modules(config)), config.vocab_size)
+    model = build_tiny_model(len(tokenizer), config.canvas_length, TinySize(**config.size), seed=config.seed)
+    return tokenizer, model
+
+
+def save_checkpoint(model, tokenizer, optimizer, step: int, out_dir: Path) -> None:
+    checkpoint = out_dir / "checkpoint"
+    model.save_pretrained(checkpoint)
+    tokenizer.save_pretrained(checkpoint)
+    torch.save({"step": step, "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()}, checkpoint / STATE_FILE)
+
+
+def _resume(optimizer, out_dir: Path) -> int:
+    state_file = out_dir / "checkpoint" / STATE_FILE
+    if not state_file.is_file():
+        return 0
+    state = torch.load(state_file, weights_only=False)
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    return int(state["step"])
+
+
+def export(model, tokenizer, out_dir: Path, dtype: torch.dtype = torch.bfloat16) -> Path:
+    """The final model in half precision, with its config, generation config and tokenizer."""
+    final = out_dir / "final"
+    model.to(dtype).save_pretrained(final)
+    model.to(torch.float32)
+    tokenizer.save_pretrained(final)
+    return final
+
+
+def train(config: TrainConfig, show_progress: bool = True) -> Path:
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    tokenizer, model = prepare(config)
+    model.to(config.device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98))
+    start = _resume(optimizer, config.out_dir)
+    (config.out_dir / "train_config.json").write_text(config.model_dump_json(indent=2))
+    rng = random.Random(config.seed + start)
+    generator = torch.Generator().manual_seed(config.seed + start)
+    stream = batches(iter_examples(_modules(config), seed=config.seed + start), tokenizer, config, rng)
+    log = (config.out_dir / LOG_FILE).open("a")
+    began = time.time()
+    columns = (TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, disable=not show_progress) as progress:
+        task = progress.add_task("train", total=config.steps, completed=start, status="")
+        for step in range(start, config.steps):
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, config)
+            loss, parts = loss_on(model, next(stream), config, generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            log.write(json.dumps({"step": step + 1, "seconds": round(time.time() - began, 1), **parts}) + "\n")
+            log.flush()
+            progress.update(task, advance=1, status=f"loss {parts['loss']:.3f} (diff {parts['diffusion']:.3f})")
+            if (step + 1) % config.save_every == 0 or step + 1 == config.steps:
+                save_checkpoint(model, tokenizer, optimizer, step + 1, config.out_dir)
+    log.close()
+    return export(model.eval(), tokenizer, config.out_dir)
