@@ -205,7 +205,7 @@ def skeleton_prefix(op: Op) -> str:
 
 
 # Token-level bugs are what users meet most, so they are drawn more often than line-level ones.
-KIND_WEIGHTS = {"operator": 1.5, "comparison": 2.0, "off_by_one": 2.0, "slice": 0.5, "swap_names": 0.7,
+KIND_WEIGHTS = {"operator": 1.5, "comparison": 2.0, "off_by_one": 2.0, "slice": 1.5, "swap_names": 0.7,
                 "swap_args": 0.5, "attribute": 1.0, "missing_line": 1.0, "extra_line": 0.5,
                 "dropped_return": 0.7, "boolean": 1.5}
 LINES_TRIED = 12

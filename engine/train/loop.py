@@ -47,6 +47,7 @@ class TrainConfig(BaseModel):
     free_canvas_p: float = 0.15  # share of examples with nothing pinned: the model writes the whole op
     ar_weight: float = 1.0
     save_every: int = 200
+    max_minutes: float | None = None  # a wall-time budget: the schedule decays over whichever ends first
     init_from: Path | None = None  # fine-tune from this model directory (keeps its tokenizer)
     repo: Path | None = None  # train on this repository's code instead of the corpus
     threads: int | None = None
@@ -136,10 +137,18 @@ def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator
     return total, {"loss": total.item(), "diffusion": diffusion.item(), "ar": autoregressive.item()}
 
 
-def learning_rate(step: int, config: TrainConfig) -> float:
+def training_progress(step: int, elapsed_s: float, config: TrainConfig) -> float:
+    """How far along the run is, in [0, 1]: by steps, or by wall time when that budget ends first."""
+    by_steps = step / config.steps
+    by_time = elapsed_s / (60 * config.max_minutes) if config.max_minutes else 0.0
+    return min(1.0, max(by_steps, by_time))
+
+
+def learning_rate(step: int, progress: float, config: TrainConfig) -> float:
     if step < config.warmup:
         return config.lr * (step + 1) / config.warmup
-    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    warm = config.warmup / config.steps
+    progress = (progress - warm) / max(1e-9, 1 - warm)
     floor = config.lr * config.min_lr_ratio
     return floor + (config.lr - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
@@ -180,21 +189,22 @@ def prepare(config: TrainConfig):  # type: ignore[no-untyped-def]
     return tokenizer, model
 
 
-def save_checkpoint(model, tokenizer, optimizer, step: int, out_dir: Path) -> None:
+def save_checkpoint(model, tokenizer, optimizer, step: int, elapsed_s: float, out_dir: Path) -> None:
     checkpoint = out_dir / "checkpoint"
     model.save_pretrained(checkpoint)
     tokenizer.save_pretrained(checkpoint)
-    torch.save({"step": step, "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()}, checkpoint / STATE_FILE)
+    state = {"step": step, "elapsed_s": elapsed_s, "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()}
+    torch.save(state, checkpoint / STATE_FILE)
 
 
-def _resume(optimizer, out_dir: Path) -> int:
+def _resume(optimizer, out_dir: Path) -> tuple[int, float]:
     state_file = out_dir / "checkpoint" / STATE_FILE
     if not state_file.is_file():
-        return 0
+        return 0, 0.0
     state = torch.load(state_file, weights_only=False)
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["rng"])
-    return int(state["step"])
+    return int(state["step"]), float(state.get("elapsed_s", 0.0))
 
 
 def export(model, tokenizer, out_dir: Path, dtype: torch.dtype = torch.bfloat16) -> Path:
@@ -213,29 +223,35 @@ def train(config: TrainConfig, show_progress: bool = True) -> Path:
     tokenizer, model = prepare(config)
     model.to(config.device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98))
-    start = _resume(optimizer, config.out_dir)
+    start, elapsed_before = _resume(optimizer, config.out_dir)
     (config.out_dir / "train_config.json").write_text(config.model_dump_json(indent=2))
     rng = random.Random(config.seed + start)
     generator = torch.Generator().manual_seed(config.seed + start)
     stream = batches(iter_examples(_modules(config), seed=config.seed + start), tokenizer, config, rng)
     log = (config.out_dir / LOG_FILE).open("a")
-    began = time.time()
+    began = time.time() - elapsed_before
     columns = (TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, disable=not show_progress) as progress:
         task = progress.add_task("train", total=config.steps, completed=start, status="")
+        completed = start
         for step in range(start, config.steps):
+            progress_now = training_progress(step, time.time() - began, config)
+            if progress_now >= 1.0:
+                break
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, config)
+                group["lr"] = learning_rate(step, progress_now, config)
             loss, parts = loss_on(model, next(stream), config, generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
+            completed = step + 1
             log.write(json.dumps({"step": step + 1, "seconds": round(time.time() - began, 1), **parts}) + "\n")
             log.flush()
             progress.update(task, advance=1, status=f"loss {parts['loss']:.3f} (diff {parts['diffusion']:.3f})")
-            if (step + 1) % config.save_every == 0 or step + 1 == config.steps:
-                save_checkpoint(model, tokenizer, optimizer, step + 1, config.out_dir)
+            if (step + 1) % config.save_every == 0:
+                save_checkpoint(model, tokenizer, optimizer, step + 1, time.time() - began, config.out_dir)
     log.close()
+    save_checkpoint(model, tokenizer, optimizer, completed, time.time() - began, config.out_dir)
     return export(model.eval(), tokenizer, config.out_dir)

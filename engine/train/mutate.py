@@ -105,15 +105,16 @@ def _off_by_one(line: str, rng: random.Random) -> str | None:
 def _slice(line: str, rng: random.Random) -> str | None:
     tokens = _line_tokens(line)
     spots = [tokens[i] for i in range(1, len(tokens) - 1) if tokens[i].string == ":" and tokens[i - 1].string == "["]
-    if spots:  # x[:n] → x[1:n]
+    if spots and rng.random() < 0.4:  # x[:n] → x[1:n]
         token = rng.choice(spots)
         return line[: token.start] + "1" + line[token.start :]
-    spots = [tokens[i] for i in range(1, len(tokens) - 1) if tokens[i].string == "-" and tokens[i + 1].string == "1"
-             and tokens[i - 1].string == ")"]
-    if spots:  # len(x) - 1 → len(x)
-        token = spots[0]
-        return line[: token.start].rstrip() + line[tokens[tokens.index(token) + 1].end :]
-    return None
+    # `n - 1` / `n + 1` → `n`: the classic fence-post bug (range(len(xs) - k + 1) written without the + 1).
+    spots = [i for i in range(1, len(tokens) - 1) if tokens[i].string in ("-", "+") and tokens[i + 1].string == "1"
+             and (tokens[i - 1].type in (tokenize.NAME, tokenize.NUMBER) or tokens[i - 1].string in (")", "]"))]
+    if not spots:
+        return None
+    i = rng.choice(spots)
+    return line[: tokens[i - 1].end] + line[tokens[i + 1].end :]
 
 
 def _names(line: str) -> list[_Token]:
