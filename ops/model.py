@@ -37,13 +37,26 @@ class _TextOp(_Op):
         return value
 
 
+# A line hint has at most 18 digits, so that it always renders and parses back (see syntax.py).
+MAX_LINE = 10**18 - 1
+
+
+def _one_line(value: object) -> object:
+    """Strip a one-line text field: the text form strips it too, and a line break would end the op."""
+    if isinstance(value, str):
+        if "\n" in value or "\r" in value:
+            raise ValueError("must be one line")
+        return value.strip()
+    return value
+
+
 class Replace(_TextOp):
     """Replace the lines `old` (found by content, `line` a 1-based hint) with `new`."""
 
     kind: Literal["replace"] = "replace"
     old: str = Field(min_length=1)
     new: str = ""  # empty deletes the old lines
-    line: int | None = Field(default=None, ge=1)
+    line: int | None = Field(default=None, ge=1, le=MAX_LINE)
 
 
 class Insert(_TextOp):
@@ -52,7 +65,7 @@ class Insert(_TextOp):
     kind: Literal["insert_after", "insert_before"] = "insert_after"
     anchor: str = Field(min_length=1)
     text: str = Field(min_length=1)
-    line: int | None = Field(default=None, ge=1)
+    line: int | None = Field(default=None, ge=1, le=MAX_LINE)
 
 
 class Delete(_TextOp):
@@ -60,7 +73,7 @@ class Delete(_TextOp):
 
     kind: Literal["delete"] = "delete"
     old: str = Field(min_length=1)
-    line: int | None = Field(default=None, ge=1)
+    line: int | None = Field(default=None, ge=1, le=MAX_LINE)
 
 
 class CreateFile(_TextOp):
@@ -100,6 +113,8 @@ class AddImport(_Op):
     kind: Literal["import"] = "import"
     statement: str = Field(pattern=r"^(import|from) \S.*$")
 
+    _strip = field_validator("statement", mode="before")(_one_line)
+
 
 class MakeStatic(_Op):
     """Turn `Class.method` into a @staticmethod (drops `self`, which must be unused)."""
@@ -114,6 +129,8 @@ class AddParameter(_Op):
     kind: Literal["param"] = "param"
     symbol: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
     parameter: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\b.*$")
+
+    _strip = field_validator("parameter", mode="before")(_one_line)
 
 
 Op = Annotated[

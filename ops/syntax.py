@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -57,6 +58,14 @@ from dagent.ops.model import (
     Replace,
 )
 
+# The EBNF above, as `dagent ops grammar` prints it.
+GRAMMAR = (
+    "(* NL: a newline. PATH: a repo-relative path, bare (no whitespace) or JSON-quoted. LINE: a 1-based\n"
+    "   line hint. DOTTED: a dotted name (func, Class.method). IDENT: an identifier. TEXT: the rest of the line. *)\n"
+    + textwrap.dedent(__doc__[__doc__.index("    stream ") : __doc__.index("Example:")]).strip()
+    + "\n"
+)
+
 WITH = "@@with"
 END = "@@end"
 BODY_OPS = ("@@replace", "@@insert_after", "@@insert_before", "@@delete", "@@create")
@@ -65,6 +74,7 @@ OP_MARKERS = BODY_OPS + LINE_OPS
 MARKERS = OP_MARKERS + (WITH, END)
 _TWO_BODY = {"@@replace", "@@insert_after", "@@insert_before"}
 _LINE_HINT = re.compile(r"^(?P<path>.+?):(?P<line>[0-9]+)$")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() accepts "²", which int() rejects
 
 
 class OpParseError(ValueError):
@@ -163,15 +173,22 @@ def _path_and_hint(rest: str, lineno: int) -> tuple[str, int | None]:
         path, tail = _split_path(rest, lineno)
         if tail == "":
             return path, None
-        if tail.startswith(":") and tail[1:].isdigit():
-            return path, int(tail[1:])
+        if tail.startswith(":") and _DIGITS.fullmatch(tail[1:]):
+            return path, _line_number(tail[1:], lineno)
         raise OpParseError(lineno, "end of line or ':LINE' after the path", tail)
     if " " in rest or not rest:
         raise OpParseError(lineno, "one path, optionally with ':LINE'", rest)
     match = _LINE_HINT.match(rest)
     if match:
-        return match["path"], int(match["line"])
+        return match["path"], _line_number(match["line"], lineno)
     return rest, None
+
+
+def _line_number(digits: str, lineno: int) -> int:
+    # int() refuses strings of more than 4300 digits (CPython's limit): that is a grammar error too.
+    if len(digits) > 18:
+        raise OpParseError(lineno, "a line hint of at most 18 digits", digits[:20])
+    return int(digits)
 
 
 def _words(rest: str, lineno: int, count: int, expected: str) -> list[str]:

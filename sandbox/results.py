@@ -1,0 +1,386 @@
+"""Run pytest in a subprocess and read what happened to each test.
+
+Outcomes come from pytest's junit XML, mapped back to pytest node ids relative to the project dir
+(`tests/test_x.py::TestC::test_m[1-2]`). `collect_coverage` runs the suite under coverage.py with one
+dynamic context per test node id, which is what spectrum-based fault localisation (Ochiai) needs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping, Sequence
+
+from dagent.errors import SandboxError
+from dagent.sandbox.runner import CommandResult, cap_text, run_command
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+_MESSAGE_CHARS = 300
+_DETAILS_CHARS = 6000
+_EXIT_NO_TESTS = 5
+# pytest exit codes 2 (interrupted, e.g. by collection errors), 3 (internal error), 4 (usage error).
+_EXIT_BROKEN = (2, 3, 4)
+
+
+@dataclass
+class TestOutcome:
+    __test__ = False  # not a pytest test class, despite the name
+
+    test_id: str  # pytest node id relative to the project dir
+    outcome: Outcome
+    message: str = ""  # one line: the assertion, the error, the skip reason
+    details: str = ""  # the traceback pytest printed, capped
+
+
+@dataclass
+class TestRun:
+    __test__ = False
+
+    outcomes: list[TestOutcome]
+    returncode: int
+    timed_out: bool
+    duration_s: float
+    output: str  # pytest's own output (stdout and stderr), capped
+    collection_errors: list[str] = field(default_factory=list)
+
+    def ids_with(self, *outcomes: Outcome) -> list[str]:
+        return [o.test_id for o in self.outcomes if o.outcome in outcomes]
+
+    def failed_ids(self) -> list[str]:
+        """Tests that failed or errored (in a fixture, in setup or teardown)."""
+        return self.ids_with("failed", "error")
+
+    def passed_ids(self) -> list[str]:
+        return self.ids_with("passed")
+
+    def outcome_of(self, test_id: str) -> TestOutcome | None:
+        return next((o for o in self.outcomes if o.test_id == test_id), None)
+
+    @property
+    def ok(self) -> bool:
+        """All green: at least one test passed, none failed or errored, nothing broke, no timeout."""
+        return (
+            self.returncode == 0
+            and not self.timed_out
+            and not self.collection_errors
+            and not self.failed_ids()
+            and bool(self.passed_ids())
+        )
+
+    def counts(self) -> dict[str, int]:
+        counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+        for o in self.outcomes:
+            counts[o.outcome] += 1
+        return counts
+
+    def summary(self) -> str:
+        """`3 passed, 1 failed in 0.84s`, plus collection errors, a timeout, or "no tests ran"."""
+        parts = [f"{n} {name}" for name, n in self.counts().items() if n]
+        if self.collection_errors:
+            parts.append(f"{len(self.collection_errors)} collection error(s)")
+        if not self.outcomes and not self.collection_errors:
+            parts.append("no tests ran")
+        if self.timed_out:
+            parts.append("TIMED OUT")
+        return f"{', '.join(parts)} in {self.duration_s:.2f}s"
+
+
+# ---------------------------------------------------------------- running
+
+
+def _project(project_dir: str | Path) -> Path:
+    project = Path(project_dir).resolve()
+    if not project.is_dir():
+        raise SandboxError(f"cannot run tests in {project}: not a directory")
+    return project
+
+
+def _pythonpath(project: Path, env: Mapping[str, str] | None, *extra: Path) -> dict[str, str]:
+    """Put the project (and a src/ layout) first on sys.path, ahead of any editable install.
+
+    Without this, a package installed in editable mode from the user's tree would be imported from
+    there, and the tests would run the user's code instead of the sandbox's.
+    """
+    paths = [str(p) for p in extra] + [str(project)]
+    if (project / "src").is_dir():
+        paths.append(str(project / "src"))
+    inherited = (env or {}).get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+    merged = dict(env or {})
+    merged["PYTHONPATH"] = os.pathsep.join(paths + ([inherited] if inherited else []))
+    return merged
+
+
+def _pytest_args(junit: Path, test_ids: Sequence[str] | None, extra_args: Sequence[str]) -> list[str]:
+    return ["-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", "-q", "--color=no",
+            *extra_args, *(test_ids or [])]  # fmt: skip
+
+
+def run_pytest(
+    project_dir: str | Path,
+    test_ids: Sequence[str] | None = None,
+    timeout_s: float = 300,
+    extra_args: Sequence[str] = (),
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+) -> TestRun:
+    """Run pytest in `project_dir` (all tests, or only `test_ids`) and parse each test's outcome.
+
+    On timeout the process group is killed and the run comes back with `timed_out=True` and no
+    outcomes. `extra_args` go to pytest as they are (e.g. `["-k", "parser", "-x"]`).
+    """
+    project = _project(project_dir)
+    with tempfile.TemporaryDirectory(prefix="dagent-pytest-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        argv = [python, *_pytest_args(junit, test_ids, extra_args)]
+        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env))
+        _require_module(result, junit, "pytest", python)
+        return _test_run(result, junit, project)
+
+
+def _require_module(result: CommandResult, junit: Path, module: str, python: str) -> None:
+    if not junit.is_file() and f"No module named {module}" in result.output:
+        raise SandboxError(f"{module} is not installed for {python}; run `{python} -m pip install {module}`")
+
+
+def _test_run(result: CommandResult, junit: Path, project: Path) -> TestRun:
+    outcomes: list[TestOutcome] = []
+    errors: list[str] = []
+    if junit.is_file():
+        outcomes, errors = parse_junit(junit, project)
+    run = TestRun(outcomes, result.returncode, result.timed_out, result.duration_s, result.output, errors)
+    if not result.timed_out and not errors and (result.returncode in _EXIT_BROKEN or not junit.is_file()):
+        run.collection_errors.append(cap_text(result.output.strip() or "pytest wrote no output", _DETAILS_CHARS))
+    return run
+
+
+# ---------------------------------------------------------------- junit XML → node ids
+
+
+class _NodeIds:
+    """Map junit (classname, name) back to pytest node ids relative to the project dir.
+
+    pytest writes classname as the test file's path with `/` turned into `.` and `.py` dropped,
+    followed by the class names; the path is relative to pytest's rootdir, which can be an ancestor
+    of the project dir (an ini file higher up). So try each ancestor up to the repo root.
+    """
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.bases = [project, *_ancestors_to_repo_root(project)]
+        self._found: dict[str, str | None] = {}  # a big suite asks for the same files many times
+
+    def node_id(self, classname: str, name: str) -> str:
+        parts = classname.split(".") if classname else []
+        for cut in range(len(parts), 0, -1):
+            path = self._find("/".join(parts[:cut]) + ".py")
+            if path is not None:
+                return "::".join([path, *parts[cut:], name])
+        return "::".join(["/".join(parts) + ".py", name]) if parts else name
+
+    def module_path(self, dotted: str) -> str:
+        """A collection error names the module as a dotted path; find its file."""
+        return self._find(dotted.replace(".", "/") + ".py") or dotted
+
+    def _find(self, rel: str) -> str | None:
+        if rel not in self._found:
+            base = next((b for b in self.bases if (b / rel).is_file()), None)
+            self._found[rel] = None if base is None else os.path.relpath(base / rel, self.project).replace(os.sep, "/")
+        return self._found[rel]
+
+
+def _ancestors_to_repo_root(path: Path) -> list[Path]:
+    """Ancestors of `path` up to and including the first one holding .git (or all, if none does)."""
+    found: list[Path] = []
+    if (path / ".git").exists():
+        return found
+    for parent in path.parents:
+        found.append(parent)
+        if (parent / ".git").exists():
+            break
+    return found
+
+
+def _first_line(text: str) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line[:_MESSAGE_CHARS]
+
+
+def _case_outcome(case: ET.Element) -> tuple[Outcome, ET.Element | None]:
+    """failure beats error (a failed test whose teardown also errored is a failure)."""
+    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        child = case.find(tag)
+        if child is not None:
+            return outcome, child  # type: ignore[return-value]
+    return "passed", None
+
+
+def _is_collection_failure(case: ET.Element) -> bool:
+    error = case.find("error")
+    return not case.get("classname") and error is not None and "collection failure" in error.get("message", "")
+
+
+def parse_junit(junit: Path, project: Path) -> tuple[list[TestOutcome], list[str]]:
+    """Outcomes per test and collection errors (`path: traceback`) from a pytest junit XML file."""
+    try:
+        root = ET.parse(junit).getroot()
+    except ET.ParseError as err:
+        return [], [f"could not read pytest's junit report: {err}"]
+    ids = _NodeIds(project)
+    outcomes: list[TestOutcome] = []
+    errors: list[str] = []
+    for case in root.iter("testcase"):
+        classname, name = case.get("classname", ""), case.get("name", "")
+        if _is_collection_failure(case):
+            text = case.find("error").text or ""  # type: ignore[union-attr]
+            errors.append(f"{ids.module_path(name)}: {cap_text(text.strip(), _DETAILS_CHARS)}")
+            continue
+        outcome, child = _case_outcome(case)
+        test_id = ids.node_id(classname, name) if classname else ids.module_path(name)
+        message = _first_line(child.get("message", "") or (child.text or "")) if child is not None else ""
+        details = cap_text((child.text or "").strip(), _DETAILS_CHARS) if child is not None else ""
+        outcomes.append(TestOutcome(test_id, outcome, message, details))
+    return outcomes, errors
+
+
+# ---------------------------------------------------------------- compile check
+
+
+def compile_check(project_dir: str | Path, paths: Sequence[str | Path]) -> list[str]:
+    """Compile each .py file in `paths` (relative to `project_dir` or absolute); return the errors.
+
+    Each error reads `path:line:col: SyntaxError: message`. Missing files (deleted by an edit) and
+    files that are not Python are skipped. Nothing is written: no .pyc.
+    """
+    project = Path(project_dir)
+    errors: list[str] = []
+    for rel in paths:
+        path = project / rel
+        if path.suffix != ".py" or not path.is_file():
+            continue
+        error = _compile_error(path, str(rel))
+        if error:
+            errors.append(error)
+    return errors
+
+
+def _compile_error(path: Path, shown: str) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (bad escapes) are not errors
+            compile(path.read_bytes(), shown, "exec", dont_inherit=True)
+    except SyntaxError as err:
+        return f"{shown}:{err.lineno or 0}:{err.offset or 0}: {type(err).__name__}: {err.msg}"
+    except (ValueError, UnicodeDecodeError) as err:  # null bytes, undecodable source
+        return f"{shown}:0:0: {type(err).__name__}: {err}"
+    return None
+
+
+# ---------------------------------------------------------------- coverage per test
+
+# A pytest plugin, written to a temp dir: it works for any interpreter that has coverage and pytest.
+_CONTEXT_PLUGIN = '''
+import os
+
+import coverage
+import pytest
+
+
+def pytest_configure(config):
+    with open(os.environ["DAGENT_COV_ROOTDIR_FILE"], "w") as f:
+        f.write(str(config.rootpath))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    cov = coverage.Coverage.current()
+    if cov is not None:
+        cov.switch_context(item.nodeid)  # setup, call and teardown all count for the test
+    yield
+    if cov is not None:
+        cov.switch_context("")
+'''
+
+_RCFILE = """\
+[run]
+data_file = {data}
+source = {source}
+omit =
+    */site-packages/*
+    */.venv/*
+"""
+
+
+@dataclass
+class CoverageMap:
+    """Which lines each test executed. Paths and test ids are relative to the project dir."""
+
+    lines_by_test: dict[str, dict[str, set[int]]]
+    run: TestRun  # the outcomes of the same run: which tests passed and failed
+
+    def tests_by_line(self) -> dict[tuple[str, int], set[str]]:
+        """The inverse map, `(path, line) → test ids that executed it`."""
+        inverse: dict[tuple[str, int], set[str]] = {}
+        for test_id, files in self.lines_by_test.items():
+            for path, lines in files.items():
+                for line in lines:
+                    inverse.setdefault((path, line), set()).add(test_id)
+        return inverse
+
+
+def collect_coverage(
+    project_dir: str | Path,
+    timeout_s: float = 600,
+    test_ids: Sequence[str] | None = None,
+    extra_args: Sequence[str] = (),
+    python: str = sys.executable,
+) -> CoverageMap:
+    """Run pytest under coverage.py, one dynamic context per test node id, and read it back per test.
+
+    Only files inside `project_dir` are measured. Lines run outside any test (imports at collection)
+    are not attributed to a test.
+    """
+    project = _project(project_dir)
+    with tempfile.TemporaryDirectory(prefix="dagent-cov-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        (tmp / "_dagent_cov_contexts.py").write_text(_CONTEXT_PLUGIN)
+        (tmp / "rc").write_text(_RCFILE.format(data=tmp / "data.coverage", source=project))
+        env = {"DAGENT_COV_ROOTDIR_FILE": str(tmp / "rootdir")}
+        argv = [python, "-m", "coverage", "run", f"--rcfile={tmp / 'rc'}",
+                *_pytest_args(tmp / "junit.xml", test_ids, ["-p", "_dagent_cov_contexts", *extra_args])]  # fmt: skip
+        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
+        _require_module(result, tmp / "junit.xml", "coverage", python)
+        _require_module(result, tmp / "junit.xml", "pytest", python)
+        run = _test_run(result, tmp / "junit.xml", project)
+        lines = _read_contexts(tmp / "data.coverage", tmp / "rootdir", project)
+    return CoverageMap(lines, run)
+
+
+def _read_contexts(data_file: Path, rootdir_file: Path, project: Path) -> dict[str, dict[str, set[int]]]:
+    if not data_file.exists() or not rootdir_file.exists():
+        return {}
+    import coverage  # only here: the rest of the module does not need it
+
+    rootdir = Path(rootdir_file.read_text())
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    by_test: dict[str, dict[str, set[int]]] = {}
+    for measured in data.measured_files():
+        path = os.path.relpath(measured, project).replace(os.sep, "/")
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            for context in contexts:
+                if context:
+                    test_id = _rebase_node_id(context, rootdir, project)
+                    by_test.setdefault(test_id, {}).setdefault(path, set()).add(line)
+    return by_test
+
+
+def _rebase_node_id(node_id: str, rootdir: Path, project: Path) -> str:
+    """pytest node ids are relative to its rootdir; make them relative to the project dir."""
+    file, sep, rest = node_id.partition("::")
+    rel = os.path.relpath(rootdir / file, project).replace(os.sep, "/")
+    return rel + sep + rest
