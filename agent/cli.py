@@ -36,6 +36,361 @@ console = Console(stderr=True)
 # (commands are added below by area: ops, sandbox, engine, train, agent)
 
 
+def _read_stream(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise typer.BadParameter(f"cannot read {file}: {err}", param_hint="FILE") from None
+
+
+def _print_diff(diff: str) -> None:
+    """The diff on stdout: highlighted on a terminal, plain when piped (so it can go to `git apply`)."""
+    if not diff:
+        return
+    if sys.stdout.isatty():
+        from rich.syntax import Syntax
+
+        Console().print(Syntax(diff, "diff", theme="ansi_dark", background_color="default", word_wrap=False))
+    else:
+        sys.stdout.write(diff)
+        sys.stdout.flush()
+
+
+_STREAM_ARG = typer.Argument(..., help="An op stream, a unified diff or SEARCH/REPLACE blocks ('-': stdin).")
+_REPO_OPT = typer.Option(Path("."), "--repo", "-C", help="The repo the paths are relative to.", exists=True, file_okay=False)
+
+
+@ops_app.command("apply")
+def ops_apply(
+    file: str = _STREAM_ARG,
+    repo: Path = _REPO_OPT,
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Print the diff; write nothing."),
+) -> None:
+    """Apply an edit stream to a repo, all or nothing, and print the unified diff.
+
+    The file may hold dagent ops, a unified diff (`git diff`) or SEARCH/REPLACE blocks.
+    If any op fails (a missing anchor, a refused path), no file changes.
+
+    Examples:
+
+        dagent ops apply fix.ops --dry-run
+        dagent ops apply patch.diff --repo ../project
+        git diff | dagent ops apply - -C /tmp/copy
+    """
+    from dagent.ops.apply import apply_ops, plan_ops
+    from dagent.ops.formats import load_ops
+
+    ops = load_ops(_read_stream(file), repo)
+    result = plan_ops(repo, ops) if dry_run else apply_ops(repo, ops)
+    _print_diff(result.unified_diff())
+    verdict = "dry run, nothing written" if dry_run else "applied"
+    console.print(f"[bold]{verdict}[/]: {len(ops)} op(s); {result.summary()}")
+
+
+@ops_app.command("check")
+def ops_check(file: str = _STREAM_ARG, repo: Path = _REPO_OPT) -> None:
+    """Check that an edit stream parses and applies cleanly; writes nothing.
+
+    Exit 0 when it is valid; exit 1 with every problem listed (unparsable stream, refused path,
+    anchor not found or ambiguous, a Python file left with a syntax error).
+
+    Examples:
+
+        dagent ops check fix.ops
+        dagent ops check patch.diff --repo ../project
+    """
+    from dagent.ops.check import check_text
+
+    problems = check_text(repo, _read_stream(file))
+    for problem in problems:
+        typer.echo(f"- {problem}")
+    if problems:
+        console.print(f"[red]{len(problems)} problem(s)[/]")
+        raise typer.Exit(1)
+    typer.echo("ok: the stream applies cleanly")
+
+
+@ops_app.command("grammar")
+def ops_grammar() -> None:
+    """Print the grammar (EBNF) of the op language; see docs/ops.md for the full reference.
+
+    Example:
+
+        dagent ops grammar
+    """
+    from dagent.ops.syntax import GRAMMAR
+
+    typer.echo(GRAMMAR, nl=False)
+
+
+# ---------------------------------------------------------------- sandbox
+
+_OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "yellow"}
+
+
+@app.command("test")
+def test_command(
+    repo: Path = typer.Option(Path("."), "--repo", help="A directory inside the git repo; pytest runs there."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds before the whole run is killed."),
+    keyword: Optional[str] = typer.Option(None, "-k", help="Only tests matching this pytest -k expression."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="List only the tests that did not pass."),
+) -> None:
+    """Run the test suite in a sandbox: a git worktree of your tree as it is now (uncommitted and
+    untracked files included). Your files, index and stash are never touched.
+
+    Prints each test's outcome and a summary line; exits 0 when all passed, 1 otherwise.
+
+    Example: `dagent test --repo ~/src/proj -k parser --timeout 120`
+    """
+    from dagent.sandbox import Sandbox
+
+    with Sandbox(repo) as sandbox:
+        run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
+    _print_test_run(run, quiet, timeout)
+    raise typer.Exit(0 if run.ok else 1)
+
+
+def _print_test_run(run: TestRun, quiet: bool, timeout: float) -> None:  # noqa: F821
+    from rich.table import Table
+    from rich.text import Text
+
+    out = Console(soft_wrap=False)
+    table = Table(show_header=True, header_style="bold", box=None)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("test", overflow="fold")
+    table.add_column("message", overflow="fold")
+    for o in run.outcomes:
+        if not (quiet and o.outcome == "passed"):
+            table.add_row(Text(o.outcome, style=_OUTCOME_STYLE[o.outcome]), Text(o.test_id), Text(o.message))
+    if table.rows:
+        out.print(table)
+    for error in run.collection_errors:
+        out.print(Text("collection error: ", style="bold red") + Text(error))
+    if run.timed_out:
+        out.print(Text(f"timed out after {timeout:g}s: the run and its child processes were killed", style="yellow"))
+    out.print(Text(run.summary(), style="green" if run.ok else "red"))
+
+
+@app.command("clean")
+def clean_command(
+    repo: Path = typer.Option(Path("."), "--repo", help="A directory inside the git repo."),
+) -> None:
+    """Remove sandboxes (git worktrees in `dagent-sandbox-*` temp dirs) that a killed dagent left
+    behind. Sandboxes of dagent processes still running are kept.
+
+    Example: `dagent clean --repo ~/src/proj`
+    """
+    from dagent.sandbox import clean_leftovers
+
+    out = Console()
+    removed = clean_leftovers(repo)
+    for path in removed:
+        out.print(f"removed {path}", highlight=False)
+    out.print(f"{len(removed)} leftover sandbox(es) removed" if removed else "nothing to clean")
+
+
+# ---------------------------------------------------------------- engine
+
+
+@bench_app.command("engine")
+def bench_engine_command(
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory or downloaded HF id (default: the embedded dagent-tiny)."),
+    examples: int = typer.Option(20, "--examples", help="How many held-out examples."),
+    k: int = typer.Option(1, "--k", help="Candidates per example, denoised in one batch."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the figures to this JSON file."),
+    steps: int = typer.Option(48, "--steps", help="Denoising step budget per canvas."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1 ..."),
+    dtype: str = typer.Option("auto", "--dtype", help="auto, bf16, fp16 or fp32."),
+    examples_file: Optional[Path] = typer.Option(None, "--examples-file", help="JSONL of {context, pinned_prefix, target} instead of the held-out split."),
+) -> None:
+    """Decoding speed and quality side by side on one checkpoint: dagent's sampler (entropy and
+    confidence rules), transformers' `generate()` and one-token-per-forward decoding.
+
+    Examples:
+
+        dagent bench engine --examples 20 --json engine.json
+
+        dagent bench engine --model ~/models/diffusiongemma --device cuda --k 4
+    """
+    from dagent.engine.bench import BenchSettings, bench_engine
+
+    bench_engine(model, examples, BenchSettings(k=k, steps=steps, seed=seed), json_out, examples_file,
+                 device=device, dtype=dtype, console=Console())
+
+
+# ---------------------------------------------------------------- agent
+
+_MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embedded dagent-tiny)."
+
+
+def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float):  # type: ignore[no-untyped-def]
+    from dagent.agent.loop import Budget
+
+    return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout)
+
+
+@app.command("fix")
+def fix_command(
+    path: Path = typer.Argument(Path("."), help="The project directory (where its tests run), inside a git repo."),
+    test_expr: Optional[str] = typer.Option(None, "-k", help="Only the tests matching this pytest -k expression."),
+    model: Optional[str] = typer.Option(None, help=_MODEL_HELP),
+    apply: bool = typer.Option(False, "--apply", help="Write the fix into your working tree."),
+    commit: bool = typer.Option(False, "--commit", help="Commit the fix on a new branch dagent/fix-... (your checkout is unchanged)."),
+    max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
+    k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton, denoised in one batch."),
+    targets: int = typer.Option(6, help="Suspect lines to write edits for in the first round."),
+    budget: float = typer.Option(600.0, help="Wall-time budget in seconds for the whole run."),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
+    seed: int = typer.Option(0, help="Sampler seed."),
+) -> None:
+    """Fix failing tests: localise, let the diffusion model write candidate edits, keep the one that turns the suite green.
+
+    Exit code 0 fixed, 1 not fixed, 2 usage or environment error. Without --apply or --commit
+    nothing outside a temporary sandbox is written.
+
+    Examples:
+
+        dagent fix examples/buggy_stats
+
+        dagent fix . -k test_parser --apply
+
+        dagent fix --commit --max-rounds 5 --budget 300
+    """
+    from dagent.agent.commands import fix
+
+    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout), show_canvas, seed))
+
+
+@app.command("edit")
+def edit_command(
+    instruction: str = typer.Argument(..., help='What to do, e.g. "rename load to read", "make parse_config static".'),
+    target: str = typer.Argument(..., help="FILE or FILE:SYMBOL the edit is about."),
+    model: Optional[str] = typer.Option(None, help=_MODEL_HELP),
+    apply: bool = typer.Option(False, "--apply", help="Write the edit into your working tree."),
+    k: int = typer.Option(8, "-n", "--candidates", help="Model candidates when no structural op fits."),
+    budget: float = typer.Option(300.0, help="Wall-time budget in seconds."),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    seed: int = typer.Option(0, help="Sampler seed."),
+) -> None:
+    """A targeted edit, validated by your tests (tests that passed must still pass), shown as a diff.
+
+    Renames, make-static, add-a-parameter and add-an-import run as structural libcst ops; the model
+    writes other edits.
+
+    Examples:
+
+        dagent edit "rename load to read" src/store.py
+
+        dagent edit "make parse_config static" src/config.py:Config.parse_config --apply
+
+        dagent edit "add a timeout parameter to fetch (default 5)" src/net.py
+    """
+    from dagent.agent.commands import edit
+
+    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout), seed))
+
+
+@app.command("ci")
+def ci_command(
+    path: Path = typer.Argument(Path("."), help="The project directory, inside a git repo."),
+    test_expr: Optional[str] = typer.Option(None, "-k", help="Only the tests matching this pytest -k expression."),
+    model: Optional[str] = typer.Option(None, help=_MODEL_HELP),
+    out: Path = typer.Option(Path("dagent-out"), help="Where dagent.patch, dagent-summary.md and dagent-report.json go."),
+    branch: Optional[str] = typer.Option(None, help="Commit the fix on this new branch."),
+    push: Optional[str] = typer.Option(None, help="Push the branch to this remote (implies a commit)."),
+    allow_ci_config: bool = typer.Option(False, "--allow-ci-config", help="Allow fixes that touch CI configuration (.github/ ...)."),
+    max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
+    k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton."),
+    budget: float = typer.Option(600.0, help="Wall-time budget in seconds."),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    seed: int = typer.Option(0, help="Sampler seed."),
+) -> None:
+    """`dagent fix` for CI: no prompts, a patch, a Markdown summary for a PR comment, a JSON report.
+
+    Exit code 0 fixed, 1 not fixed, 2 usage or environment error.
+
+    Examples:
+
+        dagent ci . --out dagent-out
+
+        dagent ci . --branch dagent/ci-fix --push origin
+    """
+    from dagent.agent.commands import ci
+
+    raise typer.Exit(ci(path, test_expr, model, out, branch, push, allow_ci_config,
+                        _budget(max_rounds, k, 6, budget, timeout), seed))
+
+
+@app.command("undo")
+def undo_command(
+    path: Path = typer.Argument(Path("."), help="A directory inside the git repo."),
+) -> None:
+    """Revert the last commit dagent made, if it is not pushed (only dagent's own commits).
+
+    Example:
+
+        dagent undo
+    """
+    from dagent.agent.commands import undo
+
+    raise typer.Exit(undo(path))
+
+
+# ---------------------------------------------------------------- train
+
+
+@app.command("train")
+def train_command(
+    out: Path = typer.Option(Path("runs/dagent-tiny"), "--out", help="Where checkpoints, logs and the final model go."),
+    steps: int = typer.Option(2800, help="Optimizer steps."),
+    batch_size: int = typer.Option(16, help="Examples per step."),
+    lr: float = typer.Option(2e-3, help="Peak learning rate (linear warm-up, cosine decay)."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:1 ..."),
+    repo: Optional[Path] = typer.Option(None, help="Fine-tune the shipped model on this repository's own code."),
+    init_from: Optional[Path] = typer.Option(None, help="Start from this model directory instead of from scratch."),
+    seed: int = typer.Option(0, help="Seed for data and initialisation."),
+) -> None:
+    """Train dagent-tiny from scratch (stdlib + installed packages), or fine-tune it on a repository.
+
+    Re-running with the same --out resumes from its last checkpoint.
+
+    Examples:
+
+        dagent train --out runs/tiny --steps 2800
+
+        dagent train --repo ~/src/myproject --steps 300 --out runs/myproject
+    """
+    from dagent.agent.train_cli import run_training
+
+    run_training(out=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
+                 init_from=init_from, seed=seed, console=console)
+
+
+@eval_app.command("mutations")
+def eval_mutations_command(
+    model: Optional[str] = typer.Option(None, help="Model directory or downloaded HF id (default: the embedded dagent-tiny)."),
+    examples: int = typer.Option(200, "--examples", "-n", help="Held-out repair examples to score."),
+    k: int = typer.Option(8, "-k", help="Candidates per example, denoised in one batch."),
+    seed: int = typer.Option(0, help="Seed for the examples and the sampler."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the report as JSON here."),
+) -> None:
+    """Held-out mutation repair: the share of mutations fixed at top-1 and within k, per mutation kind.
+
+    Examples:
+
+        dagent eval mutations
+
+        dagent eval mutations --model runs/tiny/final -n 500 -k 8 --json eval.json
+    """
+    from dagent.agent.train_cli import run_mutation_eval
+
+    run_mutation_eval(model=model, examples=examples, k=k, seed=seed, json_out=json_out)
+
+
 def main() -> None:
     try:
         app()

@@ -30,3 +30,31 @@ def run_training(out: Path, steps: int, batch_size: int, lr: float, device: str,
     final = train(config)
     console.print(f"[green]model written to[/] {final}  (use it with --model {final})")
     return final
+
+
+def print_eval_table(report, console: Console) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title=f"held-out mutation repair: {report.examples} examples, k={report.k}, {report.seconds:.0f} s")
+    for column in ("mutation kind", "n", "exact @1", f"exact @{report.k}", f"AST-equal @{report.k}", "valid candidates"):
+        table.add_column(column, justify="right" if column != "mutation kind" else "left")
+    rows = [*report.per_kind.items(), ("all", report.overall)]
+    for kind, score in rows:
+        table.add_row(kind, str(score.n), f"{score.top1:.1%}", f"{score.topk:.1%}", f"{score.ast_topk:.1%}", f"{score.valid:.1%}")
+    console.print(table)
+
+
+def run_mutation_eval(model: str | None, examples: int, k: int, seed: int, json_out: Path | None) -> None:
+    from rich.progress import Progress
+
+    from dagent.engine.train.evaluate import evaluate_mutations
+
+    console = Console()
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task("evaluating", total=examples)
+        report = evaluate_mutations(model, n=examples, k=k, seed=seed,
+                                    on_example=lambda done, total: progress.update(task, completed=done, total=total))
+    print_eval_table(report, console)
+    if json_out is not None:
+        json_out.write_text(report.model_dump_json(indent=2))
+        console.print(f"report written to {json_out}")

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from dagent.engine.prompt import context_ids, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
 from dagent.engine.train.data import Example, Module, corpus_modules, iter_examples, read_source, split_modules
@@ -65,7 +66,7 @@ def encode_example(tokenizer, example: Example, context_length: int, canvas_leng
                    free: bool) -> tuple[list[int], list[int], int] | None:
     """Context ids (the first `context_length`), canvas ids (pinned part + the rest, tokenized
     separately so the boundary is a token boundary) and the pinned length; None if it does not fit."""
-    context = encode(tokenizer, example.context)[:context_length]
+    context = context_ids(tokenizer, example.context, context_length)
     pinned = encode(tokenizer, example.pinned_prefix) if example.pinned_prefix else []
     rest = encode(tokenizer, example.target[len(example.pinned_prefix):])
     canvas = pinned + rest
@@ -207,12 +208,13 @@ def _resume(optimizer, out_dir: Path) -> tuple[int, float]:
     return int(state["step"]), float(state.get("elapsed_s", 0.0))
 
 
-def export(model, tokenizer, out_dir: Path, dtype: torch.dtype = torch.bfloat16) -> Path:
-    """The final model in half precision, with its config, generation config and tokenizer."""
-    final = out_dir / "final"
+def export(model, tokenizer, config: TrainConfig, dtype: torch.dtype = torch.bfloat16) -> Path:
+    """The final model in half precision, with its config, generation config, tokenizer and limits."""
+    final = config.out_dir / "final"
     model.to(dtype).save_pretrained(final)
     model.to(torch.float32)
     tokenizer.save_pretrained(final)
+    write_limits(final, config.context_length, config.canvas_length)
     return final
 
 
@@ -254,4 +256,4 @@ def train(config: TrainConfig, show_progress: bool = True) -> Path:
                 save_checkpoint(model, tokenizer, optimizer, step + 1, time.time() - began, config.out_dir)
     log.close()
     save_checkpoint(model, tokenizer, optimizer, completed, time.time() - began, config.out_dir)
-    return export(model.eval(), tokenizer, config.out_dir)
+    return export(model.eval(), tokenizer, config)

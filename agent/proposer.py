@@ -1,0 +1,135 @@
+"""The model side of the loop: turn a plan into candidate op streams.
+
+One context per edit target (the window around the suspect line first, as dagent-tiny was trained),
+encoded once; the replace and insert_after skeletons of that target denoised together, k candidates
+each, in one batch. The deletion of the line is a candidate that needs no model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from dagent.agent.context import ContextBlock, Snippet, render_context
+from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
+from dagent.engine.canvas import Skeleton, build_canvas
+from dagent.engine.load import load_denoiser, resolve_model_dir
+from dagent.engine.prompt import context_limit, context_tensor
+from dagent.engine.sampler import Candidate, sample
+
+WINDOW_BEFORE, WINDOW_AFTER = 10, 5
+DraftCallback = Callable[[str, str], None]  # (label, draft text)
+
+
+@dataclass
+class Proposal:
+    source: str  # "model", "delete", "structural"
+    ops: str
+    score: float | None = None
+    target: int = 0  # rank of the edit target it is for
+
+
+@dataclass
+class ModelStats:
+    load_s: float = 0.0
+    model_s: float = 0.0
+    forwards: int = 0
+    tokens_written: int = 0
+    encoder_calls: int = 0
+
+
+@dataclass
+class Proposer:
+    """Holds the loaded model for the whole run: later rounds reuse it."""
+
+    model: str | None
+    k: int = 4
+    on_draft: DraftCallback | None = None
+    stats: ModelStats = field(default_factory=ModelStats)
+
+    def __post_init__(self) -> None:
+        began = time.perf_counter()
+        self.denoiser, self.tokenizer = load_denoiser(self.model)
+        self.limit = context_limit(resolve_model_dir(self.model))
+        self.stats.load_s = time.perf_counter() - began
+
+    def _encode(self, text: str):  # type: ignore[no-untyped-def]
+        self.stats.encoder_calls += 1
+        return self.denoiser.encode(context_tensor(self.tokenizer, text, self.limit))
+
+    def _sample(self, context: str, skeletons: list[Skeleton], seed: int, label: str) -> list[Candidate]:
+        began, forwards_before = time.perf_counter(), self.denoiser.decoder_calls
+        prefix = self._encode(context)
+        canvas = build_canvas(self.tokenizer, skeletons, self.denoiser.canvas_length, self.denoiser.vocab_size)
+        callback = self._draft_callback(label, canvas.pad_id) if self.on_draft else None
+        with torch.inference_mode():
+            candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback)
+        self.stats.model_s += time.perf_counter() - began
+        self.stats.forwards += self.denoiser.decoder_calls - forwards_before
+        self.stats.tokens_written += sum(c.written for c in candidates)
+        return candidates
+
+    def _draft_callback(self, label: str, pad_id: int):  # type: ignore[no-untyped-def]
+        def show(step: int, ids: torch.Tensor) -> None:
+            text = self.tokenizer.decode([i for i in ids[0].tolist() if i != pad_id], skip_special_tokens=False)
+            assert self.on_draft is not None
+            self.on_draft(f"{label} step {step}", text)
+
+        return show
+
+    def for_targets(self, plan: Plan, sources: dict[str, str], max_targets: int, seed: int) -> list[Proposal]:
+        proposals: list[Proposal] = []
+        for rank, target in enumerate(plan.targets[:max_targets]):
+            context = target_context(plan, target, sources)
+            prefixes = skeleton_prefixes(target)
+            skeletons = [Skeleton.replace_line(prefixes["replace"]), Skeleton.replace_line(prefixes["insert_after"])]
+            label = f"{target.path}:{target.line}"
+            candidates = self._sample(render_context(context), skeletons, seed + rank, label)
+            proposals += [Proposal("model", c.text, c.score, rank) for c in candidates]
+            proposals.append(Proposal("delete", deletion_candidate(target), None, rank))
+        return proposals
+
+    def for_instruction(self, context: ContextBlock, seed: int) -> list[Proposal]:
+        candidates = self._sample(render_context(context), [Skeleton.free()], seed, "edit")
+        return [Proposal("model", c.text, c.score) for c in candidates]
+
+
+def window(path: str, text: str, line: int) -> Snippet:
+    lines = text.splitlines(keepends=True)
+    start = max(1, line - WINDOW_BEFORE)
+    return Snippet(path, start, "".join(lines[start - 1 : line + WINDOW_AFTER]))
+
+
+def target_context(plan: Plan, target: EditTarget, sources: dict[str, str]) -> ContextBlock:
+    """The plan's block with the window around this target's line put first."""
+    focus = window(target.path, sources[target.path], target.line)
+    others = [s for s in plan.context.snippets if not (s.path == focus.path and s.start_line == focus.start_line)]
+    return ContextBlock(task="fix", errors=plan.context.errors, snippets=[focus, *others])
+
+
+def rank_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
+    """Target by target (localisation matters most), the model's best first, the deletion last;
+    exact duplicates and no-op replaces dropped."""
+    seen: set[str] = set()
+    ordered = sorted(proposals, key=lambda p: (p.target, p.source != "model", -(p.score or 0.0)))
+    kept = []
+    for proposal in ordered:
+        key = proposal.ops.strip()
+        if key in seen or _is_noop(key):
+            continue
+        seen.add(key)
+        kept.append(proposal)
+    return kept
+
+
+def _is_noop(text: str) -> bool:
+    """A replace whose new text equals its old text changes nothing."""
+    if not text.startswith("@@replace"):
+        return False
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    old, _, rest = body.partition("@@with\n")
+    new = rest.rsplit("@@end", 1)[0]
+    return old == new

@@ -1,0 +1,35 @@
+"""How a context block becomes encoder input: one function, shared by training and run time, so the
+model always sees at run time the window it was trained on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from dagent.engine.tokenizer import encode
+
+DEFAULT_CONTEXT_TOKENS = 128
+LIMITS_FILE = "dagent.json"  # written beside a trained model: its context and canvas lengths
+
+
+def context_ids(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> list[int]:  # type: ignore[no-untyped-def]
+    """The first `limit` tokens: the planner puts the most important part (task, errors, the focus
+    function) first, so truncation drops the least useful snippets."""
+    return encode(tokenizer, text)[:limit]
+
+
+def context_tensor(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    return torch.tensor([context_ids(tokenizer, text, limit)], dtype=torch.long)
+
+
+def write_limits(model_dir: Path, context_length: int, canvas_length: int) -> None:
+    (model_dir / LIMITS_FILE).write_text(json.dumps({"context_length": context_length, "canvas_length": canvas_length}))
+
+
+def context_limit(model_dir: Path | None) -> int:
+    """The context window a model was trained with (its `dagent.json`), or the default."""
+    if model_dir is not None and (model_dir / LIMITS_FILE).is_file():
+        return int(json.loads((model_dir / LIMITS_FILE).read_text())["context_length"])
+    return DEFAULT_CONTEXT_TOKENS

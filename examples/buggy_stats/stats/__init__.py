@@ -1,0 +1,1 @@
+"""stats: descriptive statistics and a plain-text summary report."""

@@ -1,0 +1,1 @@
+"""reportgen: fixed-width text tables."""

@@ -1,0 +1,1 @@
+"""todo: a small command-line todo list kept in a JSON file."""
