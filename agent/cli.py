@@ -340,6 +340,50 @@ def undo_command(
     raise typer.Exit(undo(path))
 
 
+@bench_app.command("fix")
+def bench_fix_command(
+    tasks: Path = typer.Argument(..., help="A task set (e.g. examples/tasks) or one task folder."),
+    model: Optional[str] = typer.Option(None, "--model", help=_MODEL_HELP),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Tasks run at once, each in its own process (1 torch thread each)."),
+    budget: float = typer.Option(120.0, "--budget", help="Wall-time budget of one task, in seconds."),
+    k: int = typer.Option(4, "--k", min=1, help="Model candidates per edit skeleton."),
+    max_rounds: int = typer.Option(3, "--max-rounds", min=1, help="Rounds of propose-and-validate per task."),
+    targets: int = typer.Option(6, "--targets", min=1, help="Suspect lines to write edits for in the first round."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Timeout of one test run, in seconds."),
+    out: Path = typer.Option(Path("runs/bench-fix"), "--out", help="Where bench-fix.json, bench-fix.md and bench-fix.png go."),
+    only: Optional[str] = typer.Option(None, "--only", help="Only the tasks whose name contains this."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many tasks (after --only)."),
+    seed: int = typer.Option(0, "--seed", help="Sampler seed."),
+) -> None:
+    """Run `dagent fix` (`dagent edit` for edit tasks) on every task, each in a fresh temporary repo:
+    fixed or not, whether the listed failing tests pass, wall time, rounds, candidates, model and test time.
+
+    Writes bench-fix.json, bench-fix.md and bench-fix.png into --out; prints a table and the summary.
+    A task whose run fails is recorded as not fixed, with its error.
+
+    Examples:
+
+        dagent bench fix examples/tasks
+
+        dagent bench fix examples/tasks --jobs 2 --budget 60 --out runs/bench-fix
+
+        dagent bench fix examples/tasks --only rename --model runs/tiny/final --k 8
+    """
+    from dagent.agent.bench import FixBenchSettings, TaskResult, bench_fix, print_report, write_outputs
+
+    settings = FixBenchSettings(model=model, jobs=jobs, budget_s=budget, k=k, max_rounds=max_rounds,
+                                max_targets=targets, test_timeout_s=timeout, seed=seed)
+
+    def progress(result: TaskResult, done: int, total: int) -> None:
+        verdict = "[green]fixed[/]" if result.fixed else "[red]not fixed[/]"
+        console.print(f"[{done}/{total}] {result.name}: {verdict} in {result.wall_s:.1f}s", highlight=False)
+
+    report = bench_fix(tasks, settings, only=only, limit=limit, progress=progress)
+    paths = write_outputs(report, out)
+    print_report(report, Console())
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
+
+
 # ---------------------------------------------------------------- train
 
 
@@ -348,7 +392,8 @@ def train_command(
     out: Path = typer.Option(Path("runs/dagent-tiny"), "--out", help="Where checkpoints, logs and the final model go."),
     steps: int = typer.Option(2800, help="Optimizer steps."),
     batch_size: int = typer.Option(16, help="Examples per step."),
-    lr: float = typer.Option(2e-3, help="Peak learning rate (linear warm-up, cosine decay)."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 2e-3 from scratch, 3e-4 fine-tuning)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-time budget: the schedule decays over whichever of --steps and --minutes ends first."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1 ..."),
     repo: Optional[Path] = typer.Option(None, help="Fine-tune the shipped model on this repository's own code."),
     init_from: Optional[Path] = typer.Option(None, help="Start from this model directory instead of from scratch."),
@@ -367,7 +412,7 @@ def train_command(
     from dagent.agent.train_cli import run_training
 
     run_training(out=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
-                 init_from=init_from, seed=seed, console=console)
+                 init_from=init_from, seed=seed, minutes=minutes, console=console)
 
 
 @eval_app.command("mutations")

@@ -15,8 +15,8 @@ def embedded_model_dir() -> Path:
     return Path(dagent.engine.__file__).parent / "models" / "dagent-tiny"
 
 
-def run_training(out: Path, steps: int, batch_size: int, lr: float, device: str, repo: Path | None,
-                 init_from: Path | None, seed: int, console: Console) -> Path:
+def run_training(out: Path, steps: int, batch_size: int, lr: float | None, device: str, repo: Path | None,
+                 init_from: Path | None, seed: int, console: Console, minutes: float | None = None) -> Path:
     from dagent.engine.train.loop import TrainConfig, train
 
     if repo is not None:
@@ -25,8 +25,10 @@ def run_training(out: Path, steps: int, batch_size: int, lr: float, device: str,
         init_from = init_from or embedded_model_dir()
     if init_from is not None and not (init_from / "config.json").is_file():
         raise DagentError(f"no model at {init_from} (expected config.json): pass a directory made by `dagent train`")
+    if lr is None:
+        lr = 3e-4 if init_from is not None else 2e-3
     config = TrainConfig(out_dir=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
-                         init_from=init_from, seed=seed, warmup=min(100, max(1, steps // 10)))
+                         init_from=init_from, seed=seed, warmup=min(100, max(1, steps // 10)), max_minutes=minutes)
     final = train(config)
     console.print(f"[green]model written to[/] {final}  (use it with --model {final})")
     return final

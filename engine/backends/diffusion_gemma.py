@@ -1,0 +1,139 @@
+"""DiffusionGemma backend: transformers' own `DiffusionGemmaForBlockDiffusion`.
+
+The encoder is causal and fills a KV cache from the context; the decoder denoises the canvas
+bidirectionally, reading that cache without ever writing it. So one encoder pass serves every
+denoising step and every candidate: for a batch of k canvases the batch-1 cache is `expand`ed
+(a view, no copy), and `extend` gives a new prefix on shallow copies of the cache layers (the
+encoder replaces a layer's tensors by concatenation, it never writes into them), so an old
+prefix stays valid for the next round of the agent loop.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+from transformers import DiffusionGemmaForBlockDiffusion
+from transformers.cache_utils import DynamicCache
+
+from dagent.engine.denoiser import PrefixState, check_context
+from dagent.errors import ModelLoadError
+
+_DTYPES = {
+    "bf16": torch.bfloat16,
+    "bfloat16": torch.bfloat16,
+    "fp16": torch.float16,
+    "float16": torch.float16,
+    "fp32": torch.float32,
+    "float32": torch.float32,
+}
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("device 'cuda' was asked for, but torch sees no CUDA GPU here: use --device cpu")
+    return resolved
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype:
+    """'auto' is bf16 on a GPU and fp32 on a CPU (CPU half-precision matmuls are slow or missing)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    if dtype not in _DTYPES:
+        raise ModelLoadError(f"unknown dtype {dtype!r}: use one of auto, bf16, fp16, fp32")
+    return _DTYPES[dtype]
+
+
+def expand_cache(cache: DynamicCache, batch: int) -> DynamicCache:
+    """The batch-1 `cache` seen as `batch` rows: expanded views, no copy, the original untouched."""
+    if batch == 1:
+        return cache
+    expanded = shallow_copy_cache(cache)
+    for layer in expanded.layers:
+        if getattr(layer, "keys", None) is not None and layer.keys.numel() > 0:
+            layer.keys = layer.keys.expand(batch, *layer.keys.shape[1:])
+            layer.values = layer.values.expand(batch, *layer.values.shape[1:])
+    return expanded
+
+
+def shallow_copy_cache(cache: DynamicCache) -> DynamicCache:
+    """A cache whose layer objects are new but share tensors: safe because updates rebind, never write."""
+    copied = copy.copy(cache)
+    copied.layers = [copy.copy(layer) for layer in cache.layers]
+    return copied
+
+
+class DiffusionGemmaDenoiser:
+    """`Denoiser` over a `DiffusionGemmaForBlockDiffusion` (uniform-noise diffusion: no mask token)."""
+
+    mask_id: int | None = None
+
+    def __init__(self, model: DiffusionGemmaForBlockDiffusion, pad_id: int | None = None) -> None:
+        self.model = model.eval()
+        text = model.config.text_config
+        self.vocab_size: int = text.vocab_size
+        self.canvas_length: int = model.config.canvas_length
+        self.pad_id: int = pad_id if pad_id is not None else (text.pad_token_id or 0)
+        self.device: torch.device = next(model.parameters()).device
+        self.encoder_calls = 0
+        self.decoder_calls = 0
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path, device: str | torch.device = "cpu", dtype: str | torch.dtype = "auto", pad_id: int | None = None
+    ) -> DiffusionGemmaDenoiser:
+        """Load from a local directory only: dagent never reaches the network at run time."""
+        target = resolve_device(device)
+        try:
+            model = DiffusionGemmaForBlockDiffusion.from_pretrained(
+                str(path), local_files_only=True, dtype=resolve_dtype(dtype, target)
+            )
+        except (OSError, ValueError) as err:
+            raise ModelLoadError(f"could not load a DiffusionGemma model from {path}: {err}") from err
+        return cls(model.to(target), pad_id=pad_id)
+
+    def _positions(self, start: int, count: int) -> torch.LongTensor:
+        return torch.arange(start, start + count, device=self.device).unsqueeze(0)
+
+    def _encode_into(self, cache: DynamicCache | None, ids: torch.LongTensor, start: int) -> DynamicCache:
+        with torch.inference_mode():
+            out = self.model.model.encoder(
+                input_ids=ids.to(self.device),
+                past_key_values=cache,
+                position_ids=self._positions(start, ids.shape[1]),
+                use_cache=True,
+            )
+        self.encoder_calls += 1
+        return out.past_key_values
+
+    def encode(self, context_ids: torch.LongTensor) -> PrefixState:
+        check_context(context_ids)
+        cache = self._encode_into(DynamicCache(config=self.model.config.text_config), context_ids, 0)
+        return PrefixState(ids=context_ids.to(self.device), length=context_ids.shape[1], cache=cache)
+
+    def extend(self, prefix: PrefixState, ids: torch.LongTensor) -> PrefixState:
+        check_context(ids)
+        cache = self._encode_into(shallow_copy_cache(prefix.cache), ids, prefix.length)
+        joined = torch.cat([prefix.ids, ids.to(self.device)], dim=1)
+        return PrefixState(ids=joined, length=prefix.length + ids.shape[1], cache=cache)
+
+    def denoise(
+        self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One decoder pass over a (B, L) canvas. The self-conditioning input for the next step is this
+        step's raw logits (the recipe trains self-conditioning on the model's own first-pass logits)."""
+        batch, length = canvas.shape
+        with torch.inference_mode():
+            out = self.model(
+                past_key_values=expand_cache(prefix.cache, batch),
+                decoder_input_ids=canvas.to(self.device),
+                decoder_position_ids=self._positions(prefix.length, length),
+                self_conditioning_logits=self_cond,
+            )
+        self.decoder_calls += 1
+        logits = out.logits.float()
+        return logits, logits.to(self.model.model.decoder.embed_tokens.weight.dtype)

@@ -1,0 +1,289 @@
+"""`dagent bench engine`: decoding methods side by side on one checkpoint, the same examples, one run.
+
+Methods:
+- `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
+  (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`);
+- `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
+  skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
+- `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline).
+
+Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
+encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
+outputs whose canvas text parses with `ops.syntax.parse`) and, where the examples carry a target,
+exact-match rate of the top-ranked output.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+from dagent.engine.canvas import Canvas, Skeleton, build_canvas, validate
+from dagent.engine.denoiser import Denoiser, describe
+from dagent.engine.sampler import Candidate, one_token_per_forward, sample
+from dagent.errors import DagentError
+
+METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward")
+SHOWN_SAMPLES = 3
+
+
+class BenchExample(Protocol):
+    context: str
+    pinned_prefix: str
+    target: str
+
+
+@dataclass(frozen=True)
+class JsonExample:
+    """An example read from a JSONL file (keys: context, pinned_prefix, target)."""
+
+    context: str
+    pinned_prefix: str
+    target: str = ""
+
+
+@dataclass
+class Output:
+    text: str
+    written: int
+
+
+@dataclass
+class MethodResult:
+    method: str
+    outputs: int = 0
+    tokens: int = 0
+    forwards: int = 0
+    seconds: float = 0.0
+    valid: int = 0
+    exact: int = 0
+    with_target: int = 0
+    samples: list[dict[str, str]] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "tokens_per_s": self.tokens / self.seconds if self.seconds else None,
+            "forwards_per_token": self.forwards / self.tokens if self.tokens else None,
+            "valid_op_rate": self.valid / self.outputs if self.outputs else None,
+            "exact_match_rate": self.exact / self.with_target if self.with_target else None,
+        }
+
+
+@dataclass
+class BenchSettings:
+    k: int = 1
+    steps: int = 48
+    seed: int = 0
+    max_context: int = 768
+
+
+def same_text(output: str, target: str) -> bool:
+    """Exact match up to trailing whitespace (the closing newline after @@end is optional)."""
+    return output.rstrip() == target.rstrip()
+
+
+# ---------------------------------------------------------------- the methods
+
+
+Method = Callable[[Denoiser, Any, torch.LongTensor, Canvas, BenchSettings], tuple[list[Output], int]]
+
+
+def _dagent(rule: str) -> Method:
+    def run(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, canvas: Canvas,
+            s: BenchSettings) -> tuple[list[Output], int]:
+        before = denoiser.decoder_calls
+        prefix = denoiser.encode(context)
+        if rule == "one":
+            found = one_token_per_forward(denoiser, prefix, canvas, k=s.k, seed=s.seed)
+        else:
+            found = sample(denoiser, prefix, canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed)  # type: ignore[arg-type]
+        return [_output(c) for c in found], denoiser.decoder_calls - before
+
+    return run
+
+
+def _output(candidate: Candidate) -> Output:
+    return Output(text=candidate.text, written=candidate.written)
+
+
+def _hf_generate(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, canvas: Canvas,
+                 s: BenchSettings) -> tuple[list[Output], int]:
+    """transformers' generate on the prompt `context + pinned prefix`, one canvas, k rows."""
+    model = denoiser.model  # type: ignore[attr-defined]
+    free = (~canvas.pinned[0]).nonzero()
+    pinned = canvas.ids[0, : int(free[0]) if len(free) else canvas.ids.shape[1]]  # the skeleton's pinned prefix
+    prompt = torch.cat([context, pinned.unsqueeze(0)], dim=1).to(denoiser.device)
+    counter = _CallCounter(model.model.decoder)
+    torch.manual_seed(s.seed)
+    try:
+        out = model.generate(
+            input_ids=prompt.expand(s.k, -1), max_new_tokens=denoiser.canvas_length, max_denoising_steps=s.steps,
+            pad_token_id=denoiser.pad_id, eos_token_id=tokenizer.eos_token_id,
+        )
+    finally:
+        counter.remove()
+    prefix_text = tokenizer.decode(pinned.tolist(), skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    outputs = [_generated(tokenizer, row[prompt.shape[1]:].tolist(), denoiser.pad_id, prefix_text) for row in out.sequences]
+    return outputs, counter.calls
+
+
+def _generated(tokenizer: Any, ids: list[int], pad: int, prefix_text: str) -> Output:
+    eos = tokenizer.eos_token_id
+    kept = ids[: ids.index(eos)] if eos in ids else ids
+    kept = [i for i in kept if i != pad]
+    text = tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    return Output(text=prefix_text + text, written=len(kept))
+
+
+class _CallCounter:
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.calls = 0
+        self.handle = module.register_forward_hook(self._hook)
+
+    def _hook(self, *_: object) -> None:
+        self.calls += 1
+
+    def remove(self) -> None:
+        self.handle.remove()
+
+
+def methods_for(denoiser: Denoiser) -> dict[str, Method]:
+    """All four where transformers' generate applies (DiffusionGemma), else the three of dagent's."""
+    chosen: dict[str, Method] = {"dagent-entropy": _dagent("entropy"), "dagent-confidence": _dagent("confidence")}
+    if hasattr(getattr(denoiser, "model", None), "generate") and denoiser.mask_id is None:
+        chosen["hf-generate"] = _hf_generate
+    chosen["one-per-forward"] = _dagent("one")
+    return chosen
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class _Prepared:
+    context: torch.LongTensor
+    canvas: Canvas
+    target: str
+
+
+def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample],
+             s: BenchSettings) -> tuple[list[_Prepared], int]:
+    """Token ids and canvases, built before any clock starts; examples whose pinned prefix does not fit
+    the canvas are skipped (and counted)."""
+    prepared, skipped = [], 0
+    for ex in examples:
+        ids = tokenizer.encode(ex.context, add_special_tokens=False)[: s.max_context] or [denoiser.pad_id]
+        try:
+            canvas = build_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size)
+        except ValueError:
+            skipped += 1
+            continue
+        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, getattr(ex, "target", "") or ""))
+    if not prepared:
+        raise DagentError(f"no examples to benchmark ({skipped} skipped: pinned prefix longer than the canvas)")
+    return prepared, skipped
+
+
+def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample], settings: BenchSettings | None = None,
+              model_name: str = "") -> dict[str, Any]:
+    """Every method on every example; returns the report (also what `--json` writes)."""
+    s = settings or BenchSettings()
+    prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
+    results = {}
+    for name, method in methods_for(denoiser).items():
+        method(denoiser, tokenizer, prepared[0].context, prepared[0].canvas, s)  # warm-up, not timed
+        results[name] = _measure(name, method, denoiser, tokenizer, prepared, s)
+    return {
+        "model": model_name,
+        "denoiser": describe(denoiser),
+        "settings": asdict(s),
+        "examples": len(prepared),
+        "skipped": skipped,
+        "methods": {name: {**r.figures(), **asdict(r)} for name, r in results.items()},
+    }
+
+
+def _measure(name: str, method: Method, denoiser: Denoiser, tokenizer: Any, prepared: list[_Prepared],
+             s: BenchSettings) -> MethodResult:
+    result = MethodResult(method=name)
+    for ex in prepared:
+        start = time.perf_counter()
+        outputs, forwards = method(denoiser, tokenizer, ex.context, ex.canvas, s)
+        result.seconds += time.perf_counter() - start
+        result.forwards += forwards
+        _score(result, outputs, ex.target)
+    return result
+
+
+def _score(result: MethodResult, outputs: list[Output], target: str) -> None:
+    for out in outputs:
+        result.outputs += 1
+        result.tokens += out.written
+        result.valid += validate(out.text) is None
+    if target:
+        result.with_target += 1
+        result.exact += same_text(outputs[0].text, target)
+    if len(result.samples) < SHOWN_SAMPLES:
+        result.samples.append({"output": outputs[0].text, "target": target})
+
+
+# ---------------------------------------------------------------- output
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "n/a" if value is None else pattern.format(value)
+
+
+def print_report(report: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    d = report["denoiser"]
+    skipped = f", {report['skipped']} skipped" if report["skipped"] else ""
+    table = Table(title=f"engine bench: {report['model'] or d['backend']} ({report['examples']} examples{skipped}, "
+                        f"k={report['settings']['k']}, canvas {d['canvas_length']})")
+    for column in ("method", "tok/s", "fwd/tok", "valid", "exact", "fwds", "tokens", "secs"):
+        table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
+    for name, m in report["methods"].items():
+        table.add_row(
+            name, _fmt(m["tokens_per_s"], "{:.1f}"), _fmt(m["forwards_per_token"], "{:.2f}"),
+            _fmt(m["valid_op_rate"], "{:.0%}"), _fmt(m["exact_match_rate"], "{:.0%}"),
+            str(m["forwards"]), str(m["tokens"]), f"{m['seconds']:.1f}",
+        )
+    console.print(table)
+    console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
+                  "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
+                  "exact: top output equals the target", style="dim")
+
+
+def load_examples(n: int, examples_file: Path | None) -> list[BenchExample]:
+    """From a JSONL file, or the held-out split of dagent's own training data."""
+    if examples_file is not None:
+        rows = [json.loads(line) for line in examples_file.read_text().splitlines() if line.strip()]
+        return [JsonExample(r["context"], r["pinned_prefix"], r.get("target", "")) for r in rows[:n]]
+    try:
+        from dagent.engine.train.data import make_examples
+    except ImportError as err:
+        raise DagentError(f"dagent's training data module is not available ({err}): pass --examples-file FILE.jsonl") from err
+    return list(make_examples(split="heldout", n=n, seed=0))
+
+
+def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: Path | None, examples_file: Path | None,
+                 device: str, dtype: str, console: Any) -> dict[str, Any]:
+    """The CLI command's body: load, run, print, write."""
+    from transformers.utils import logging as hf_logging
+
+    from dagent.engine.load import load_denoiser
+
+    hf_logging.disable_progress_bar()
+    denoiser, tokenizer = load_denoiser(model, device=device, dtype=dtype)
+    report = run_bench(denoiser, tokenizer, load_examples(n, examples_file), settings, model_name=model or "dagent-tiny")
+    print_report(report, console)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2))
+    return report

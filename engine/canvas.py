@@ -1,0 +1,369 @@
+"""Skeletons, slots and per-position constraints: what the sampler may write where.
+
+A `Skeleton` is a row of segments. `Pinned(text)` tokens are fixed forever; a `Slot` is denoised,
+holds at most `max_tokens` tokens (None: the rest of the canvas) and fills unused length with the
+pad token. The run-time case the planner builds most often:
+
+    Skeleton.replace_line(prefix)  ==  Pinned("@@replace path:LINE\\n<old line>\\n@@with\\n")
+                                       + Slot(None, BODY, closes="@@end\\n")
+
+so the model writes only the new line(s), then `@@end`, then pads.
+
+Constraints are boolean masks over the vocabulary, computed once per tokenizer and cached.
+`ANY`, `IDENTIFIER`, `ONE_LINE`, `NO_MARKERS` and `tokens(...)` compose with `&` and `|`.
+
+What the grammar constraint enforces, and what it does not
+- Enforced, position by position: each slot's allowed token set; a slot's pad tokens only at its tail
+  (the sampler forbids pad before a decided content token, and everything after a decided pad is pad);
+  a slot's closing text (`closes`): once its first token is decided, the rest of the closing text and
+  then pads follow, so nothing is written after `@@end`.
+- Not enforced while sampling: the op grammar's line structure in a free slot (headers, paths, the
+  order of `@@with` / `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
+  checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse.
+- `NO_MARKERS` and `closes` act only where the op markers are single tokens (dagent's tokenizer);
+  with another model's tokenizer a marker spans several tokens and only the text check applies.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+
+from dagent.ops.syntax import END, LINE_OPS, MARKERS, WITH, OpParseError, parse
+
+TokenKind = Literal["text", "marker", "pad", "control"]
+
+
+# ---------------------------------------------------------------- constraints
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    text: str  # what the token decodes to on its own
+    kind: TokenKind  # control: special tokens that never belong in a canvas (bos, eos, mask, context markers)
+
+
+@dataclass(frozen=True, eq=False)
+class Constraint:
+    """A set of allowed tokens, as a predicate; `name` identifies it in the per-tokenizer cache."""
+
+    name: str
+    test: Callable[[TokenInfo], bool]
+
+    def __and__(self, other: Constraint) -> Constraint:
+        return Constraint(f"({self.name} & {other.name})", lambda t: self.test(t) and other.test(t))
+
+    def __or__(self, other: Constraint) -> Constraint:
+        return Constraint(f"({self.name} | {other.name})", lambda t: self.test(t) or other.test(t))
+
+
+def _content(t: TokenInfo) -> bool:
+    return t.kind in ("text", "marker")
+
+
+ANY = Constraint("ANY", _content)
+def _identifier(t: TokenInfo) -> bool:
+    return t.kind == "text" and t.text != "" and all(c.isalnum() or c == "_" for c in t.text)
+
+
+IDENTIFIER = Constraint("IDENTIFIER", _identifier)
+ONE_LINE = Constraint("ONE_LINE", lambda t: _content(t) and "\n" not in t.text)
+NO_MARKERS = Constraint("NO_MARKERS", lambda t: t.kind == "text" and "@@" not in t.text)
+
+
+def tokens(*texts: str) -> Constraint:
+    """Exactly the tokens that decode to one of `texts` (e.g. `tokens("@@end")`)."""
+    wanted = frozenset(texts)
+    return Constraint(f"tokens{tuple(sorted(wanted))}", lambda t: _content(t) and t.text in wanted)
+
+
+BODY = NO_MARKERS | tokens(END)  # an op body's lines, closed by @@end
+
+
+def filler_id(tokenizer: Any) -> int:
+    """The token that fills unused slot length: pad, else EOS (models without a pad token pad with EOS)."""
+    for value in (tokenizer.pad_token_id, tokenizer.eos_token_id):
+        if isinstance(value, int):
+            return value
+    raise ValueError("the tokenizer has neither a pad nor an EOS token to fill unused canvas length")
+
+
+class Vocab:
+    """Token texts and kinds of one tokenizer at one logits width, and the constraint masks over them."""
+
+    def __init__(self, tokenizer: Any, size: int) -> None:
+        self.size = size
+        self.pad_id = filler_id(tokenizer)
+        known = min(len(tokenizer), size)
+        texts = tokenizer.batch_decode([[i] for i in range(known)], skip_special_tokens=False,
+                                       clean_up_tokenization_spaces=False)
+        special = set(tokenizer.all_special_ids)
+        mask_id = getattr(tokenizer, "mask_token_id", None)
+        self.infos = [TokenInfo(i, text, self._kind(i, text, special, mask_id)) for i, text in enumerate(texts)]
+        self._masks: dict[str, torch.Tensor] = {}
+
+    def _kind(self, i: int, text: str, special: set[int], mask_id: int | None) -> TokenKind:
+        if i == self.pad_id:
+            return "pad"
+        if text in MARKERS:
+            return "marker"
+        return "control" if i in special or i == mask_id else "text"
+
+    def mask(self, constraint: Constraint) -> torch.Tensor:
+        """(V,) bool; ids past the tokenizer's length (padded embedding rows) are never allowed."""
+        if constraint.name not in self._masks:
+            allowed = torch.zeros(self.size, dtype=torch.bool)
+            allowed[: len(self.infos)] = torch.tensor([constraint.test(t) for t in self.infos], dtype=torch.bool)
+            self._masks[constraint.name] = allowed
+        return self._masks[constraint.name]
+
+
+_VOCABS: weakref.WeakKeyDictionary[Any, dict[int, Vocab]] = weakref.WeakKeyDictionary()
+
+
+def vocab_for(tokenizer: Any, size: int | None = None) -> Vocab:
+    """The cached `Vocab` of `tokenizer` (decoding a 262k vocabulary takes seconds: do it once)."""
+    width = size or len(tokenizer)
+    per_size = _VOCABS.setdefault(tokenizer, {})
+    if width not in per_size:
+        per_size[width] = Vocab(tokenizer, width)
+    return per_size[width]
+
+
+# ---------------------------------------------------------------- skeletons
+
+
+@dataclass(frozen=True)
+class Pinned:
+    text: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot."""
+
+    max_tokens: int | None = None
+    constraint: Constraint = ANY
+    closes: str | None = None
+
+
+Segment = Pinned | Slot
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    segments: tuple[Segment, ...]
+
+    @staticmethod
+    def free() -> Skeleton:
+        """The whole canvas one slot: any op stream, checked by `validate` afterwards."""
+        return Skeleton((Slot(None, ANY),))
+
+    @staticmethod
+    def replace_line(pinned_prefix: str, max_tokens: int | None = None) -> Skeleton:
+        """`pinned_prefix` ("@@replace path:LINE\\n<old>\\n@@with\\n") fixed; the model writes the new
+        line(s) and `@@end`."""
+        return Skeleton((Pinned(pinned_prefix), Slot(max_tokens, BODY, closes=END + "\n")))
+
+    @staticmethod
+    def for_prefix(pinned_prefix: str) -> Skeleton:
+        """The skeleton for a planner's pinned prefix: free when there is none, a body closed by
+        `@@end` after `@@with`, the rest of one line after a one-line op's header (`@@import path `)."""
+        if not pinned_prefix:
+            return Skeleton.free()
+        if pinned_prefix.endswith(WITH + "\n"):
+            return Skeleton.replace_line(pinned_prefix)
+        if pinned_prefix.partition(" ")[0] in LINE_OPS and "\n" not in pinned_prefix:
+            return Skeleton((Pinned(pinned_prefix), Slot(None, ONE_LINE & NO_MARKERS)))
+        return Skeleton((Pinned(pinned_prefix), Slot(None, ANY)))
+
+
+def validate(text: str) -> OpParseError | None:
+    """None when `text` is a complete op stream, else the parse error (with line and expectation)."""
+    try:
+        parse(text)
+    except OpParseError as err:
+        return err
+    return None
+
+
+# ---------------------------------------------------------------- canvas
+
+
+@dataclass
+class Canvas:
+    """B rows of L positions, as tensors the sampler reads.
+
+    `ids`: pinned tokens (pad elsewhere). `allowed` is kept compact: `mask_index` (B, L) points into
+    `mask_table` (M, V); pinned positions point at row 0 (all true, never sampled). A slot is a run of
+    positions with the same `slot_id` (-1 where pinned) from `slot_start` to `slot_end`; `close_id` is
+    the first token of its closing text (-1: none) and `tail` (B, S, T+1) the tokens that follow it,
+    then pads.
+    """
+
+    ids: torch.LongTensor
+    pinned: torch.BoolTensor
+    mask_index: torch.LongTensor
+    mask_table: torch.BoolTensor
+    slot_id: torch.LongTensor
+    slot_start: torch.LongTensor
+    slot_end: torch.LongTensor
+    close_id: torch.LongTensor
+    tail: torch.LongTensor
+    pad_id: int
+    tokenizer: Any = field(repr=False)
+    row_skeleton: list[int] = field(default_factory=list)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.ids.shape)  # type: ignore[return-value]
+
+    @property
+    def allowed(self) -> torch.BoolTensor:
+        """Dense (B, L, V) allowed-token mask."""
+        return self.mask_table[self.mask_index]
+
+    def repeat(self, k: int) -> Canvas:
+        """Each row k times in a row (k candidates per skeleton, one batch)."""
+        rep = {name: getattr(self, name).repeat_interleave(k, dim=0) for name in _ROW_TENSORS}
+        rows = [r for r in self.row_skeleton for _ in range(k)]
+        return Canvas(**rep, mask_table=self.mask_table, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=rows)
+
+    def to(self, device: torch.device) -> Canvas:
+        moved = {name: getattr(self, name).to(device) for name in (*_ROW_TENSORS, "mask_table")}
+        return Canvas(**moved, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=self.row_skeleton)
+
+
+_ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail")
+
+
+@dataclass
+class _Row:
+    ids: list[int] = field(default_factory=list)
+    pinned: list[bool] = field(default_factory=list)
+    masks: list[int] = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)
+    closes: list[int] = field(default_factory=list)
+    tails: list[list[int]] = field(default_factory=list)
+
+
+class _Tables:
+    """Distinct slot masks of one canvas; row 0 is the all-true row of pinned positions."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.rows: list[torch.Tensor] = [torch.ones(vocab.size, dtype=torch.bool)]
+        self.index: dict[tuple[str, int], int] = {}
+
+    def slot_mask(self, constraint: Constraint, close_id: int) -> int:
+        key = (constraint.name, close_id)
+        if key not in self.index:
+            allowed = self.vocab.mask(constraint).clone()
+            allowed[self.vocab.pad_id] = True  # every slot may pad its unused tail
+            if close_id >= 0:
+                allowed[close_id] = True
+            self.index[key] = len(self.rows)
+            self.rows.append(allowed)
+        return self.index[key]
+
+
+def _slot_lengths(skeleton: Skeleton, pinned_ids: list[list[int]], length: int) -> list[int]:
+    """Each slot's length; at most one slot without `max_tokens` takes what the canvas has left."""
+    slots = [s for s in skeleton.segments if isinstance(s, Slot)]
+    open_slots = sum(1 for s in slots if s.max_tokens is None)
+    if open_slots > 1:
+        raise ValueError("a skeleton may have at most one slot without max_tokens")
+    used = sum(len(ids) for ids in pinned_ids) + sum(s.max_tokens or 0 for s in slots)
+    if used > length or (open_slots and used == length):
+        raise ValueError(f"the skeleton needs {used + open_slots} tokens, the canvas holds {length}")
+    return [s.max_tokens if s.max_tokens is not None else length - used for s in slots]
+
+
+def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) -> _Row:
+    pad = tables.vocab.pad_id
+    pinned_ids = [tokenizer.encode(s.text, add_special_tokens=False) for s in skeleton.segments if isinstance(s, Pinned)]
+    lengths = iter(_slot_lengths(skeleton, pinned_ids, length))
+    pinned_iter = iter(pinned_ids)
+    row = _Row()
+    for segment in skeleton.segments:
+        if isinstance(segment, Pinned):
+            ids = next(pinned_iter)
+            _extend(row, ids, True, 0, -1, -1)
+            continue
+        close, tail = _closing(segment.closes, tokenizer, tables.vocab)
+        row.tails.append(tail)
+        _extend(row, [pad] * next(lengths), False, tables.slot_mask(segment.constraint, close), len(row.tails) - 1, close)
+    _extend(row, [pad] * (length - len(row.ids)), True, 0, -1, -1)  # unused canvas: pinned pad
+    return row
+
+
+def _closing(text: str | None, tokenizer: Any, vocab: Vocab) -> tuple[int, list[int]]:
+    """The closing trigger token and the tokens after it. Only a marker token (a single vocabulary entry
+    such as `@@end`) can trigger: an ordinary token like a newline appears inside bodies too."""
+    if not text:
+        return -1, []
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    if not ids or ids[0] >= len(vocab.infos) or vocab.infos[ids[0]].kind != "marker":
+        return -1, []
+    return ids[0], ids[1:]
+
+
+def _extend(row: _Row, ids: Sequence[int], pinned: bool, mask: int, slot: int, close: int) -> None:
+    row.ids.extend(ids)
+    row.pinned.extend([pinned] * len(ids))
+    row.masks.extend([mask] * len(ids))
+    row.slots.extend([slot] * len(ids))
+    row.closes.extend([close] * len(ids))
+
+
+def _spans(slots: torch.LongTensor) -> tuple[torch.LongTensor, torch.LongTensor]:
+    """For each position, the first and last index of its run of equal slot ids (pinned: itself)."""
+    batch, length = slots.shape
+    index = torch.arange(length).expand(batch, length)
+    new_run = torch.ones_like(slots, dtype=torch.bool)
+    new_run[:, 1:] = slots[:, 1:] != slots[:, :-1]
+    start = torch.where(new_run, index, torch.zeros_like(index)).cummax(dim=1).values
+    end_run = torch.ones_like(slots, dtype=torch.bool)
+    end_run[:, :-1] = new_run[:, 1:]
+    flipped = torch.where(end_run, index, torch.full_like(index, length)).flip(1).cummin(dim=1).values.flip(1)
+    pinned = slots < 0
+    return torch.where(pinned, index, start), torch.where(pinned, index, flipped)
+
+
+def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: int, vocab_size: int | None = None) -> Canvas:
+    """One canvas row per skeleton; no skeleton means one free row (the whole canvas one slot)."""
+    vocab = vocab_for(tokenizer, vocab_size)
+    tables = _Tables(vocab)
+    rows = [_layout(s, tokenizer, length, tables) for s in (skeletons or [Skeleton.free()])]
+    slot_id = torch.tensor([r.slots for r in rows])
+    start, end = _spans(slot_id)
+    return Canvas(
+        ids=torch.tensor([r.ids for r in rows]),
+        pinned=torch.tensor([r.pinned for r in rows]),
+        mask_index=torch.tensor([r.masks for r in rows]),
+        mask_table=torch.stack(tables.rows),
+        slot_id=slot_id,
+        slot_start=start,
+        slot_end=end,
+        close_id=torch.tensor([r.closes for r in rows]),
+        tail=_tail_table(rows, vocab.pad_id),
+        pad_id=vocab.pad_id,
+        tokenizer=tokenizer,
+        row_skeleton=list(range(len(rows))),
+    )
+
+
+def _tail_table(rows: list[_Row], pad: int) -> torch.LongTensor:
+    """(B, S, T+1): each slot's closing tail, padded with pad (the extra column makes "after the tail" pad)."""
+    slots = max(1, max(len(r.tails) for r in rows))
+    width = 1 + max([len(t) for r in rows for t in r.tails] or [0])
+    table = torch.full((len(rows), slots, width), pad, dtype=torch.long)
+    for b, row in enumerate(rows):
+        for s, tail in enumerate(row.tails):
+            table[b, s, : len(tail)] = torch.tensor(tail, dtype=torch.long)
+    return table

@@ -1,0 +1,479 @@
+"""dagent's sampler: a small loop over a `Denoiser` that keeps a skeleton, in one sitting.
+
+Why not transformers' `generate()`: it re-randomises every position it does not accept and cannot
+hold pinned tokens or per-position constraints. Here:
+
+    start:  pinned positions hold their tokens; every other position holds noise
+            (a uniform random token from its allowed set, or the mask token for masked models)
+    step:   one batched decoder forward over all k candidates, self-conditioned on the last step;
+            logits masked to the allowed sets; a token proposed per position (temperature, annealed);
+            some undecided positions accepted in parallel (entropy bound or confidence threshold,
+            at least one per row); accepted positions keep their token for good; the rest are
+            re-noised; the slot fix-up keeps pads at the tail and closes a slot after `@@end`
+    stop:   every position decided, or the argmax canvas unchanged for 2 steps with low entropy
+            (undecided positions then take the argmax), or out of steps (the same).
+
+The prefix (the encoded context) is an input: the context is encoded once by the caller and the same
+`PrefixState` serves every step, every candidate and every later call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+
+from dagent.engine.canvas import Canvas, Skeleton, build_canvas
+from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.ops.syntax import OpParseError, parse_prefix
+
+Rule = Literal["entropy", "confidence", "one"]
+StepCallback = Callable[[int, torch.LongTensor], None]
+NEG_INF = float("-inf")
+
+
+@dataclass
+class Candidate:
+    """One denoised canvas (or stream of canvases). `score`: mean log-prob of its final tokens at the
+    non-pinned positions, under the model's untempered, constraint-masked distribution at the step
+    each token was decided."""
+
+    ids: list[int]
+    text: str
+    score: float
+    steps: int
+    accepted_per_step: list[int]
+    skeleton: int = 0
+    canvases: int = 1
+    written: int = 0  # non-pad tokens at non-pinned positions
+    free: int = 0  # non-pinned positions (the score's denominator)
+
+
+@dataclass
+class _State:
+    tokens: torch.LongTensor  # (B, L) current canvas
+    accepted: torch.BoolTensor  # (B, L) decided (pinned positions count as decided)
+    logp: torch.Tensor  # (B, L) log-prob of each decided token when it was decided
+    live: torch.BoolTensor  # (B,) rows still denoising
+    filled: torch.BoolTensor  # (B, L) written by the slot fix-up (closing tail, pads), not by the model
+    forbid_pad: torch.BoolTensor  # (B, L) undecided positions before a decided non-pad token
+    forbid_close: torch.BoolTensor  # (B, L) undecided positions before decided content
+    steps: torch.LongTensor  # (B,) forwards each row took part in
+    accepted_per_step: list[list[int]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- noise and masking
+
+
+class _Noise:
+    """Fresh noise for undecided positions: uniform over each position's allowed set, or the mask token."""
+
+    def __init__(self, canvas: Canvas, table: torch.BoolTensor, mask_id: int | None, generator: torch.Generator) -> None:
+        self.mask_id = mask_id
+        self.index = canvas.mask_index
+        self.generator = generator
+        self.choices = [row.nonzero().squeeze(1) for row in table]
+
+    def __call__(self, shape: torch.Size, device: torch.device) -> torch.LongTensor:
+        if self.mask_id is not None:
+            return torch.full(shape, self.mask_id, dtype=torch.long, device=device)
+        noise = torch.empty(shape, dtype=torch.long, device=device)
+        for m in self.index.unique().tolist():
+            where = self.index == m
+            picks = torch.randint(len(self.choices[m]), (int(where.sum()),), generator=self.generator, device=device)
+            noise[where] = self.choices[m][picks]
+        return noise
+
+
+def _fit_table(canvas: Canvas, denoiser: Denoiser) -> torch.BoolTensor:
+    """The canvas's mask table at the model's logits width, never allowing the mask token."""
+    table = canvas.mask_table
+    width = denoiser.vocab_size
+    if table.shape[1] < width:
+        table = torch.cat([table, table.new_zeros(table.shape[0], width - table.shape[1])], dim=1)
+        table[0] = True  # pinned row: all true, never sampled
+    table = table[:, :width].clone()
+    if denoiser.mask_id is not None and denoiser.mask_id < width:
+        table[1:, denoiser.mask_id] = False
+    return table.to(denoiser.device)
+
+
+def _mask_logits(logits: torch.Tensor, allowed: torch.BoolTensor, canvas: Canvas, state: _State) -> torch.Tensor:
+    """-inf outside the allowed sets, and for pad / the closing token where decided tokens follow in the
+    slot (pads stay at the tail, nothing is written after a close). A position left with no token at
+    all keeps its static allowed set."""
+    static = logits.masked_fill(~allowed, NEG_INF)
+    dynamic = static.clone()
+    dynamic[..., canvas.pad_id] = dynamic[..., canvas.pad_id].masked_fill(state.forbid_pad, NEG_INF)
+    close = canvas.close_id.clamp(min=0).unsqueeze(-1)
+    no_close = (state.forbid_close & (canvas.close_id >= 0)).unsqueeze(-1)
+    dynamic.scatter_(-1, close, dynamic.gather(-1, close).masked_fill(no_close, NEG_INF))
+    dead = torch.isinf(dynamic).all(dim=-1, keepdim=True)
+    return torch.where(dead, static, dynamic)
+
+
+# ---------------------------------------------------------------- acceptance rules
+
+
+def _accept(rule: Rule, probs: torch.Tensor, proposal: torch.LongTensor, open_: torch.BoolTensor,
+            entropy_bound: float, confidence: float) -> torch.BoolTensor:
+    """Which open positions to decide this step; at least one per row that has any open position."""
+    if rule == "entropy":
+        return _accept_entropy(_entropy(probs), open_, entropy_bound)
+    conf = probs.gather(-1, proposal.unsqueeze(-1)).squeeze(-1).masked_fill(~open_, -1.0)
+    best = torch.zeros_like(open_).scatter_(1, conf.argmax(dim=1, keepdim=True), True) & open_
+    if rule == "one":
+        return best
+    return (open_ & (conf >= confidence)) | best
+
+
+def _entropy(probs: torch.Tensor) -> torch.Tensor:
+    return -(probs * probs.clamp_min(1e-30).log()).sum(dim=-1)
+
+
+def _accept_entropy(entropy: torch.Tensor, open_: torch.BoolTensor, bound: float) -> torch.BoolTensor:
+    """EB-sampler: sort open positions by entropy and take the longest run whose summed entropy, less
+    its largest member, stays within `bound` (an upper bound on their joint dependence)."""
+    ordered, order = entropy.masked_fill(~open_, math.inf).sort(dim=1)
+    take = (ordered.cumsum(dim=1) - ordered <= bound) & torch.isfinite(ordered)
+    return torch.zeros_like(open_).scatter_(1, order, take)
+
+
+# ---------------------------------------------------------------- slot fix-up
+
+
+def _seg_before(x: torch.Tensor, start: torch.LongTensor) -> torch.Tensor:
+    """Count of x strictly before each position, within its slot."""
+    cs = x.cumsum(dim=1)
+    return cs - x - (cs.gather(1, start) - x.gather(1, start))
+
+
+def _seg_after(x: torch.Tensor, end: torch.LongTensor) -> torch.Tensor:
+    """Count of x strictly after each position, within its slot."""
+    rcs = x.flip(1).cumsum(dim=1).flip(1)
+    return rcs - x - (rcs.gather(1, end) - x.gather(1, end))
+
+
+def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTensor, content_wins: bool = True) -> None:
+    """Keep each slot of `rows` as `content... [closing tail] pad...`.
+
+    New decisions only ever land before a slot's first decided end (everything after it is filled and
+    decided), so conflicts come from one step's parallel decisions. While denoising (`content_wins`) a
+    decided pad with a decided non-pad token after it, or a decided close with decided content after
+    it, is undecided again. Then everything after the slot's first decided end is filled (the closing
+    tail, then pads) and decided. At the end (`content_wins=False`) every position is decided and the
+    slot simply ends at its first end.
+    """
+    in_slot = (canvas.slot_id >= 0) & rows.unsqueeze(1)
+    is_pad = state.tokens == canvas.pad_id
+    is_close = (state.tokens == canvas.close_id) & (canvas.close_id >= 0)
+    if content_wins:
+        written = state.accepted & in_slot & ~state.filled
+        nonpad_after = _seg_after((written & ~is_pad).long(), canvas.slot_end) > 0
+        content_after = _seg_after((written & ~is_pad & ~is_close).long(), canvas.slot_end) > 0
+        state.accepted &= ~(written & ((is_pad & nonpad_after) | (is_close & content_after)))
+    ends = state.accepted & in_slot & (is_pad | is_close)
+    after_end = in_slot & (_seg_before(ends.long(), canvas.slot_start) > 0)
+    fill = _fill_after_end(canvas, state.tokens, ends)
+    changed = after_end & ((state.tokens != fill) | ~state.accepted)
+    state.tokens = torch.where(after_end, fill, state.tokens)
+    state.logp = torch.where(changed, logp.gather(-1, state.tokens.unsqueeze(-1)).squeeze(-1), state.logp)
+    state.accepted |= after_end
+    state.filled = torch.where(in_slot, after_end, state.filled)
+    _update_forbids(canvas, state, in_slot)
+
+
+def _update_forbids(canvas: Canvas, state: _State, in_slot: torch.BoolTensor) -> None:
+    """Undecided positions may not pad before a decided non-pad token, nor close before decided content."""
+    is_pad = state.tokens == canvas.pad_id
+    is_close = (state.tokens == canvas.close_id) & (canvas.close_id >= 0)
+    written = state.accepted & in_slot & ~state.filled
+    undecided = in_slot & ~state.accepted
+    forbid_pad = undecided & (_seg_after((written & ~is_pad).long(), canvas.slot_end) > 0)
+    forbid_close = undecided & (_seg_after((written & ~is_pad & ~is_close).long(), canvas.slot_end) > 0)
+    rows = in_slot.any(dim=1, keepdim=True)
+    state.forbid_pad = torch.where(rows, forbid_pad, state.forbid_pad)
+    state.forbid_close = torch.where(rows, forbid_close, state.forbid_close)
+
+
+def _fill_after_end(canvas: Canvas, tokens: torch.LongTensor, ends: torch.BoolTensor) -> torch.LongTensor:
+    """For every position, what belongs there if it follows its slot's first end: the closing tail when
+    that end is the closing token, else pad. (Only read where a position does follow an end.)"""
+    length = tokens.shape[1]
+    index = torch.arange(length, device=tokens.device).expand_as(tokens)
+    # Slot ids grow along a row, so a running max of this key finds the current slot's earliest end.
+    key = torch.where(ends, canvas.slot_id * length + (length - 1 - index), torch.full_like(index, -1))
+    first = (length - 1) - key.cummax(dim=1).values.remainder(length)
+    closed = tokens.gather(1, first) == canvas.close_id
+    width = canvas.tail.shape[2]
+    tails = canvas.tail.gather(1, canvas.slot_id.clamp(min=0).unsqueeze(-1).expand(-1, -1, width))
+    offset = (index - first - 1).clamp(0, width - 1)
+    return torch.where(closed, tails.gather(2, offset.unsqueeze(-1)).squeeze(-1), torch.full_like(index, canvas.pad_id))
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def _temperature(temperature: float | tuple[float, float], step: int, steps: int) -> float:
+    """Linear anneal from the first value to the second over the step budget."""
+    if isinstance(temperature, (int, float)):
+        return float(temperature)
+    start, end = temperature
+    return start + (end - start) * step / max(steps - 1, 1)
+
+
+def _propose(masked: torch.Tensor, temperature: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.LongTensor]:
+    """Probabilities and a proposed token per position (sampled, or the argmax at temperature 0)."""
+    if temperature <= 0:
+        probs = torch.softmax(masked, dim=-1)
+        return probs, masked.argmax(dim=-1)
+    probs = torch.softmax(masked / temperature, dim=-1)
+    flat = torch.multinomial(probs.view(-1, probs.shape[-1]), 1, generator=generator)
+    return probs, flat.view(probs.shape[:-1])
+
+
+def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: torch.Tensor, allowed: torch.BoolTensor) -> None:
+    """Rows that stop now: undecided positions take the argmax (under the constraints as they stand
+    after this step), then each slot ends at its first end."""
+    if not rows.any():
+        return
+    masked = _mask_logits(logits, allowed, canvas, state)
+    logp = torch.log_softmax(masked, dim=-1)
+    argmax = masked.argmax(dim=-1)
+    todo = rows.unsqueeze(1) & ~state.accepted
+    state.tokens = torch.where(todo, argmax, state.tokens)
+    state.logp = torch.where(todo, logp.gather(-1, argmax.unsqueeze(-1)).squeeze(-1), state.logp)
+    state.accepted |= todo
+    _fixup(canvas, state, logp, rows, content_wins=False)
+    state.live &= ~rows
+
+
+@dataclass(frozen=True)
+class _Options:
+    steps: int
+    rule: Rule
+    entropy_bound: float
+    confidence: float
+    temperature: float | tuple[float, float]
+    early_stop: bool
+    stop_entropy: float
+    stable_steps: int
+
+
+def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device) -> _State:
+    batch, length = canvas.shape
+    return _State(
+        tokens=torch.where(canvas.pinned, canvas.ids, noise(canvas.ids.shape, device)),
+        accepted=canvas.pinned.clone(),
+        logp=torch.zeros(batch, length, device=device),
+        live=torch.ones(batch, dtype=torch.bool, device=device),
+        filled=torch.zeros(batch, length, dtype=torch.bool, device=device),
+        forbid_pad=torch.zeros(batch, length, dtype=torch.bool, device=device),
+        forbid_close=torch.zeros(batch, length, dtype=torch.bool, device=device),
+        steps=torch.zeros(batch, dtype=torch.long, device=device),
+        accepted_per_step=[[] for _ in range(batch)],
+    )
+
+
+def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options, seed: int,
+         on_step: StepCallback | None) -> list[Candidate]:
+    device = denoiser.device
+    canvas = canvas.to(device)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    table = _fit_table(canvas, denoiser)
+    allowed = table[canvas.mask_index]
+    noise = _Noise(canvas, table, denoiser.mask_id, generator)
+    state = _initial_state(canvas, noise, device)
+    self_cond: torch.Tensor | None = None
+    last_argmax: torch.LongTensor | None = None
+    stable = torch.zeros(canvas.shape[0], dtype=torch.long, device=device)
+    logits = torch.zeros(0)
+    for step in range(opts.steps):
+        if not state.live.any():
+            break
+        logits, self_cond = denoiser.denoise(prefix, state.tokens, self_cond)
+        live, before = state.live.clone(), state.accepted.clone()
+        state.steps += live.long()
+        masked = _mask_logits(logits, allowed, canvas, state)
+        logp = torch.log_softmax(masked, dim=-1)
+        probs, proposal = _propose(masked, _temperature(opts.temperature, step, opts.steps), generator)
+        newly = _accept(opts.rule, probs, proposal, ~state.accepted & live.unsqueeze(1), opts.entropy_bound, opts.confidence)
+        state.tokens = torch.where(newly, proposal, state.tokens)
+        state.logp = torch.where(newly, logp.gather(-1, proposal.unsqueeze(-1)).squeeze(-1), state.logp)
+        state.accepted |= newly
+        _fixup(canvas, state, logp, live)
+        draft = torch.where(state.accepted, state.tokens, masked.argmax(dim=-1))
+        done = live & state.accepted.all(dim=1)
+        if opts.early_stop and last_argmax is not None:
+            stable = torch.where((draft == last_argmax).all(dim=1), stable + 1, torch.zeros_like(stable))
+            confident = _mean_entropy(probs, ~canvas.pinned) < opts.stop_entropy
+            done |= live & (stable + 1 >= opts.stable_steps) & confident
+        last_argmax = draft
+        _finalize(done, canvas, state, logits, allowed)
+        _record(state, live, state.accepted & ~before)
+        if on_step is not None:
+            on_step(step, torch.where(state.accepted, state.tokens, draft))
+        assert torch.equal(state.tokens[canvas.pinned], canvas.ids[canvas.pinned]), "a pinned token changed"
+        # Uniform-noise diffusion: undecided positions are re-noised, as in DiffusionGemma's own generate.
+        state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), noise(canvas.ids.shape, device), state.tokens)
+    _finalize(state.live.clone(), canvas, state, logits, allowed)
+    return _candidates(canvas, state)
+
+
+def _record(state: _State, live: torch.BoolTensor, decided: torch.BoolTensor) -> None:
+    counts = decided.sum(dim=1).tolist()
+    for row, was_live in enumerate(live.tolist()):
+        if was_live:
+            state.accepted_per_step[row].append(int(counts[row]))
+
+
+def _mean_entropy(probs: torch.Tensor, positions: torch.BoolTensor) -> torch.Tensor:
+    entropy = _entropy(probs).masked_fill(~positions, 0.0)
+    return entropy.sum(dim=1) / positions.sum(dim=1).clamp(min=1)
+
+
+def _candidates(canvas: Canvas, state: _State) -> list[Candidate]:
+    assert torch.equal(state.tokens[canvas.pinned], canvas.ids[canvas.pinned]), "a pinned token changed"
+    free = ~canvas.pinned
+    scores = (state.logp * free).sum(dim=1) / free.sum(dim=1).clamp(min=1)
+    written = (free & (state.tokens != canvas.pad_id)).sum(dim=1)
+    out = [
+        Candidate(
+            ids=ids,
+            text=decode_canvas(canvas.tokenizer, ids, canvas.pad_id),
+            score=float(scores[row]),
+            steps=int(state.steps[row]),
+            accepted_per_step=state.accepted_per_step[row],
+            skeleton=canvas.row_skeleton[row],
+            written=int(written[row]),
+            free=int(free[row].sum()),
+        )
+        for row, ids in enumerate(state.tokens.tolist())
+    ]
+    return sorted(out, key=lambda c: c.score, reverse=True)
+
+
+def decode_canvas(tokenizer: Any, ids: list[int], pad_id: int) -> str:
+    """Canvas text: markers kept, pads dropped."""
+    kept = [i for i in ids if i != pad_id]
+    return tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def encode_context(denoiser: Denoiser, tokenizer: Any, context: str, max_tokens: int | None = None) -> PrefixState:
+    """Tokenize a context block (no BOS/EOS, as in training) and encode it once. With `max_tokens`, the
+    head is kept: the planner puts the task, the errors and the most suspicious code first."""
+    ids = tokenizer.encode(context, add_special_tokens=False)[:max_tokens] or [denoiser.pad_id]
+    return denoiser.encode(torch.tensor([ids], dtype=torch.long))
+
+
+def propose(denoiser: Denoiser, prefix: PrefixState, tokenizer: Any, skeletons: list[Skeleton] | None = None,
+            k: int = 4, **options: Any) -> list[Candidate]:
+    """The agent's call: k candidates per skeleton (None: one free canvas), best first."""
+    canvas = build_canvas(tokenizer, skeletons, denoiser.canvas_length, denoiser.vocab_size)
+    return sample(denoiser, prefix, canvas, k=k, **options)
+
+
+
+def sample(
+    denoiser: Denoiser,
+    prefix: PrefixState,
+    canvas: Canvas,
+    k: int = 1,
+    steps: int = 48,
+    rule: Literal["entropy", "confidence"] = "entropy",
+    entropy_bound: float = 0.1,
+    confidence: float = 0.9,
+    temperature: float | tuple[float, float] = (0.8, 0.4),
+    seed: int = 0,
+    on_step: StepCallback | None = None,
+    stop_entropy: float = 0.005,
+    stable_steps: int = 2,
+) -> list[Candidate]:
+    """k candidates per canvas row, denoised in one batch, best score first.
+
+    `rule="entropy"`: EB-sampler acceptance within `entropy_bound` (DiffusionGemma's rule);
+    `rule="confidence"`: accept every position whose proposed token has probability >= `confidence`
+    (Fast-dLLM). `on_step(step, ids)` gets the draft (decided tokens, argmax elsewhere) after each step.
+    Early stop: a row whose draft stayed the same over `stable_steps` steps with mean entropy below
+    `stop_entropy` takes its draft.
+    """
+    opts = _Options(steps, rule, entropy_bound, confidence, temperature, True, stop_entropy, stable_steps)
+    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step)
+
+
+def one_token_per_forward(
+    denoiser: Denoiser,
+    prefix: PrefixState,
+    canvas: Canvas,
+    k: int = 1,
+    temperature: float | tuple[float, float] = (0.8, 0.4),
+    seed: int = 0,
+    on_step: StepCallback | None = None,
+) -> list[Candidate]:
+    """The baseline: each forward decides exactly one position per row (the most confident), with the
+    same constraints and slot fix-up, and no early stop; as many forwards as it takes."""
+    budget = int((~canvas.pinned).sum(dim=1).max())
+    opts = _Options(max(budget, 1), "one", 0.0, 1.0, temperature, False, 0.0, 0)
+    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step)
+
+
+def stream_finished(candidate: Candidate, pad_id: int, stream_text: str) -> bool:
+    """A stream is done when its canvas kept room (a pad), or its text so far ends a complete op
+    stream, or it cannot parse (continuing an invalid stream is wasted work)."""
+    if pad_id in candidate.ids:
+        return True
+    try:
+        return parse_prefix(stream_text).complete and stream_text.strip() != ""
+    except OpParseError:
+        return True
+
+
+def sample_stream(
+    denoiser: Denoiser,
+    prefix: PrefixState,
+    canvas: Canvas,
+    k: int = 1,
+    max_canvases: int = 4,
+    seed: int = 0,
+    **options: object,
+) -> list[Candidate]:
+    """Block diffusion: a candidate whose canvas ran out before its stream ended is continued on a new,
+    free canvas after its own text (the prefix is extended by the finished canvas), up to `max_canvases`.
+    Continuations run one candidate at a time (their prefixes differ)."""
+    streams = []
+    for first in sample(denoiser, prefix, canvas, k=k, seed=seed, **options):  # type: ignore[arg-type]
+        streams.append(_continue(denoiser, prefix, canvas, first, max_canvases, seed, options))
+    return sorted(streams, key=lambda c: c.score, reverse=True)
+
+
+def _continue(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, first: Candidate, max_canvases: int,
+              seed: int, options: dict[str, object]) -> Candidate:
+    stream, last, state = first, first, prefix
+    free = build_canvas(canvas.tokenizer, [Skeleton.free()], denoiser.canvas_length, denoiser.vocab_size)
+    while stream.canvases < max_canvases and not stream_finished(last, canvas.pad_id, stream.text):
+        state = denoiser.extend(state, torch.tensor([last.ids], dtype=torch.long))
+        last = sample(denoiser, state, free, k=1, seed=seed + stream.canvases, **options)[0]  # type: ignore[arg-type]
+        stream = _join(stream, last, canvas)
+    return stream
+
+
+def _join(head: Candidate, tail: Candidate, canvas: Canvas) -> Candidate:
+    ids = head.ids + tail.ids
+    free = head.free + tail.free
+    return Candidate(
+        ids=ids,
+        text=decode_canvas(canvas.tokenizer, ids, canvas.pad_id),
+        score=(head.score * head.free + tail.score * tail.free) / max(free, 1),
+        steps=head.steps + tail.steps,
+        accepted_per_step=head.accepted_per_step + tail.accepted_per_step,
+        skeleton=head.skeleton,
+        canvases=head.canvases + tail.canvases,
+        written=head.written + tail.written,
+        free=free,
+    )

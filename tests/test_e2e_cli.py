@@ -1,0 +1,150 @@
+"""End to end: the real `dagent` CLI, the embedded model, real git and pytest, on example repos in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import git
+import pytest
+
+from dagent.agent.tasks import load_tasks, materialize
+from dagent.sandbox.testing import fingerprint
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def dagent(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def make_repo(path: Path, files: dict[str, str]) -> git.Repo:
+    for name, text in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+    repo = git.Repo.init(path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Tester")
+        config.set_value("user", "email", "tester@example.com")
+    repo.index.add([str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and ".git" not in p.parts])
+    repo.index.commit("initial")
+    return repo
+
+
+PYPROJECT = '[tool.pytest.ini_options]\npythonpath = ["."]\n'
+
+# A duplicated line: the planner's deletion candidate fixes it, after the model's candidates are tried.
+EXTRA_LINE = {
+    "pyproject.toml": PYPROJECT,
+    "tally/__init__.py": "",
+    "tally/counts.py": '''
+        def count_words(text):
+            counts = {}
+            for word in text.lower().split():
+                counts[word] = counts.get(word, 0) + 1
+                counts[word] = counts.get(word, 0) + 1
+            return counts
+        ''',
+    "tests/test_counts.py": '''
+        from tally.counts import count_words
+
+        def test_counts_each_word_once():
+            assert count_words("a b a") == {"a": 2, "b": 1}
+
+        def test_empty():
+            assert count_words("") == {}
+        ''',
+}
+
+# Needs a whole new function: out of reach for any single-line edit.
+UNFIXABLE = {
+    "pyproject.toml": PYPROJECT,
+    "shapes/__init__.py": "",
+    "shapes/area.py": '''
+        def square(side):
+            return side * side
+        ''',
+    "tests/test_area.py": '''
+        import shapes.area as area
+
+        def test_square():
+            assert area.square(3) == 9
+
+        def test_circle_exists():
+            assert round(area.circle(1.0), 2) == 3.14
+        ''',
+}
+
+
+def test_fix_applies_a_fix_with_the_embedded_model(tmp_path: Path) -> None:
+    make_repo(tmp_path, EXTRA_LINE)
+    result = dagent("fix", str(tmp_path), "--apply", "--max-rounds", "1", "-n", "2")
+    assert result.returncode == 0, result.stderr
+    assert "-        counts[word] = counts.get(word, 0) + 1" in result.stdout
+    assert (tmp_path / "tally/counts.py").read_text().count("counts.get(word, 0) + 1") == 1
+    check = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=tmp_path, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_fix_that_fails_exits_1_and_leaves_the_tree_alone(tmp_path: Path) -> None:
+    make_repo(tmp_path, UNFIXABLE)
+    (tmp_path / "notes.txt").write_text("uncommitted work\n")
+    before = fingerprint(tmp_path)
+    result = dagent("fix", str(tmp_path), "--max-rounds", "1", "-n", "1", "--targets", "2", "--budget", "120")
+    assert result.returncode == 1, result.stderr
+    assert "not fixed" in result.stderr
+    assert fingerprint(tmp_path) == before
+    assert len(git.Repo(tmp_path).git.worktree("list").splitlines()) == 1
+
+
+def test_commit_then_undo(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, EXTRA_LINE)
+    head = repo.head.commit.hexsha
+    before = fingerprint(tmp_path)
+    result = dagent("fix", str(tmp_path), "--commit", "--max-rounds", "1", "-n", "2")
+    assert result.returncode == 0, result.stderr
+    branches = [b.name for b in repo.branches if b.name.startswith("dagent/")]
+    assert len(branches) == 1
+    fixed = repo.branches[branches[0]].commit
+    assert fixed.parents[0].hexsha == head and "Dagent-Commit: true" in fixed.message
+    after = fingerprint(tmp_path)
+    assert (after.files, after.index, after.head) == (before.files, before.index, head)
+    undo = dagent("undo", str(tmp_path))
+    assert undo.returncode == 0, undo.stderr
+    assert not [b for b in repo.branches if b.name.startswith("dagent/")]
+
+
+def test_edit_renames_across_two_files(tmp_path: Path) -> None:
+    task = next(t for t in load_tasks(ROOT / "examples" / "tasks") if t.name == "43-rename-load-read")
+    project = materialize(task, tmp_path / "repo")
+    result = dagent("edit", "rename load to read", str(project / "configio" / "files.py"), "--apply")
+    assert result.returncode == 0, result.stderr
+    assert "def read(" in (project / "configio" / "files.py").read_text()
+    changed = [line for line in result.stdout.splitlines() if line.startswith("+++ ")]
+    assert len(changed) >= 2
+    check = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=project, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_ci_writes_three_files_and_pushes_to_a_bare_remote(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    repo = make_repo(project, EXTRA_LINE)
+    remote = tmp_path / "remote.git"
+    git.Repo.init(remote, bare=True)
+    repo.create_remote("origin", str(remote))
+    out = tmp_path / "out"
+    result = dagent("ci", str(project), "--out", str(out), "--branch", "dagent/ci-fix", "--push", "origin",
+                    "--max-rounds", "1", "-n", "2")
+    assert result.returncode == 0, result.stderr
+    patch = (out / "dagent.patch").read_text()
+    assert "counts[word]" in patch
+    assert "✅" in (out / "dagent-summary.md").read_text()
+    report = json.loads((out / "dagent-report.json").read_text())
+    assert report["fixed"] is True
+    assert "dagent/ci-fix" in [ref.name for ref in git.Repo(remote).branches]

@@ -1,0 +1,66 @@
+"""`dagent bench engine` (engine/bench.py): end to end on a tiny random model, and its figures on a
+scripted model whose outputs are known."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from test_engine_support import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
+from typer.testing import CliRunner
+
+from dagent.agent.cli import app
+from dagent.engine.bench import METHODS, BenchSettings, run_bench
+
+REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
+CONTEXT = "<|fix|>\n<|file|> m.py:1\ndef f(x):\n    return x - 1\n"
+
+
+@dataclass(frozen=True)
+class Example:
+    context: str
+    pinned_prefix: str
+    target: str
+
+
+EXAMPLES = [
+    Example(CONTEXT, REPLACE, REPLACE + "    return x\n@@end\n"),
+    Example("<|edit|> add import os to m.py\n" + CONTEXT[8:], "@@import m.py ", "@@import m.py import os\n"),
+    Example(CONTEXT, "", "@@delete m.py:2\n    return x - 1\n@@end\n"),
+    Example(CONTEXT, "@@replace m.py:2\n" + "    y = 1\n" * 20 + "@@with\n", ""),  # longer than the canvas
+]
+
+
+def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
+    model_dir = tmp_path / "tiny"
+    tiny_denoiser(seed=2).model.save_pretrained(model_dir)
+    tiny_tokenizer().save_pretrained(model_dir)
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text("".join(json.dumps(e.__dict__) + "\n" for e in EXAMPLES))
+    out = tmp_path / "engine.json"
+    args = ["bench", "engine", "--model", str(model_dir), "--examples", "4", "--k", "2", "--steps", "6",
+            "--examples-file", str(examples), "--json", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for method in METHODS:
+        assert method in result.output
+    report = json.loads(out.read_text())
+    assert report["examples"] == 3 and report["skipped"] == 1
+    assert list(report["methods"]) == list(METHODS)
+    for name, m in report["methods"].items():
+        assert m["outputs"] == 6 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name
+        assert m["tokens_per_s"] > 0 and 0 <= m["valid_op_rate"] <= 1 and m["with_target"] == 3
+    assert report["methods"]["hf-generate"]["forwards"] <= 3 * 6  # at most the step budget per example
+
+
+def test_figures_on_a_model_whose_outputs_are_known() -> None:
+    tok = tiny_tokenizer()
+    den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id("@@end"))  # always closes at once
+    report = run_bench(den, tok, EXAMPLES[:1], BenchSettings(k=3, steps=8))
+    assert list(report["methods"]) == ["dagent-entropy", "dagent-confidence", "one-per-forward"]  # no generate()
+    for m in report["methods"].values():
+        # "@@end" and its newline, written in one forward; the op parses but is not the target
+        assert m["outputs"] == 3 and m["tokens"] == 6 and m["forwards"] == 1 and m["forwards_per_token"] == 1 / 6
+        assert m["valid_op_rate"] == 1.0 and m["exact_match_rate"] == 0.0
+        assert m["samples"][0]["output"] == REPLACE + "@@end\n"

@@ -1,0 +1,107 @@
+"""Skeletons, slots and constraint masks (engine/canvas.py)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_engine_support import CANVAS, tiny_tokenizer, token_id
+
+from dagent.engine.canvas import (
+    ANY,
+    BODY,
+    IDENTIFIER,
+    NO_MARKERS,
+    ONE_LINE,
+    Pinned,
+    Skeleton,
+    Slot,
+    build_canvas,
+    tokens,
+    validate,
+    vocab_for,
+)
+from dagent.engine.tokenizer import encode
+from dagent.ops.syntax import END, MARKERS
+
+PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
+
+
+def texts_allowed(constraint) -> list[str]:  # type: ignore[no-untyped-def]
+    vocab = vocab_for(tiny_tokenizer())
+    return [vocab.infos[i].text for i in vocab.mask(constraint).nonzero().squeeze(1).tolist()]
+
+
+def test_identifier_tokens_decode_to_identifier_characters_only() -> None:
+    allowed = texts_allowed(IDENTIFIER)
+    assert len(allowed) > 50
+    assert all(t and all(c.isalnum() or c == "_" for c in t) for t in allowed)
+    assert "return" in allowed or "re" in allowed
+
+
+def test_one_line_excludes_newlines_and_no_markers_excludes_markers() -> None:
+    assert not any("\n" in t for t in texts_allowed(ONE_LINE))
+    no_markers = texts_allowed(NO_MARKERS)
+    assert not set(no_markers) & set(MARKERS)
+    assert any("\n" in t for t in no_markers)
+
+
+def test_constraints_compose_and_never_allow_control_tokens() -> None:
+    vocab = vocab_for(tiny_tokenizer())
+    both = vocab.mask(IDENTIFIER & ONE_LINE)
+    assert torch.equal(both, vocab.mask(IDENTIFIER) & vocab.mask(ONE_LINE))
+    assert torch.equal(vocab.mask(BODY), vocab.mask(NO_MARKERS) | vocab.mask(tokens(END)))
+    tok = tiny_tokenizer()
+    for control in ("<bos>", "<eos>", "<image>", "<|file|>", "<pad>"):
+        assert not vocab.mask(ANY)[tok.convert_tokens_to_ids(control)], control
+    assert vocab.mask(ANY)[token_id("@@replace")]
+
+
+def test_masks_are_computed_once_per_tokenizer() -> None:
+    assert vocab_for(tiny_tokenizer()) is vocab_for(tiny_tokenizer())
+    vocab = vocab_for(tiny_tokenizer())
+    assert vocab.mask(IDENTIFIER) is vocab.mask(IDENTIFIER)
+
+
+def test_replace_line_skeleton_layout() -> None:
+    tok = tiny_tokenizer()
+    canvas = build_canvas(tok, [Skeleton.replace_line(PREFIX)], CANVAS)
+    pinned_ids = encode(tok, PREFIX)
+    n = len(pinned_ids)
+    assert canvas.ids[0, :n].tolist() == pinned_ids
+    assert canvas.pinned[0, :n].all() and not canvas.pinned[0, n:].any()
+    assert (canvas.slot_id[0, n:] == 0).all() and (canvas.slot_id[0, :n] == -1).all()
+    assert (canvas.close_id[0, n:] == token_id(END)).all()
+    assert canvas.tail[0, 0, 0] == token_id("\n")  # "@@end" is followed by its newline
+    allowed = canvas.allowed[0, n]
+    assert allowed[tok.pad_token_id] and allowed[token_id(END)] and not allowed[token_id("@@with")]
+
+
+def test_slots_with_budgets_and_unused_canvas_is_pinned_pad() -> None:
+    tok = tiny_tokenizer()
+    skeleton = Skeleton((Pinned("def "), Slot(3, IDENTIFIER), Pinned("(x):\n"), Slot(4, ONE_LINE)))
+    canvas = build_canvas(tok, [skeleton, Skeleton.free()], CANVAS)
+    row = canvas.slot_id[0].tolist()
+    assert row.count(0) == 3 and row.count(1) == 4
+    used = len(encode(tok, "def ")) + 3 + len(encode(tok, "(x):\n")) + 4
+    assert canvas.pinned[0, used:].all() and (canvas.ids[0, used:] == tok.pad_token_id).all()
+    assert (canvas.slot_id[1] == 0).all() and canvas.row_skeleton == [0, 1]
+    assert canvas.slot_start[0, used - 1] == used - 4 and canvas.slot_end[0, used - 4] == used - 1
+
+
+def test_a_skeleton_longer_than_the_canvas_is_refused() -> None:
+    with pytest.raises(ValueError, match="canvas holds"):
+        build_canvas(tiny_tokenizer(), [Skeleton((Slot(CANVAS), Pinned("x")))], CANVAS)
+    with pytest.raises(ValueError, match="at most one slot"):
+        build_canvas(tiny_tokenizer(), [Skeleton((Slot(), Slot()))], CANVAS)
+
+
+def test_repeat_keeps_rows_together() -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton.free()], CANVAS).repeat(3)
+    assert canvas.shape == (6, CANVAS) and canvas.row_skeleton == [0, 0, 0, 1, 1, 1]
+    assert torch.equal(canvas.ids[0], canvas.ids[2]) and not torch.equal(canvas.ids[2], canvas.ids[3])
+
+
+def test_validate_uses_the_op_grammar() -> None:
+    assert validate(PREFIX + "    return sum(xs) / len(xs)\n@@end") is None
+    error = validate(PREFIX + "    return 1\n")
+    assert error is not None and "@@end" in str(error)

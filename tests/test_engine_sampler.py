@@ -1,0 +1,246 @@
+"""dagent's sampler (engine/sampler.py) on a tiny random DiffusionGemma and on a scripted denoiser."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_engine_support import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
+
+from dagent.engine.canvas import (
+    ANY,
+    BODY,
+    IDENTIFIER,
+    NO_MARKERS,
+    ONE_LINE,
+    Constraint,
+    Pinned,
+    Skeleton,
+    Slot,
+    build_canvas,
+)
+from dagent.engine.sampler import encode_context, one_token_per_forward, propose, sample, sample_stream
+from dagent.engine.tokenizer import encode
+
+PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def model():  # type: ignore[no-untyped-def]
+    return tiny_denoiser()
+
+
+@pytest.fixture(scope="module")
+def prefix(model):  # type: ignore[no-untyped-def]
+    return model.encode(context_ids())
+
+
+# ---------------------------------------------------------------- invariants (property tests)
+
+PINNED_TEXTS = st.sampled_from(["def ", "(x):\n", "    return ", " + 1\n", "@@replace a.py:3\n", "@@with\n", "self.", "]"])
+CONSTRAINTS = st.sampled_from([ANY, IDENTIFIER, ONE_LINE, NO_MARKERS, BODY])
+SLOTS = st.builds(Slot, st.integers(1, 4), CONSTRAINTS, st.sampled_from([None, "@@end\n"]))
+SKELETONS = st.lists(st.one_of(st.builds(Pinned, PINNED_TEXTS), SLOTS), min_size=1, max_size=5).map(lambda s: Skeleton(tuple(s)))
+
+
+@FAST
+@given(skeletons=st.lists(SKELETONS, min_size=1, max_size=2), seed=st.integers(0, 2**16), rule=st.sampled_from(["entropy", "confidence"]))
+def test_pinned_tokens_are_identical_in_every_output(model, prefix, skeletons, seed, rule) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), skeletons, CANVAS)
+    found = sample(model, prefix, canvas, k=2, steps=4, rule=rule, seed=seed)
+    assert len(found) == 2 * len(skeletons)
+    for cand in found:
+        row = canvas.row_skeleton.index(cand.skeleton)
+        pinned = canvas.pinned[row]
+        assert torch.equal(torch.tensor(cand.ids)[pinned], canvas.ids[row][pinned])
+        at = 0
+        for segment in skeletons[cand.skeleton].segments:  # and the pinned text reads back, in order
+            if isinstance(segment, Pinned):
+                at = cand.text.index(segment.text, at) + len(segment.text)
+
+
+@FAST
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_constraint_masks_are_never_violated(model, prefix, data, seed) -> None:  # type: ignore[no-untyped-def]
+    vocab_size = len(tiny_tokenizer())
+    picks = [frozenset(data.draw(st.sets(st.integers(30, vocab_size - 1), min_size=1, max_size=6))) for _ in range(2)]
+    constraints = [Constraint(f"ids{sorted(p)}", lambda t, p=p: t.id in p) for p in picks]
+    skeleton = Skeleton((Slot(5, constraints[0]), Pinned(" = "), Slot(None, constraints[1])))
+    canvas = build_canvas(tiny_tokenizer(), [skeleton], CANVAS)
+    for cand in sample(model, prefix, canvas, k=3, steps=3, seed=seed):
+        for pos, tok in enumerate(cand.ids):
+            if not canvas.pinned[0, pos]:
+                assert canvas.allowed[0, pos, tok], (pos, tok)
+                assert tok == canvas.pad_id or tok in picks[int(canvas.slot_id[0, pos])]
+
+
+@FAST
+@given(seed=st.integers(0, 2**16), k=st.integers(1, 3))
+def test_slots_keep_pads_at_the_tail_and_close_after_end(model, prefix, seed, k) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    start = int((~canvas.pinned[0]).nonzero()[0])
+    end_id, newline, pad = token_id("@@end"), token_id("\n"), canvas.pad_id
+    for cand in sample(model, prefix, canvas, k=k, steps=6, seed=seed):
+        slot = cand.ids[start:]
+        cut = next((i for i, t in enumerate(slot) if t in (pad, end_id)), len(slot))
+        if cut < len(slot) and slot[cut] == end_id:
+            assert slot[cut + 1 : cut + 2] in ([newline], [])
+            cut += 2
+        assert all(t == pad for t in slot[cut:]), slot
+
+
+# ---------------------------------------------------------------- ranking, batching, prefix reuse
+
+
+def test_k_candidates_come_back_ranked_by_score(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    before = model.decoder_calls
+    found = sample(model, prefix, canvas, k=5, steps=6, seed=3)
+    scores = [c.score for c in found]
+    assert len(found) == 5 and scores == sorted(scores, reverse=True)
+    assert len(set(c.text for c in found)) > 1  # different samples, not one copied five times
+    assert all(c.score < 0 and c.steps <= 6 and sum(c.accepted_per_step) <= CANVAS for c in found)
+    assert model.decoder_calls - before == max(c.steps for c in found)  # one batched forward per step
+
+
+def test_the_context_is_encoded_once_per_context(model) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton.free()], CANVAS)
+    encoder_before, decoder_before = model.encoder_calls, model.decoder_calls
+    state = model.encode(context_ids())
+    first = sample(model, state, canvas, k=3, steps=5, seed=1)
+    second = sample(model, state, canvas, k=2, steps=5, rule="confidence", seed=2)
+    assert len(first) == 6 and len(second) == 4
+    assert model.encoder_calls - encoder_before == 1
+    assert model.decoder_calls - decoder_before >= 4  # several steps ran, all on the one encoding
+
+
+def test_propose_from_context_text(model) -> None:  # type: ignore[no-untyped-def]
+    before = model.encoder_calls
+    state = encode_context(model, tiny_tokenizer(), "<|fix|>\n<|file|> m.py:1\ndef f(x):\n    return x - 1\n", max_tokens=10)
+    found = propose(model, state, tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton.free()], k=2, steps=3)
+    assert state.length == 10 and model.encoder_calls - before == 1
+    assert sorted(c.skeleton for c in found) == [0, 0, 1, 1]
+    assert all(c.text.startswith(PREFIX) for c in found if c.skeleton == 0)
+
+
+def test_same_seed_same_candidates(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    a = sample(model, prefix, canvas, k=2, steps=4, seed=11)
+    b = sample(model, prefix, canvas, k=2, steps=4, seed=11)
+    assert [c.ids for c in a] == [c.ids for c in b]
+
+
+def test_on_step_streams_drafts(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    drafts: list[tuple[int, torch.Tensor]] = []
+    found = sample(model, prefix, canvas, k=2, steps=4, seed=0, on_step=lambda step, ids: drafts.append((step, ids.clone())))
+    assert [s for s, _ in drafts] == list(range(len(drafts))) and 1 <= len(drafts) <= 4
+    assert all(ids.shape == (2, CANVAS) for _, ids in drafts)
+    assert max(c.steps for c in found) == len(drafts)
+
+
+# ---------------------------------------------------------------- acceptance rules, on a scripted model
+
+
+def scripted(prefer: str, strength: float = 30.0) -> ScriptedDenoiser:
+    tok = tiny_tokenizer()
+    return ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id(prefer), strength)
+
+
+@pytest.mark.parametrize("rule", ["entropy", "confidence"])
+def test_a_confident_model_fills_the_canvas_in_one_step(rule: str) -> None:
+    den = scripted("x")
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Pinned("def "), Slot(6, IDENTIFIER), Pinned("():\n")))], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas, rule=rule)  # type: ignore[arg-type]
+    assert cand.steps == 1 and den.decoder_calls == 1
+    assert cand.text.startswith("def xxxxxx():\n") and cand.score > -1e-3
+
+
+def test_an_unsure_model_accepts_one_position_per_step_under_the_entropy_bound() -> None:
+    den = scripted("x", strength=2.0)  # high entropy everywhere: the bound admits one position at a time
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Slot(5, IDENTIFIER),))], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas, steps=48, stop_entropy=0.0)
+    assert cand.accepted_per_step[:4] == [1, 1, 1, 1]
+
+
+def test_one_token_per_forward_decides_exactly_one_position_per_forward() -> None:
+    den = scripted("x")
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Pinned("def "), Slot(6, IDENTIFIER)))], CANVAS)
+    [cand] = one_token_per_forward(den, den.encode(context_ids()), canvas)
+    assert cand.accepted_per_step == [1] * 6 and cand.steps == 6 == den.decoder_calls
+
+
+def test_a_decided_end_closes_the_slot_with_its_tail() -> None:
+    den = scripted("@@end")
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas)
+    assert cand.text == PREFIX + "@@end\n" and cand.written == 2
+
+
+def test_parallel_pad_before_content_is_undone_and_then_forbidden() -> None:
+    tok = tiny_tokenizer()
+    n = len(encode(tok, "def "))
+    strong = {n: tok.pad_token_id, n + 3: token_id("x")}  # in one step: a pad, and content after it
+
+    class Picky(ScriptedDenoiser):
+        def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+            self.decoder_calls += 1
+            logits = torch.zeros(*canvas.shape, self.vocab_size)
+            for pos, tok_id in strong.items():
+                logits[:, pos, tok_id] = 30.0
+            return logits, None
+
+    den = Picky(len(tok), CANVAS, tok.pad_token_id, 0)
+    canvas = build_canvas(tok, [Skeleton((Pinned("def "), Slot(6, IDENTIFIER)))], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas, steps=12, rule="confidence", stop_entropy=0.0, seed=5)
+    slot = cand.ids[n : n + 6]
+    assert cand.accepted_per_step[0] == 1  # the pad was undone, only "x" stayed decided
+    assert slot[0] != tok.pad_token_id and slot[3] == token_id("x")
+    first_pad = slot.index(tok.pad_token_id) if tok.pad_token_id in slot else 6
+    assert first_pad > 3 and all(t == tok.pad_token_id for t in slot[first_pad:])
+
+
+def test_stream_continues_on_a_new_canvas_until_max_canvases() -> None:
+    den = scripted("x")  # never pads, never ends: every canvas fills up
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.free()], CANVAS)
+    [cand] = sample_stream(den, den.encode(context_ids()), canvas, k=1, max_canvases=3)
+    assert cand.canvases == 3 and len(cand.ids) == 3 * CANVAS and den.extended == [CANVAS, CANVAS]
+    assert den.encoder_calls == 3 and cand.text == "x" * 3 * CANVAS
+
+
+def test_stream_stops_when_the_canvas_had_room() -> None:
+    den = scripted("@@end")
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    found = sample_stream(den, den.encode(context_ids()), canvas, k=2, max_canvases=3)
+    assert [c.canvases for c in found] == [1, 1] and den.extended == []
+
+
+def test_stream_on_the_real_class_extends_the_prefix(model) -> None:  # type: ignore[no-untyped-def]
+    encoder_before = model.encoder_calls
+    state = model.encode(context_ids())
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Slot(None, IDENTIFIER),))], CANVAS)
+    found = sample_stream(model, state, canvas, k=2, max_canvases=2, steps=3)
+    assert len(found) == 2
+    extra = sum(c.canvases - 1 for c in found)
+    assert model.encoder_calls - encoder_before == 1 + extra
+    assert all(len(c.ids) == CANVAS * c.canvases for c in found)
+
+
+def test_masked_noise_fills_undecided_positions_with_the_mask_token() -> None:
+    seen: list[torch.Tensor] = []
+
+    class Masked(ScriptedDenoiser):
+        mask_id = 5
+
+        def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+            seen.append(canvas.clone())
+            return super().denoise(prefix, canvas, self_cond)
+
+    tok = tiny_tokenizer()
+    den = Masked(len(tok), CANVAS, tok.pad_token_id, token_id("x"), strength=2.0)
+    canvas = build_canvas(tok, [Skeleton((Pinned("def "), Slot(4, IDENTIFIER)))], CANVAS)
+    sample(den, den.encode(context_ids()), canvas, steps=3, stop_entropy=0.0)
+    n = len(encode(tok, "def "))
+    assert (seen[0][0, n : n + 4] == 5).all() and (seen[1][0, n : n + 4] == 5).sum() == 3
