@@ -354,6 +354,7 @@ def bench_fix_command(
     only: Optional[str] = typer.Option(None, "--only", help="Only the tasks whose name contains this."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many tasks (after --only)."),
     seed: int = typer.Option(0, "--seed", help="Sampler seed."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Torch threads per task (default: torch's choice with --jobs 1, else 1 per worker)."),
 ) -> None:
     """Run `dagent fix` (`dagent edit` for edit tasks) on every task, each in a fresh temporary repo:
     fixed or not, whether the listed failing tests pass, wall time, rounds, candidates, model and test time.
@@ -372,7 +373,7 @@ def bench_fix_command(
     from dagent.agent.bench import FixBenchSettings, TaskResult, bench_fix, print_report, write_outputs
 
     settings = FixBenchSettings(model=model, jobs=jobs, budget_s=budget, k=k, max_rounds=max_rounds,
-                                max_targets=targets, test_timeout_s=timeout, seed=seed)
+                                max_targets=targets, test_timeout_s=timeout, seed=seed, threads=threads)
 
     def progress(result: TaskResult, done: int, total: int) -> None:
         verdict = "[green]fixed[/]" if result.fixed else "[red]not fixed[/]"
@@ -380,7 +381,7 @@ def bench_fix_command(
 
     report = bench_fix(tasks, settings, only=only, limit=limit, progress=progress)
     paths = write_outputs(report, out)
-    print_report(report, Console())
+    print_report(report, Console() if sys.stdout.isatty() else Console(width=160))
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
 
 
