@@ -119,18 +119,28 @@ def ci(path: Path, test_expr: str | None, model: str | None, out_dir: Path, bran
     if touched and not allow_ci_config:
         report.fixed, report.status = False, f"refused: the fix touches CI configuration ({', '.join(touched)}); pass --allow-ci-config"
         report.diff = ""
-    if report.fixed and (branch or push):
-        from dagent.agent.gitops import commit_to_new_branch, push_branch
+    landed = _commit_and_push(report, project, branch, push) if report.fixed and (branch or push) else True
+    outputs = write_ci_outputs(report, out_dir)
+    err.print(f"wrote {outputs}")
+    _print_outcome(report)
+    return ci_exit_code(report) if landed else 2
 
+
+def _commit_and_push(report: RunReport, project: Path, branch: str | None, push: str | None) -> bool:
+    """A failed commit or push is reported in the outputs, which CI still needs to upload (exit 2)."""
+    from dagent.agent.gitops import commit_to_new_branch, push_branch
+
+    try:
         report.branch, report.commit = commit_to_new_branch(project, project, report.ops,
                                                             f"dagent: fix {', '.join(report.failing_before[:3])}", branch)
         if push:
             push_branch(project, push, report.branch)
             err.print(f"pushed {report.branch} to {push}")
-    outputs = write_ci_outputs(report, out_dir)
-    err.print(f"wrote {outputs}")
-    _print_outcome(report)
-    return ci_exit_code(report)
+    except DagentError as error:
+        report.status += f"; but the commit or push failed: {error}"
+        err.print(f"[red]{error}[/]")
+        return False
+    return True
 
 
 def undo(path: Path) -> int:

@@ -175,6 +175,9 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage, seed
     passed_before = set(base_run.passed_ids())
     targets = budget.max_targets
     for round_no in range(1, budget.max_rounds + 1):
+        if run.out_of_time():
+            report.status = f"time budget of {budget.time_s:.0f}s spent"
+            return
         report.rounds = round_no
         sources = read_sources(sandbox.project_dir)
         failing = base_run.failed_ids()
@@ -239,7 +242,8 @@ def _finish(report: RunReport, run: _Run) -> RunReport:
 
 
 def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = None, model: str | None = None,
-             budget: Budget | None = None, on_event: Event | None = None, seed: int = 0) -> RunReport:
+             budget: Budget | None = None, on_event: Event | None = None, seed: int = 0,
+             proposer: Proposer | None = None) -> RunReport:
     """Make the instructed edit; the tests that passed before must still pass."""
     budget = budget or Budget()
     say = on_event or (lambda message: None)
@@ -254,12 +258,11 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
         plan = plan_edit(instruction, sources, path_hint=rel, symbol_hint=symbol)
         report = RunReport(command="edit", project=str(project), fixed=False, status="", instruction=instruction,
                            failing_before=baseline.failed_ids(), rounds=1)
-        proposer: Proposer | None = None
         if plan.op is not None:
             say(f"the instruction maps onto a structural op: {render([plan.op]).strip()}")
             proposals = [Proposal("structural", render([plan.op]))]
         else:
-            proposer = _load(model, budget, say, run)
+            proposer = proposer or _load(model, budget, say, run)
             proposals = rank_proposals(proposer.for_instruction(plan.context, seed))
         _try_edits(run, report, proposals, passed_before, say)
         if report.fixed:
@@ -269,7 +272,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
             report.failing_after = run.tests().failed_ids()
         elif not report.status:
             report.status = "no candidate made the edit without breaking a test"
-        if proposer is not None:
+        if proposer is not None and plan.op is None:
             _take_model_stats(run, proposer)
         return _finish(report, run)
 

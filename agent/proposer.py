@@ -15,7 +15,7 @@ import torch
 
 from dagent.agent.context import ContextBlock, Snippet, render_context
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
-from dagent.engine.canvas import Skeleton, build_canvas
+from dagent.engine.canvas import CanvasTooSmall, Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
@@ -60,13 +60,15 @@ class Proposer:
         self.stats.encoder_calls += 1
         return self.denoiser.encode(context_tensor(self.tokenizer, text, self.limit))
 
-    def _sample(self, context: str, skeletons: list[Skeleton], seed: int, label: str) -> list[Candidate]:
+    def _sample(self, context: str, skeletons: list[Skeleton], seed: int, label: str,
+                drafts: list[str | None] | None = None) -> list[Candidate]:
         began, forwards_before = time.perf_counter(), self.denoiser.decoder_calls
         prefix = self._encode(context)
         canvas = build_canvas(self.tokenizer, skeletons, self.denoiser.canvas_length, self.denoiser.vocab_size)
+        init = slot_init(canvas, drafts) if drafts else None
         callback = self._draft_callback(label, canvas.pad_id) if self.on_draft else None
         with torch.inference_mode():
-            candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback)
+            candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback, init=init)
         self.stats.model_s += time.perf_counter() - began
         self.stats.forwards += self.denoiser.decoder_calls - forwards_before
         self.stats.tokens_written += sum(c.written for c in candidates)
@@ -85,9 +87,14 @@ class Proposer:
         for rank, target in enumerate(plan.targets[:max_targets]):
             context = target_context(plan, target, sources)
             prefixes = skeleton_prefixes(target)
-            skeletons = [Skeleton.replace_line(prefixes["replace"]), Skeleton.replace_line(prefixes["insert_after"])]
+            heads = [prefixes["replace"], prefixes["insert_after"]]
+            skeletons = [Skeleton.replace_line(head) for head in heads]
             label = f"{target.path}:{target.line}"
-            candidates = self._sample(render_context(context), skeletons, seed + rank, label)
+            try:  # the replace starts from the old line, the model's draft to edit; the insert from noise
+                candidates = self._sample(render_context(context), skeletons, seed + rank, label,
+                                          [replace_draft(head) for head in heads])
+            except CanvasTooSmall:  # a line too long for the canvas: only the deletion is left to try
+                candidates = []
             proposals += [Proposal("model", c.text, c.score, rank) for c in candidates]
             proposals.append(Proposal("delete", deletion_candidate(target), None, rank))
         return proposals

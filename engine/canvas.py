@@ -138,6 +138,10 @@ def vocab_for(tokenizer: Any, size: int | None = None) -> Vocab:
 # ---------------------------------------------------------------- skeletons
 
 
+class CanvasTooSmall(ValueError):
+    """A skeleton's pinned text and slots do not fit the model's canvas (e.g. a very long old line)."""
+
+
 @dataclass(frozen=True)
 class Pinned:
     text: str
@@ -280,7 +284,7 @@ def _slot_lengths(skeleton: Skeleton, pinned_ids: list[list[int]], length: int) 
         raise ValueError("a skeleton may have at most one slot without max_tokens")
     used = sum(len(ids) for ids in pinned_ids) + sum(s.max_tokens or 0 for s in slots)
     if used > length or (open_slots and used == length):
-        raise ValueError(f"the skeleton needs {used + open_slots} tokens, the canvas holds {length}")
+        raise CanvasTooSmall(f"the skeleton needs {used + open_slots} tokens, the canvas holds {length}")
     return [s.max_tokens if s.max_tokens is not None else length - used for s in slots]
 
 
@@ -367,3 +371,30 @@ def _tail_table(rows: list[_Row], pad: int) -> torch.LongTensor:
         for s, tail in enumerate(row.tails):
             table[b, s, : len(tail)] = torch.tensor(tail, dtype=torch.long)
     return table
+
+
+WITH_LINE = WITH + "\n"
+
+
+def replace_draft(pinned_prefix: str) -> str | None:
+    """For a replace skeleton, the slot text that repeats the old lines (then `@@end`): the draft the
+    model edits. dagent-tiny is trained to turn exactly this draft into the fix."""
+    if not pinned_prefix.startswith("@@replace ") or not pinned_prefix.endswith(WITH_LINE):
+        return None
+    body = pinned_prefix.split("\n", 1)[1][: -len(WITH_LINE)]
+    return body + END + "\n"
+
+
+
+def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:
+    """Per row, the draft's tokens right after the pinned head, then pads; -1 (noise) for rows
+    without a draft and for what does not fit."""
+    init = torch.full(canvas.shape, -1, dtype=torch.long)
+    for row, draft in enumerate(drafts):
+        if draft is None:
+            continue
+        start = int(canvas.pinned[row].long().cumprod(0).sum())  # the pinned head's length
+        ids = canvas.tokenizer.encode(draft, add_special_tokens=False)[: canvas.shape[1] - start]
+        init[row, start:] = canvas.pad_id
+        init[row, start : start + len(ids)] = torch.tensor(ids, dtype=torch.long)
+    return init

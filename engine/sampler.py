@@ -263,10 +263,13 @@ class _Options:
     stable_steps: int
 
 
-def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device) -> _State:
+def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device, init: torch.LongTensor | None) -> _State:
     batch, length = canvas.shape
+    start = noise(canvas.ids.shape, device)
+    if init is not None:  # a draft to edit (e.g. the old line) instead of pure noise; still undecided
+        start = torch.where(init.to(device) >= 0, init.to(device), start)
     return _State(
-        tokens=torch.where(canvas.pinned, canvas.ids, noise(canvas.ids.shape, device)),
+        tokens=torch.where(canvas.pinned, canvas.ids, start),
         accepted=canvas.pinned.clone(),
         logp=torch.zeros(batch, length, device=device),
         live=torch.ones(batch, dtype=torch.bool, device=device),
@@ -279,14 +282,14 @@ def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device) -> _Stat
 
 
 def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options, seed: int,
-         on_step: StepCallback | None) -> list[Candidate]:
+         on_step: StepCallback | None, init: torch.LongTensor | None = None) -> list[Candidate]:
     device = denoiser.device
     canvas = canvas.to(device)
     generator = torch.Generator(device=device).manual_seed(seed)
     table = _fit_table(canvas, denoiser)
     allowed = table[canvas.mask_index]
     noise = _Noise(canvas, table, denoiser.mask_id, generator)
-    state = _initial_state(canvas, noise, device)
+    state = _initial_state(canvas, noise, device, init)
     self_cond: torch.Tensor | None = None
     last_argmax: torch.LongTensor | None = None
     stable = torch.zeros(canvas.shape[0], dtype=torch.long, device=device)
@@ -394,6 +397,7 @@ def sample(
     on_step: StepCallback | None = None,
     stop_entropy: float = 0.005,
     stable_steps: int = 2,
+    init: torch.LongTensor | None = None,
 ) -> list[Candidate]:
     """k candidates per canvas row, denoised in one batch, best score first.
 
@@ -401,10 +405,12 @@ def sample(
     `rule="confidence"`: accept every position whose proposed token has probability >= `confidence`
     (Fast-dLLM). `on_step(step, ids)` gets the draft (decided tokens, argmax elsewhere) after each step.
     Early stop: a row whose draft stayed the same over `stable_steps` steps with mean entropy below
-    `stop_entropy` takes its draft.
+    `stop_entropy` takes its draft. `init` (rows, L; -1 = noise) starts non-pinned positions from a
+    draft instead of noise, e.g. the old line for a replace (see `canvas.slot_init`).
     """
     opts = _Options(steps, rule, entropy_bound, confidence, temperature, True, stop_entropy, stable_steps)
-    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step)
+    repeated = init.repeat_interleave(k, dim=0) if init is not None else None
+    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step, repeated)
 
 
 def one_token_per_forward(

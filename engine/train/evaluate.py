@@ -1,7 +1,8 @@
 """`dagent eval mutations`: how often a model restores held-out mutated functions.
 
 For each held-out repair example the planner's skeleton for the true location is pinned (oracle
-localisation), k candidates are denoised in one batch, and each is applied to the mutated module
+localisation), a replace starts from the old line as its draft (as at run time), k candidates are
+denoised in one batch, and each is applied to the mutated module
 with dagent's own apply. A candidate counts as an exact fix when the result is byte-identical to
 the original module, and as AST-equivalent when it parses to the same AST.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dagent.engine.canvas import Skeleton, build_canvas
+from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import sample
@@ -111,7 +112,8 @@ def evaluate_mutations(model: str | None, n: int = 200, k: int = 8, seed: int = 
         prefix = denoiser.encode(context_tensor(tokenizer, example.context, limit))
         canvas = build_canvas(tokenizer, [Skeleton.replace_line(example.pinned_prefix)], denoiser.canvas_length,
                               denoiser.vocab_size)
-        candidates = sample(denoiser, prefix, canvas, k=k, seed=seed + i)
+        init = slot_init(canvas, [replace_draft(example.pinned_prefix)])  # as the planner starts a replace
+        candidates = sample(denoiser, prefix, canvas, k=k, seed=seed + i, init=init)
         verdicts = [judge(example, c.text) for c in candidates]
         outcomes.append(_Outcome(example.kind, [v[1] for v in verdicts], [v[2] for v in verdicts], [v[0] for v in verdicts]))
         if on_example:

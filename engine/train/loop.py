@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from dagent.engine.canvas import replace_draft
 from dagent.engine.prompt import context_ids, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
@@ -46,6 +47,8 @@ class TrainConfig(BaseModel):
     device: str = "cpu"
     self_cond_p: float = 0.5
     free_canvas_p: float = 0.15  # share of examples with nothing pinned: the model writes the whole op
+    draft_p: float = 0.5  # share of replace examples whose slot starts from the old line (the run-time draft)
+    draft_noise: float = 0.5  # corruption level of drafts: t ~ U(0.001, draft_noise)
     ar_weight: float = 1.0
     save_every: int = 200
     max_minutes: float | None = None  # a wall-time budget: the schedule decays over whichever ends first
@@ -60,40 +63,55 @@ class Batch:
     context_mask: torch.Tensor  # (B, T)
     canvas: torch.Tensor  # (B, L) clean target
     noisable: torch.Tensor  # (B, L) bool: positions the model writes
+    source: torch.Tensor  # (B, L) what gets corrupted: the target, or the old-line draft of a replace
+    drafted: torch.Tensor  # (B,) bool: rows whose source is a draft
+
+
+Encoded = tuple[list[int], list[int], int, list[int] | None]
 
 
 def encode_example(tokenizer, example: Example, context_length: int, canvas_length: int,
-                   free: bool) -> tuple[list[int], list[int], int] | None:
+                   free: bool, drafted: bool = False) -> Encoded | None:
     """Context ids (the first `context_length`), canvas ids (pinned part + the rest, tokenized
-    separately so the boundary is a token boundary) and the pinned length; None if it does not fit."""
+    separately so the boundary is a token boundary), the pinned length, and for a drafted replace
+    the draft canvas (pinned part + the old lines + `@@end`); None if it does not fit."""
     context = context_ids(tokenizer, example.context, context_length)
     pinned = encode(tokenizer, example.pinned_prefix) if example.pinned_prefix else []
     rest = encode(tokenizer, example.target[len(example.pinned_prefix):])
     canvas = pinned + rest
     if len(canvas) > canvas_length:
         return None
-    return context, canvas, 0 if free else len(pinned)
+    text = replace_draft(example.pinned_prefix) if drafted and not free else None
+    draft = (pinned + encode(tokenizer, text))[:canvas_length] if text else None
+    return context, canvas, 0 if free else len(pinned), draft
 
 
-def collate(rows: list[tuple[list[int], list[int], int]], pad_id: int, context_length: int, canvas_length: int) -> Batch:
+def collate(rows: list[Encoded], pad_id: int, context_length: int, canvas_length: int) -> Batch:
     batch = len(rows)
     context = torch.full((batch, context_length), pad_id, dtype=torch.long)
     mask = torch.zeros((batch, context_length), dtype=torch.long)
     canvas = torch.full((batch, canvas_length), pad_id, dtype=torch.long)
     noisable = torch.zeros((batch, canvas_length), dtype=torch.bool)
-    for i, (ctx, cnv, pinned) in enumerate(rows):
+    drafted = torch.zeros(batch, dtype=torch.bool)
+    for i, (ctx, cnv, pinned, _) in enumerate(rows):
         context[i, context_length - len(ctx):] = torch.tensor(ctx)
         mask[i, context_length - len(ctx):] = 1
         canvas[i, : len(cnv)] = torch.tensor(cnv)
         noisable[i, pinned:] = True
-    return Batch(context, mask, canvas, noisable)
+    source = canvas.clone()
+    for i, (_, _, _, draft) in enumerate(rows):
+        if draft is not None:
+            source[i] = pad_id
+            source[i, : len(draft)] = torch.tensor(draft)
+            drafted[i] = True
+    return Batch(context, mask, canvas, noisable, source, drafted)
 
 
 def batches(examples: Iterator[Example], tokenizer, config: TrainConfig, rng: random.Random) -> Iterator[Batch]:
     rows: list[tuple[list[int], list[int], int]] = []
     for example in examples:
         encoded = encode_example(tokenizer, example, config.context_length, config.canvas_length,
-                                 free=rng.random() < config.free_canvas_p)
+                                 free=rng.random() < config.free_canvas_p, drafted=rng.random() < config.draft_p)
         if encoded is None:
             continue
         rows.append(encoded)
@@ -102,9 +120,12 @@ def batches(examples: Iterator[Example], tokenizer, config: TrainConfig, rng: ra
             rows = []
 
 
-def corrupt(canvas: torch.Tensor, noisable: torch.Tensor, vocab_size: int, generator: torch.Generator) -> torch.Tensor:
-    """Uniform-noise corruption: each writable position is replaced with probability t ~ U(0.001, 1)."""
-    t = torch.rand((canvas.shape[0], 1), generator=generator) * 0.999 + 0.001
+def corrupt(canvas: torch.Tensor, noisable: torch.Tensor, vocab_size: int, generator: torch.Generator,
+            max_t: torch.Tensor | None = None) -> torch.Tensor:
+    """Uniform-noise corruption: each writable position is replaced with probability t ~ U(0.001, max_t)
+    (max_t 1 unless given per row)."""
+    top = max_t.unsqueeze(1) if max_t is not None else 1.0
+    t = torch.rand((canvas.shape[0], 1), generator=generator) * (top - 0.001) + 0.001
     hit = (torch.rand(canvas.shape, generator=generator) < t) & noisable
     noise = torch.randint(0, vocab_size, canvas.shape, generator=generator)
     return torch.where(hit, noise, canvas)
@@ -118,7 +139,8 @@ def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator
     device = next(model.parameters()).device
     context, mask = batch.context.to(device), batch.context_mask.to(device)
     canvas, noisable = batch.canvas.to(device), batch.noisable.to(device)
-    noisy = corrupt(batch.canvas, batch.noisable, model.config.text_config.vocab_size, generator).to(device)
+    max_t = torch.where(batch.drafted, config.draft_noise, 1.0)
+    noisy = corrupt(batch.source, batch.noisable, model.config.text_config.vocab_size, generator, max_t).to(device)
     encoded = model.model.encoder(input_ids=context, attention_mask=mask, use_cache=True)
     cache = encoded.past_key_values
     decoder_mask = torch.cat([mask, torch.ones_like(canvas)], dim=1)
