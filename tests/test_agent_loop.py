@@ -1,0 +1,149 @@
+"""The fix and edit loops on real git repos, real pytest and a tiny random DiffusionGemma."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+import git
+import pytest
+from test_engine_support import SIZE, tiny_tokenizer
+
+from dagent.agent.loop import Budget, _Run, apply_to_tree, find_project, run_edit, run_fix, validate
+from dagent.agent.proposer import Proposal, Proposer, rank_proposals
+from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
+from dagent.engine.tiny import build_tiny_model
+from dagent.sandbox.testing import fingerprint
+from dagent.sandbox.worktree import Sandbox
+
+BUGGY = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "tally/__init__.py": "",
+    "tally/counts.py": """
+        def count_words(text):
+            counts = {}
+            for word in text.lower().split():
+                counts[word] = counts.get(word, 0) + 1
+                counts[word] = counts.get(word, 0) + 1
+            return counts
+
+
+        def total(counts):
+            return sum(counts.values())
+        """,
+    "tests/test_counts.py": """
+        from tally.counts import count_words, total
+
+        def test_counts_each_word_once():
+            assert count_words("a b a") == {"a": 2, "b": 1}
+
+        def test_total():
+            assert total({"a": 2}) == 2
+        """,
+}
+DUPLICATE = "        counts[word] = counts.get(word, 0) + 1\n"
+
+
+def make_repo(path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    repo = git.Repo.init(path)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "T").set_value("user", "email", "t@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("init")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("model") / "tiny"
+    tokenizer = tiny_tokenizer()
+    build_tiny_model(len(tokenizer), 64, SIZE, seed=3).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def _run(sandbox: Sandbox) -> _Run:
+    return _Run(sandbox, Budget(test_timeout_s=60), [], time.perf_counter())
+
+
+def test_validate_gives_each_verdict(tmp_path: Path) -> None:
+    make_repo(tmp_path, BUGGY)
+    failing, passed = ["tests/test_counts.py::test_counts_each_word_once"], {"tests/test_counts.py::test_total"}
+    delete = f"@@delete tally/counts.py:5\n{DUPLICATE}@@end\n"
+    cases = {
+        "invalid": "@@replace tally/counts.py\nno end\n",
+        "apply_error": "@@delete tally/counts.py\n    nothing like this\n@@end\n",
+        "compile_error": "@@replace tally/counts.py:8\ndef total(counts):\n@@with\ndef total(counts)\n@@end\n",
+        "still_failing": "@@replace tally/counts.py:9\n    return sum(counts.values())\n@@with\n    return sum(counts.values()) + 0\n@@end\n",
+        "regression": "@@replace tally/counts.py:9\n    return sum(counts.values())\n@@with\n    return 0\n@@end\n" + delete,
+        "passes": delete,
+    }
+    with Sandbox(tmp_path) as sandbox:
+        run = _run(sandbox)
+        for expected, ops in cases.items():
+            assert validate(run, ops, failing, passed).name == expected, expected
+
+
+def test_rank_keeps_target_order_and_drops_noops_and_duplicates() -> None:
+    same = "@@replace a.py:1\nx = 1\n@@with\nx = 1\n@@end\n"
+    good = "@@replace a.py:1\nx = 1\n@@with\nx = 2\n@@end\n"
+    ranked = rank_proposals([
+        Proposal("delete", "@@delete a.py:1\nx = 1\n@@end\n", None, 0),
+        Proposal("model", good, -2.0, 0),
+        Proposal("model", good, -1.0, 0),
+        Proposal("model", same, -0.1, 0),
+        Proposal("model", "@@replace b.py:1\ny\n@@with\nz\n@@end\n", -0.1, 1),
+    ])
+    assert [p.ops for p in ranked] == [good, "@@delete a.py:1\nx = 1\n@@end\n", "@@replace b.py:1\ny\n@@with\nz\n@@end\n"]
+    assert ranked[0].score == -1.0
+
+
+def test_replace_draft_starts_the_slot_from_the_old_line() -> None:
+    tokenizer = tiny_tokenizer()
+    head = "@@replace a.py:3\n    return x\n@@with\n"
+    assert replace_draft(head) == "    return x\n@@end\n"
+    assert replace_draft("@@insert_after a.py:3\n    return x\n@@with\n") is None
+    canvas = build_canvas(tokenizer, [Skeleton.replace_line(head)], 48)
+    init = slot_init(canvas, [replace_draft(head)])
+    pinned = int(canvas.pinned[0].sum())
+    assert (init[0, :pinned] == -1).all()
+    drafted = [i for i in init[0, pinned:].tolist() if i != canvas.pad_id]
+    assert tokenizer.decode(drafted) == "    return x\n@@end\n"
+
+
+@pytest.mark.slow
+def test_run_fix_lands_a_fix_and_leaves_the_tree_alone(tmp_path: Path, tiny_model: Path) -> None:
+    make_repo(tmp_path, BUGGY)
+    before = fingerprint(tmp_path)
+    proposer = Proposer(str(tiny_model), k=1)
+    report = run_fix(tmp_path, budget=Budget(max_rounds=1, k=1, max_targets=3, test_timeout_s=60), proposer=proposer)
+    assert report.fixed, report.status
+    assert report.failing_before == ["tests/test_counts.py::test_counts_each_word_once"]
+    assert "-" + DUPLICATE in report.diff and report.candidates_tried >= 1
+    assert report.timings.forwards > 0 and report.timings.test_s > 0
+    assert proposer.stats.encoder_calls >= 1
+    assert fingerprint(tmp_path) == before
+    apply_to_tree(report)
+    assert (tmp_path / "tally/counts.py").read_text().count(DUPLICATE) == 1
+
+
+@pytest.mark.slow
+def test_run_fix_stops_at_the_time_budget(tmp_path: Path, tiny_model: Path) -> None:
+    make_repo(tmp_path, BUGGY)
+    report = run_fix(tmp_path, budget=Budget(max_rounds=3, k=1, time_s=0.0, test_timeout_s=60),
+                     proposer=Proposer(str(tiny_model), k=1))
+    assert not report.fixed and "time budget" in report.status
+
+
+@pytest.mark.slow
+def test_run_edit_structural_rename(tmp_path: Path) -> None:
+    make_repo(tmp_path, {**BUGGY, "tally/counts.py": "def total(counts):\n    return sum(counts.values())\n",
+                         "tests/test_counts.py": "from tally.counts import total\n\ndef test_total():\n    assert total({'a': 2}) == 2\n"})
+    report = run_edit("rename total to grand_total", tmp_path / "tally/counts.py", find_project(tmp_path / "tally"))
+    assert report.fixed, report.status
+    assert report.attempts[0].source == "structural"
+    assert "+def grand_total(counts):" in report.diff and "+from tally.counts import grand_total" in report.diff
