@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
 
-from dagent.engine.canvas import Canvas, Skeleton, build_canvas, validate
+from dagent.engine.canvas import Canvas, Skeleton, build_canvas, replace_draft, slot_init, validate
 from dagent.engine.denoiser import Denoiser, describe
 from dagent.engine.sampler import Candidate, one_token_per_forward, sample
 from dagent.errors import DagentError
@@ -81,6 +81,7 @@ class BenchSettings:
     steps: int = 48
     seed: int = 0
     max_context: int = 768
+    drafts: bool = True  # replaces start from the old line, as in `dagent fix` (both dagent methods)
 
 
 def same_text(output: str, target: str) -> bool:
@@ -94,15 +95,24 @@ def same_text(output: str, target: str) -> bool:
 Method = Callable[[Denoiser, Any, torch.LongTensor, Canvas, BenchSettings], tuple[list[Output], int]]
 
 
+def _draft(canvas: Canvas) -> torch.LongTensor | None:
+    """The run-time start of a replace slot: the old line (see `canvas.replace_draft`)."""
+    pinned = canvas.ids[0][canvas.pinned[0]].tolist()
+    head = canvas.tokenizer.decode(pinned, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    draft = replace_draft(head)
+    return slot_init(canvas, [draft]) if draft else None
+
+
 def _dagent(rule: str) -> Method:
     def run(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, canvas: Canvas,
             s: BenchSettings) -> tuple[list[Output], int]:
         before = denoiser.decoder_calls
         prefix = denoiser.encode(context)
+        init = _draft(canvas) if s.drafts else None
         if rule == "one":
-            found = one_token_per_forward(denoiser, prefix, canvas, k=s.k, seed=s.seed)
+            found = one_token_per_forward(denoiser, prefix, canvas, k=s.k, seed=s.seed, init=init)
         else:
-            found = sample(denoiser, prefix, canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed)  # type: ignore[arg-type]
+            found = sample(denoiser, prefix, canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed, init=init)  # type: ignore[arg-type]
         return [_output(c) for c in found], denoiser.decoder_calls - before
 
     return run
@@ -280,8 +290,12 @@ def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: P
 
     from dagent.engine.load import load_denoiser
 
+    from dagent.engine.load import resolve_model_dir
+    from dagent.engine.prompt import context_limit
+
     hf_logging.disable_progress_bar()
     denoiser, tokenizer = load_denoiser(model, device=device, dtype=dtype)
+    settings = replace(settings, max_context=min(settings.max_context, context_limit(resolve_model_dir(model))))
     report = run_bench(denoiser, tokenizer, load_examples(n, examples_file), settings, model_name=model or "dagent-tiny")
     print_report(report, console)
     if json_out is not None:

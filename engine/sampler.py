@@ -421,12 +421,14 @@ def one_token_per_forward(
     temperature: float | tuple[float, float] = (0.8, 0.4),
     seed: int = 0,
     on_step: StepCallback | None = None,
+    init: torch.LongTensor | None = None,
 ) -> list[Candidate]:
     """The baseline: each forward decides exactly one position per row (the most confident), with the
-    same constraints and slot fix-up, and no early stop; as many forwards as it takes."""
+    same constraints, draft and slot fix-up, and no early stop; as many forwards as it takes."""
     budget = int((~canvas.pinned).sum(dim=1).max())
     opts = _Options(max(budget, 1), "one", 0.0, 1.0, temperature, False, 0.0, 0)
-    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step)
+    repeated = init.repeat_interleave(k, dim=0) if init is not None else None
+    return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step, repeated)
 
 
 def stream_finished(candidate: Candidate, pad_id: int, stream_text: str) -> bool:
