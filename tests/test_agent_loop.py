@@ -6,7 +6,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import git
 import pytest
 from test_engine_support import SIZE, tiny_tokenizer
 
@@ -14,6 +13,7 @@ from dagent.agent.loop import Budget, _Run, apply_to_tree, find_project, run_edi
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.tiny import build_tiny_model
+from dagent.sandbox import testing as sandbox_testing
 from dagent.sandbox.testing import fingerprint
 from dagent.sandbox.worktree import Sandbox
 
@@ -46,14 +46,7 @@ DUPLICATE = "        counts[word] = counts.get(word, 0) + 1\n"
 
 
 def make_repo(path: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(textwrap.dedent(text).lstrip("\n"))
-    repo = git.Repo.init(path)
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "T").set_value("user", "email", "t@example.com")
-    repo.git.add(A=True)
-    repo.index.commit("init")
+    sandbox_testing.make_repo(path, {name: textwrap.dedent(text).lstrip("\n") for name, text in files.items()})
     return path
 
 

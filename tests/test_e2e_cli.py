@@ -12,6 +12,7 @@ import git
 import pytest
 
 from dagent.agent.tasks import load_tasks, materialize
+from dagent.sandbox import testing as sandbox_testing
 from dagent.sandbox.testing import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,17 +25,7 @@ def dagent(*args: str, cwd: Path | None = None, timeout: float = 600) -> subproc
 
 
 def make_repo(path: Path, files: dict[str, str]) -> git.Repo:
-    for name, text in files.items():
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text))
-    repo = git.Repo.init(path, initial_branch="main")
-    with repo.config_writer() as config:
-        config.set_value("user", "name", "Tester")
-        config.set_value("user", "email", "tester@example.com")
-    repo.index.add([str(p.relative_to(path)) for p in path.rglob("*") if p.is_file() and ".git" not in p.parts])
-    repo.index.commit("initial")
-    return repo
+    return sandbox_testing.make_repo(path, {name: textwrap.dedent(text) for name, text in files.items()})
 
 
 PYPROJECT = '[tool.pytest.ini_options]\npythonpath = ["."]\n'
