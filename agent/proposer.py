@@ -15,7 +15,7 @@ import torch
 
 from dagent.agent.context import ContextBlock, Snippet, render_context
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
-from dagent.engine.canvas import CanvasTooSmall, Skeleton, build_canvas, replace_draft, slot_init
+from dagent.engine.canvas import CanvasTooSmall, Skeleton, build_canvas, close_slot, replace_draft, slot_init
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
@@ -95,7 +95,7 @@ class Proposer:
                                           [replace_draft(head) for head in heads])
             except CanvasTooSmall:  # a line too long for the canvas: only the deletion is left to try
                 candidates = []
-            proposals += [Proposal("model", c.text, c.score, rank) for c in candidates]
+            proposals += [Proposal("model", close_slot(c.text, heads[c.skeleton]), c.score, rank) for c in candidates]
             proposals.append(Proposal("delete", deletion_candidate(target), None, rank))
         return proposals
 

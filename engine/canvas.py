@@ -398,3 +398,18 @@ def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:
         init[row, start:] = canvas.pad_id
         init[row, start : start + len(ids)] = torch.tensor(ids, dtype=torch.long)
     return init
+
+
+def close_slot(text: str, pinned_prefix: str) -> str:
+    """A candidate whose slot never wrote its closing `@@end` is closed after the lines it wrote, up to
+    the first blank line (the model's filler); anything that still does not parse is left as it is."""
+    if validate(text) is None or not text.startswith(pinned_prefix) or not pinned_prefix.endswith(WITH_LINE):
+        return text
+    written = text[len(pinned_prefix):].split(END)[0]
+    lines = []
+    for line in written.split("\n"):
+        if not line.strip():
+            break
+        lines.append(line + "\n")
+    closed = pinned_prefix + "".join(lines) + END + "\n"
+    return closed if lines and validate(closed) is None else text

@@ -289,6 +289,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
     table = _fit_table(canvas, denoiser)
     allowed = table[canvas.mask_index]
     noise = _Noise(canvas, table, denoiser.mask_id, generator)
+    init = init.to(device) if init is not None else None
     state = _initial_state(canvas, noise, device, init)
     self_cond: torch.Tensor | None = None
     last_argmax: torch.LongTensor | None = None
@@ -320,8 +321,12 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         if on_step is not None:
             on_step(step, torch.where(state.accepted, state.tokens, draft))
         assert torch.equal(state.tokens[canvas.pinned], canvas.ids[canvas.pinned]), "a pinned token changed"
-        # Uniform-noise diffusion: undecided positions are re-noised, as in DiffusionGemma's own generate.
-        state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), noise(canvas.ids.shape, device), state.tokens)
+        # Uniform-noise diffusion: undecided positions are re-noised, as in DiffusionGemma's own generate;
+        # drafted positions go back to their draft, the lightly corrupted start the model was trained on.
+        fresh = noise(canvas.ids.shape, device)
+        if init is not None:
+            fresh = torch.where(init >= 0, init, fresh)
+        state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), fresh, state.tokens)
     _finalize(state.live.clone(), canvas, state, logits, allowed)
     return _candidates(canvas, state)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
+from dagent.engine.canvas import Skeleton, build_canvas, close_slot, replace_draft, slot_init
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import sample
@@ -114,7 +114,7 @@ def evaluate_mutations(model: str | None, n: int = 200, k: int = 8, seed: int = 
                               denoiser.vocab_size)
         init = slot_init(canvas, [replace_draft(example.pinned_prefix)])  # as the planner starts a replace
         candidates = sample(denoiser, prefix, canvas, k=k, seed=seed + i, init=init)
-        verdicts = [judge(example, c.text) for c in candidates]
+        verdicts = [judge(example, close_slot(c.text, example.pinned_prefix)) for c in candidates]
         outcomes.append(_Outcome(example.kind, [v[1] for v in verdicts], [v[2] for v in verdicts], [v[0] for v in verdicts]))
         if on_example:
             on_example(i + 1, len(examples))
