@@ -139,3 +139,35 @@ def test_ci_writes_three_files_and_pushes_to_a_bare_remote(tmp_path: Path) -> No
     report = json.loads((out / "dagent-report.json").read_text())
     assert report["fixed"] is True
     assert "dagent/ci-fix" in [ref.name for ref in git.Repo(remote).branches]
+
+
+def test_train_fine_tunes_the_shipped_model_on_a_repo(tmp_path: Path) -> None:
+    out = tmp_path / "tuned"
+    result = dagent("train", "--repo", str(ROOT / "examples" / "textkit"), "--steps", "2", "--batch-size", "2",
+                    "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    shipped = json.loads((ROOT / "engine" / "models" / "dagent-tiny" / "config.json").read_text())
+    tuned = json.loads((out / "final" / "config.json").read_text())
+    assert tuned["text_config"]["vocab_size"] == shipped["text_config"]["vocab_size"]
+    assert (out / "final" / "tokenizer.json").read_bytes() == (ROOT / "engine" / "models" / "dagent-tiny" / "tokenizer.json").read_bytes()
+    assert len((out / "train_log.jsonl").read_text().splitlines()) == 2
+
+
+def test_shipped_model_writes_a_parseable_op_stream_quickly() -> None:
+    import time
+
+    from dagent.engine.canvas import Skeleton, build_canvas, close_slot, replace_draft, slot_init, validate
+    from dagent.engine.load import load_denoiser
+    from dagent.engine.prompt import context_tensor
+    from dagent.engine.sampler import sample
+
+    began = time.perf_counter()
+    denoiser, tokenizer = load_denoiser(None)
+    head = "@@replace stats/core.py:49\n    for start in range(len(values) - window):\n@@with\n"
+    context = "<|fix|>\n<|file|> stats/core.py:45\n    averages = []\n    for start in range(len(values) - window):\n"
+    canvas = build_canvas(tokenizer, [Skeleton.replace_line(head)], denoiser.canvas_length, denoiser.vocab_size)
+    found = sample(denoiser, denoiser.encode(context_tensor(tokenizer, context)), canvas, k=4,
+                   init=slot_init(canvas, [replace_draft(head)]))
+    elapsed = time.perf_counter() - began
+    assert any(validate(close_slot(c.text, head)) is None for c in found), [c.text for c in found]
+    assert elapsed < 5.0, elapsed
