@@ -39,11 +39,12 @@ def plot_loss(rows: list[dict], png: Path, window: int = 50) -> None:
 
 
 def _table(scores: dict) -> str:
-    lines = ["| mutation kind | examples | exact fix @1 | exact fix @k | AST-equivalent @k |", "|---|---|---|---|---|"]
-    for kind, row in sorted(scores["per_kind"].items()):
-        lines.append(f"| {kind} | {row['n']} | {row['top1']:.1%} | {row['topk']:.1%} | {row['ast_topk']:.1%} |")
-    total = scores["overall"]
-    lines.append(f"| **all** | {total['n']} | {total['top1']:.1%} | {total['topk']:.1%} | {total['ast_topk']:.1%} |")
+    k = scores.get("k", "k")
+    lines = [f"| mutation kind | examples | exact fix @1 | exact fix @{k} | AST-equivalent @{k} | valid candidates |",
+             "|---|---|---|---|---|---|"]
+    rows = [*sorted(scores["per_kind"].items()), ("**all**", scores["overall"])]
+    for kind, row in rows:
+        lines.append(f"| {kind} | {row['n']} | {row['top1']:.1%} | {row['topk']:.1%} | {row['ast_topk']:.1%} | {row['valid']:.1%} |")
     return "\n".join(lines)
 
 
@@ -87,7 +88,8 @@ encoder AR {mean['ar']:.3f}.
 
 ## Held-out scores
 Held-out modules only; the planner's skeleton for the true location is given (oracle localisation),
-k candidates sampled in one batch and ranked by the model's own score. "AST-equivalent" counts a
+a replace starts from the old line as its draft (as in `dagent fix`), k candidates are sampled in one
+batch and ranked by the model's own score; "valid" is the share of candidates that parse and apply. "AST-equivalent" counts a
 candidate whose result parses to the same AST as the original. Reproduce with:
 
     {command}
