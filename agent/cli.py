@@ -242,7 +242,7 @@ def fix_command(
     max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton, denoised in one batch."),
     targets: int = typer.Option(6, help="Suspect lines to write edits for in the first round."),
-    budget: float = typer.Option(600.0, help="Wall-time budget in seconds for the whole run."),
+    budget: float = typer.Option(180.0, help="Wall-time budget in seconds for the whole run."),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
     show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
     seed: int = typer.Option(0, help="Sampler seed."),
