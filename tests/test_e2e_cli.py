@@ -75,7 +75,7 @@ UNFIXABLE = {
 
 def test_fix_applies_a_fix_with_the_embedded_model(tmp_path: Path) -> None:
     make_repo(tmp_path, EXTRA_LINE)
-    result = dagent("fix", str(tmp_path), "--apply", "--max-rounds", "1", "-n", "2")
+    result = dagent("fix", str(tmp_path), "--apply", "--max-rounds", "1", "-n", "2", "--budget", "900")
     assert result.returncode == 0, result.stderr
     assert "-        counts[word] = counts.get(word, 0) + 1" in result.stdout
     assert (tmp_path / "tally/counts.py").read_text().count("counts.get(word, 0) + 1") == 1
@@ -98,7 +98,7 @@ def test_commit_then_undo(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, EXTRA_LINE)
     head = repo.head.commit.hexsha
     before = fingerprint(tmp_path)
-    result = dagent("fix", str(tmp_path), "--commit", "--max-rounds", "1", "-n", "2")
+    result = dagent("fix", str(tmp_path), "--commit", "--max-rounds", "1", "-n", "2", "--budget", "900")
     assert result.returncode == 0, result.stderr
     branches = [b.name for b in repo.branches if b.name.startswith("dagent/")]
     assert len(branches) == 1
@@ -131,7 +131,7 @@ def test_ci_writes_three_files_and_pushes_to_a_bare_remote(tmp_path: Path) -> No
     repo.create_remote("origin", str(remote))
     out = tmp_path / "out"
     result = dagent("ci", str(project), "--out", str(out), "--branch", "dagent/ci-fix", "--push", "origin",
-                    "--max-rounds", "1", "-n", "2")
+                    "--max-rounds", "1", "-n", "2", "--budget", "900")
     assert result.returncode == 0, result.stderr
     patch = (out / "dagent.patch").read_text()
     assert "counts[word]" in patch
