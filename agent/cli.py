@@ -205,6 +205,9 @@ def bench_engine_command(
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1 ..."),
     dtype: str = typer.Option("auto", "--dtype", help="auto, bf16, fp16 or fp32."),
     examples_file: Optional[Path] = typer.Option(None, "--examples-file", help="JSONL of {context, pinned_prefix, target} instead of the held-out split."),
+    confidence: Optional[float] = typer.Option(None, "--confidence", help="The confidence rule's threshold on the model's untempered probability (default: the sampler's, 0.7)."),
+    entropy_bound: Optional[float] = typer.Option(None, "--entropy-bound", help="The entropy rule's bound in nats (default: the sampler's, 0.1)."),
+    fixed_canvas: bool = typer.Option(False, "--fixed-canvas", help="Never grow a canvas past the trained length (long lines then get cut off)."),
 ) -> None:
     """Decoding speed and quality side by side on one checkpoint: dagent's sampler (entropy and
     confidence rules), transformers' `generate()` and one-token-per-forward decoding.
@@ -217,7 +220,9 @@ def bench_engine_command(
     """
     from dagent.engine.bench import BenchSettings, bench_engine
 
-    bench_engine(model, examples, BenchSettings(k=k, steps=steps, seed=seed), json_out, examples_file,
+    rules = {name: value for name, value in (("confidence", confidence), ("entropy_bound", entropy_bound)) if value is not None}
+    settings = BenchSettings(k=k, steps=steps, seed=seed, fixed_canvas=fixed_canvas, **rules)
+    bench_engine(model, examples, settings, json_out, examples_file,
                  device=device, dtype=dtype, console=Console())
 
 

@@ -15,7 +15,7 @@ import torch
 
 from dagent.agent.context import ContextBlock, Snippet, render_context
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
-from dagent.engine.canvas import CanvasTooSmall, Skeleton, build_canvas, close_slot, replace_draft, slot_init
+from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot, drafted_canvas, replace_draft
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
@@ -64,8 +64,8 @@ class Proposer:
                 drafts: list[str | None] | None = None) -> list[Candidate]:
         began, forwards_before = time.perf_counter(), self.denoiser.decoder_calls
         prefix = self._encode(context)
-        canvas = build_canvas(self.tokenizer, skeletons, self.denoiser.canvas_length, self.denoiser.vocab_size)
-        init = slot_init(canvas, drafts) if drafts else None
+        canvas, init = drafted_canvas(self.tokenizer, skeletons, drafts or [None] * len(skeletons),
+                                      self.denoiser.canvas_length, self.denoiser.vocab_size)
         callback = self._draft_callback(label, canvas.pad_id) if self.on_draft else None
         with torch.inference_mode():
             candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback, init=init)

@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 import torch
 
-from dagent.engine.canvas import Canvas, Skeleton, build_canvas, replace_draft, slot_init, validate
+from dagent.engine.canvas import Canvas, Skeleton, drafted_canvas, replace_draft, validate
 from dagent.engine.denoiser import Denoiser, describe
-from dagent.engine.sampler import Candidate, one_token_per_forward, sample
+from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
 from dagent.errors import DagentError
 
 METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward")
@@ -82,6 +82,9 @@ class BenchSettings:
     seed: int = 0
     max_context: int = 768
     drafts: bool = True  # replaces start from the old line, as in `dagent fix` (both dagent methods)
+    fixed_canvas: bool = False  # True: never grow the canvas past the trained length
+    confidence: float = CONFIDENCE  # the confidence rule's threshold
+    entropy_bound: float = ENTROPY_BOUND  # the entropy rule's bound
 
 
 def same_text(output: str, target: str) -> bool:
@@ -92,27 +95,27 @@ def same_text(output: str, target: str) -> bool:
 # ---------------------------------------------------------------- the methods
 
 
-Method = Callable[[Denoiser, Any, torch.LongTensor, Canvas, BenchSettings], tuple[list[Output], int]]
+@dataclass
+class _Prepared:
+    context: torch.LongTensor
+    canvas: Canvas
+    init: torch.LongTensor | None  # the replace draft (the old line), as `dagent fix` starts a replace
+    target: str
 
 
-def _draft(canvas: Canvas) -> torch.LongTensor | None:
-    """The run-time start of a replace slot: the old line (see `canvas.replace_draft`)."""
-    pinned = canvas.ids[0][canvas.pinned[0]].tolist()
-    head = canvas.tokenizer.decode(pinned, skip_special_tokens=False, clean_up_tokenization_spaces=False)
-    draft = replace_draft(head)
-    return slot_init(canvas, [draft]) if draft else None
+Method = Callable[[Denoiser, Any, _Prepared, BenchSettings], tuple[list[Output], int]]
 
 
 def _dagent(rule: str) -> Method:
-    def run(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, canvas: Canvas,
-            s: BenchSettings) -> tuple[list[Output], int]:
+    def run(denoiser: Denoiser, tokenizer: Any, ex: _Prepared, s: BenchSettings) -> tuple[list[Output], int]:
         before = denoiser.decoder_calls
-        prefix = denoiser.encode(context)
-        init = _draft(canvas) if s.drafts else None
+        prefix = denoiser.encode(ex.context)
+        init = ex.init if s.drafts else None
         if rule == "one":
-            found = one_token_per_forward(denoiser, prefix, canvas, k=s.k, seed=s.seed, init=init)
+            found = one_token_per_forward(denoiser, prefix, ex.canvas, k=s.k, seed=s.seed, init=init)
         else:
-            found = sample(denoiser, prefix, canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed, init=init)  # type: ignore[arg-type]
+            found = sample(denoiser, prefix, ex.canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed,  # type: ignore[arg-type]
+                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init)
         return [_output(c) for c in found], denoiser.decoder_calls - before
 
     return run
@@ -122,10 +125,11 @@ def _output(candidate: Candidate) -> Output:
     return Output(text=candidate.text, written=candidate.written)
 
 
-def _hf_generate(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, canvas: Canvas,
-                 s: BenchSettings) -> tuple[list[Output], int]:
-    """transformers' generate on the prompt `context + pinned prefix`, one canvas, k rows."""
+def _hf_generate(denoiser: Denoiser, tokenizer: Any, ex: _Prepared, s: BenchSettings) -> tuple[list[Output], int]:
+    """transformers' generate on the prompt `context + pinned prefix`, one canvas (of the example's
+    length), k rows."""
     model = denoiser.model  # type: ignore[attr-defined]
+    context, canvas = ex.context, ex.canvas
     free = (~canvas.pinned[0]).nonzero()
     pinned = canvas.ids[0, : int(free[0]) if len(free) else canvas.ids.shape[1]]  # the skeleton's pinned prefix
     prompt = torch.cat([context, pinned.unsqueeze(0)], dim=1).to(denoiser.device)
@@ -133,7 +137,7 @@ def _hf_generate(denoiser: Denoiser, tokenizer: Any, context: torch.LongTensor, 
     torch.manual_seed(s.seed)
     try:
         out = model.generate(
-            input_ids=prompt.expand(s.k, -1), max_new_tokens=denoiser.canvas_length, max_denoising_steps=s.steps,
+            input_ids=prompt.expand(s.k, -1), max_new_tokens=canvas.shape[1], max_denoising_steps=s.steps,
             pad_token_id=denoiser.pad_id, eos_token_id=tokenizer.eos_token_id,
         )
     finally:
@@ -175,26 +179,22 @@ def methods_for(denoiser: Denoiser) -> dict[str, Method]:
 # ---------------------------------------------------------------- the run
 
 
-@dataclass
-class _Prepared:
-    context: torch.LongTensor
-    canvas: Canvas
-    target: str
-
-
 def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample],
              s: BenchSettings) -> tuple[list[_Prepared], int]:
-    """Token ids and canvases, built before any clock starts; examples whose pinned prefix does not fit
-    the canvas are skipped (and counted)."""
+    """Token ids, canvases and drafts, built before any clock starts, as `dagent fix` builds them (the
+    canvas grows to fit a long line's draft); examples whose pinned prefix does not fit even a grown
+    canvas are skipped (and counted)."""
     prepared, skipped = [], 0
     for ex in examples:
         ids = tokenizer.encode(ex.context, add_special_tokens=False)[: s.max_context] or [denoiser.pad_id]
         try:
-            canvas = build_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size)
+            canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix)],
+                                          [replace_draft(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size,
+                                          max_length=denoiser.canvas_length if s.fixed_canvas else None)
         except ValueError:
             skipped += 1
             continue
-        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, getattr(ex, "target", "") or ""))
+        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, init, getattr(ex, "target", "") or ""))
     if not prepared:
         raise DagentError(f"no examples to benchmark ({skipped} skipped: pinned prefix longer than the canvas)")
     return prepared, skipped
@@ -207,7 +207,7 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
     prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
     results = {}
     for name, method in methods_for(denoiser).items():
-        method(denoiser, tokenizer, prepared[0].context, prepared[0].canvas, s)  # warm-up, not timed
+        method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
         results[name] = _measure(name, method, denoiser, tokenizer, prepared, s)
     return {
         "model": model_name,
@@ -215,6 +215,7 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
         "settings": asdict(s),
         "examples": len(prepared),
         "skipped": skipped,
+        "grown": sum(ex.canvas.shape[1] > denoiser.canvas_length for ex in prepared),
         "methods": {name: {**r.figures(), **asdict(r)} for name, r in results.items()},
     }
 
@@ -224,7 +225,7 @@ def _measure(name: str, method: Method, denoiser: Denoiser, tokenizer: Any, prep
     result = MethodResult(method=name)
     for ex in prepared:
         start = time.perf_counter()
-        outputs, forwards = method(denoiser, tokenizer, ex.context, ex.canvas, s)
+        outputs, forwards = method(denoiser, tokenizer, ex, s)
         result.seconds += time.perf_counter() - start
         result.forwards += forwards
         _score(result, outputs, ex.target)
@@ -255,8 +256,9 @@ def print_report(report: dict[str, Any], console: Any) -> None:
 
     d = report["denoiser"]
     skipped = f", {report['skipped']} skipped" if report["skipped"] else ""
+    grown = f", grown for {report['grown']}" if report.get("grown") else ""
     table = Table(title=f"engine bench: {report['model'] or d['backend']} ({report['examples']} examples{skipped}, "
-                        f"k={report['settings']['k']}, canvas {d['canvas_length']})")
+                        f"k={report['settings']['k']}, canvas {d['canvas_length']}{grown})")
     for column in ("method", "tok/s", "fwd/tok", "valid", "exact", "fwds", "tokens", "secs"):
         table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
     for name, m in report["methods"].items():

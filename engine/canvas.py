@@ -74,6 +74,10 @@ def _identifier(t: TokenInfo) -> bool:
 IDENTIFIER = Constraint("IDENTIFIER", _identifier)
 ONE_LINE = Constraint("ONE_LINE", lambda t: _content(t) and "\n" not in t.text)
 NO_MARKERS = Constraint("NO_MARKERS", lambda t: t.kind == "text" and "@@" not in t.text)
+# Token classes the slot rules read: blank tokens (whitespace only) are not content a close must precede;
+# a closing marker starts a line, so the token before it must end one.
+BLANK = Constraint("BLANK", lambda t: t.kind == "text" and t.text != "" and t.text.strip() == "")
+LINE_END = Constraint("LINE_END", lambda t: t.text.endswith("\n"))
 
 
 def tokens(*texts: str) -> Constraint:
@@ -207,7 +211,7 @@ class Canvas:
     `mask_table` (M, V); pinned positions point at row 0 (all true, never sampled). A slot is a run of
     positions with the same `slot_id` (-1 where pinned) from `slot_start` to `slot_end`; `close_id` is
     the first token of its closing text (-1: none) and `tail` (B, S, T+1) the tokens that follow it,
-    then pads.
+    then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line.
     """
 
     ids: torch.LongTensor
@@ -219,6 +223,8 @@ class Canvas:
     slot_end: torch.LongTensor
     close_id: torch.LongTensor
     tail: torch.LongTensor
+    blank: torch.BoolTensor
+    line_end: torch.BoolTensor
     pad_id: int
     tokenizer: Any = field(repr=False)
     row_skeleton: list[int] = field(default_factory=list)
@@ -236,14 +242,16 @@ class Canvas:
         """Each row k times in a row (k candidates per skeleton, one batch)."""
         rep = {name: getattr(self, name).repeat_interleave(k, dim=0) for name in _ROW_TENSORS}
         rows = [r for r in self.row_skeleton for _ in range(k)]
-        return Canvas(**rep, mask_table=self.mask_table, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=rows)
+        shared = {name: getattr(self, name) for name in _SHARED_TENSORS}
+        return Canvas(**rep, **shared, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=rows)
 
     def to(self, device: torch.device) -> Canvas:
-        moved = {name: getattr(self, name).to(device) for name in (*_ROW_TENSORS, "mask_table")}
+        moved = {name: getattr(self, name).to(device) for name in (*_ROW_TENSORS, *_SHARED_TENSORS)}
         return Canvas(**moved, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=self.row_skeleton)
 
 
 _ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail")
+_SHARED_TENSORS = ("mask_table", "blank", "line_end")
 
 
 @dataclass
@@ -356,6 +364,8 @@ def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: i
         slot_end=end,
         close_id=torch.tensor([r.closes for r in rows]),
         tail=_tail_table(rows, vocab.pad_id),
+        blank=vocab.mask(BLANK),
+        line_end=vocab.mask(LINE_END),
         pad_id=vocab.pad_id,
         tokenizer=tokenizer,
         row_skeleton=list(range(len(rows))),
@@ -398,6 +408,35 @@ def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:
         init[row, start:] = canvas.pad_id
         init[row, start : start + len(ids)] = torch.tensor(ids, dtype=torch.long)
     return init
+
+
+# A canvas grows past the trained length only when a draft needs it, and only so far: dagent-tiny was
+# trained on 48-token canvases; on held-out replaces, a canvas grown to fit the line kept every output
+# valid where the trained length cut long lines off (see `dagent bench engine`).
+GROWTH = 2  # at most this many times the trained length
+HEADROOM = 8  # room for a replacement longer than the draft it edits
+OPEN_ROOM = 16  # room for a slot that starts from noise
+GRAIN = 16  # grown lengths are multiples of this
+
+
+def drafted_canvas(tokenizer: Any, skeletons: Sequence[Skeleton], drafts: Sequence[str | None], trained_length: int,
+                   vocab_size: int | None = None, max_length: int | None = None) -> tuple[Canvas, torch.LongTensor | None]:
+    """The canvas for `skeletons` whose slots start from `drafts` (None: noise), and the drafts as the
+    sampler's `init`. Its length is the trained one when every pinned text plus its draft (and headroom)
+    fits; else the smallest multiple of GRAIN that fits, up to `max_length` (default GROWTH x the trained
+    length; beyond it `build_canvas` raises CanvasTooSmall for a pinned text that does not fit)."""
+    limit = max_length or GROWTH * trained_length
+    need = max(_needed(tokenizer, s, d) for s, d in zip(skeletons, drafts, strict=True))
+    length = trained_length if need <= trained_length else max(trained_length, min(-(-need // GRAIN) * GRAIN, limit))
+    canvas = build_canvas(tokenizer, skeletons, length, vocab_size)
+    return canvas, slot_init(canvas, drafts) if any(drafts) else None
+
+
+def _needed(tokenizer: Any, skeleton: Skeleton, draft: str | None) -> int:
+    pinned = sum(len(tokenizer.encode(s.text, add_special_tokens=False)) for s in skeleton.segments if isinstance(s, Pinned))
+    if draft is None:
+        return pinned + OPEN_ROOM
+    return pinned + len(tokenizer.encode(draft, add_special_tokens=False)) + HEADROOM
 
 
 def close_slot(text: str, pinned_prefix: str) -> str:

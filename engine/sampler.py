@@ -7,9 +7,10 @@ hold pinned tokens or per-position constraints. Here:
             (a uniform random token from its allowed set, or the mask token for masked models)
     step:   one batched decoder forward over all k candidates, self-conditioned on the last step;
             logits masked to the allowed sets; a token proposed per position (temperature, annealed);
-            some undecided positions accepted in parallel (entropy bound or confidence threshold,
-            at least one per row); accepted positions keep their token for good; the rest are
-            re-noised; the slot fix-up keeps pads at the tail and closes a slot after `@@end`
+            some undecided positions accepted in parallel (entropy bound or confidence threshold on
+            the model's untempered distribution, at least one per row); accepted positions keep their
+            token for good; the rest are re-noised; the slot fix-up keeps pads at the tail, ends a
+            closing slot at its first pad or `@@end` (which must start a line), then fills its tail
     stop:   every position decided, or the argmax canvas unchanged for 2 steps with low entropy
             (undecided positions then take the argmax), or out of steps (the same).
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import torch
@@ -31,6 +32,8 @@ from dagent.engine.denoiser import Denoiser, PrefixState
 from dagent.ops.syntax import OpParseError, parse_prefix
 
 Rule = Literal["entropy", "confidence", "one"]
+ENTROPY_BOUND = 0.1  # nats, summed over the positions accepted together (less the largest)
+CONFIDENCE = 0.7  # untempered probability; on dagent-tiny, 0.9 halved the parallelism for no validity gain
 StepCallback = Callable[[int, torch.LongTensor], None]
 NEG_INF = float("-inf")
 
@@ -101,18 +104,52 @@ def _fit_table(canvas: Canvas, denoiser: Denoiser) -> torch.BoolTensor:
     return table.to(denoiser.device)
 
 
+def _fit_flags(canvas: Canvas, width: int) -> Canvas:
+    """The canvas's per-token flags at the model's logits width (ids past the tokenizer: neither)."""
+    def fit(flag: torch.BoolTensor) -> torch.BoolTensor:
+        return torch.cat([flag, flag.new_zeros(max(width - len(flag), 0))])[:width]
+
+    return replace(canvas, blank=fit(canvas.blank), line_end=fit(canvas.line_end))
+
+
 def _mask_logits(logits: torch.Tensor, allowed: torch.BoolTensor, canvas: Canvas, state: _State) -> torch.Tensor:
-    """-inf outside the allowed sets, and for pad / the closing token where decided tokens follow in the
-    slot (pads stay at the tail, nothing is written after a close). A position left with no token at
-    all keeps its static allowed set."""
+    """-inf outside the allowed sets, and where the slot rules as they stand forbid a token: pad before a
+    decided token (pads stay at the tail); a close (and, in a closing slot, a pad: it ends the slot the
+    same way) before decided content or after a token that leaves its line open; anything but a
+    line-ending token right before a decided close. A position left with no token at all keeps its
+    static allowed set."""
     static = logits.masked_fill(~allowed, NEG_INF)
     dynamic = static.clone()
-    dynamic[..., canvas.pad_id] = dynamic[..., canvas.pad_id].masked_fill(state.forbid_pad, NEG_INF)
+    closing = canvas.close_id >= 0
+    no_close = (state.forbid_close | _line_open_before(canvas, state)) & closing
+    no_pad = torch.where(closing, no_close, state.forbid_pad)
+    dynamic[..., canvas.pad_id] = dynamic[..., canvas.pad_id].masked_fill(no_pad, NEG_INF)
     close = canvas.close_id.clamp(min=0).unsqueeze(-1)
-    no_close = (state.forbid_close & (canvas.close_id >= 0)).unsqueeze(-1)
-    dynamic.scatter_(-1, close, dynamic.gather(-1, close).masked_fill(no_close, NEG_INF))
+    dynamic.scatter_(-1, close, dynamic.gather(-1, close).masked_fill(no_close.unsqueeze(-1), NEG_INF))
+    ends_line = _before_decided_close(canvas, state).unsqueeze(-1) & ~canvas.line_end
+    dynamic = dynamic.masked_fill(ends_line, NEG_INF)
     dead = torch.isinf(dynamic).all(dim=-1, keepdim=True)
     return torch.where(dead, static, dynamic)
+
+
+def _shift_right(x: torch.Tensor, fill: int | bool) -> torch.Tensor:
+    return torch.cat([torch.full_like(x[:, :1], fill), x[:, :-1]], dim=1)
+
+
+def _line_open_before(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """Positions whose previous position holds a decided token that does not end a line (a closing
+    marker there would not start its own line)."""
+    previous = _shift_right(state.tokens, 0)
+    return _shift_right(state.accepted, False) & ~canvas.line_end[previous]
+
+
+def _before_decided_close(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """Undecided slot positions right before a decided close of the same slot."""
+    close_next = (state.tokens == canvas.close_id) & (canvas.close_id >= 0) & state.accepted
+    same_slot = canvas.slot_id[:, 1:] == canvas.slot_id[:, :-1]
+    before = torch.zeros_like(close_next)
+    before[:, :-1] = close_next[:, 1:] & same_slot
+    return before & ~state.accepted & (canvas.slot_id >= 0)
 
 
 # ---------------------------------------------------------------- acceptance rules
@@ -162,19 +199,26 @@ def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTe
 
     New decisions only ever land before a slot's first decided end (everything after it is filled and
     decided), so conflicts come from one step's parallel decisions. While denoising (`content_wins`) a
-    decided pad with a decided non-pad token after it, or a decided close with decided content after
-    it, is undecided again. Then everything after the slot's first decided end is filled (the closing
-    tail, then pads) and decided. At the end (`content_wins=False`) every position is decided and the
-    slot simply ends at its first end.
+    decided pad with a decided non-pad token after it, or a decided end of a closing slot (its close,
+    or a pad, which ends it the same way) with decided non-blank content after it or an open line
+    before it, is undecided again. A pad that ends a closing slot becomes its close. Then everything
+    after the slot's first decided end is filled (the closing tail, then pads) and decided. At the end
+    (`content_wins=False`) every position is decided and the slot simply ends at its first end.
     """
     in_slot = (canvas.slot_id >= 0) & rows.unsqueeze(1)
+    closing = in_slot & (canvas.close_id >= 0)
     is_pad = state.tokens == canvas.pad_id
     is_close = (state.tokens == canvas.close_id) & (canvas.close_id >= 0)
     if content_wins:
         written = state.accepted & in_slot & ~state.filled
         nonpad_after = _seg_after((written & ~is_pad).long(), canvas.slot_end) > 0
-        content_after = _seg_after((written & ~is_pad & ~is_close).long(), canvas.slot_end) > 0
-        state.accepted &= ~(written & ((is_pad & nonpad_after) | (is_close & content_after)))
+        content = written & ~is_pad & ~is_close & ~canvas.blank[state.tokens]
+        content_after = _seg_after(content.long(), canvas.slot_end) > 0
+        bad_end = (is_close | (is_pad & closing)) & (content_after | _line_open_before(canvas, state))
+        state.accepted &= ~(written & (bad_end | (is_pad & ~closing & nonpad_after)))
+    pad_ends = state.accepted & closing & is_pad & ~state.filled
+    state.tokens = torch.where(pad_ends, canvas.close_id, state.tokens)
+    is_pad, is_close = is_pad & ~pad_ends, is_close | pad_ends
     ends = state.accepted & in_slot & (is_pad | is_close)
     after_end = in_slot & (_seg_before(ends.long(), canvas.slot_start) > 0)
     fill = _fill_after_end(canvas, state.tokens, ends)
@@ -187,13 +231,15 @@ def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTe
 
 
 def _update_forbids(canvas: Canvas, state: _State, in_slot: torch.BoolTensor) -> None:
-    """Undecided positions may not pad before a decided non-pad token, nor close before decided content."""
+    """Undecided positions may not pad before a decided non-pad token, nor close before decided
+    non-blank content (a blank line may be dropped; content may not)."""
     is_pad = state.tokens == canvas.pad_id
     is_close = (state.tokens == canvas.close_id) & (canvas.close_id >= 0)
     written = state.accepted & in_slot & ~state.filled
     undecided = in_slot & ~state.accepted
+    content = written & ~is_pad & ~is_close & ~canvas.blank[state.tokens]
     forbid_pad = undecided & (_seg_after((written & ~is_pad).long(), canvas.slot_end) > 0)
-    forbid_close = undecided & (_seg_after((written & ~is_pad & ~is_close).long(), canvas.slot_end) > 0)
+    forbid_close = undecided & (_seg_after(content.long(), canvas.slot_end) > 0)
     rows = in_slot.any(dim=1, keepdim=True)
     state.forbid_pad = torch.where(rows, forbid_pad, state.forbid_pad)
     state.forbid_close = torch.where(rows, forbid_close, state.forbid_close)
@@ -284,7 +330,7 @@ def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device, init: to
 def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options, seed: int,
          on_step: StepCallback | None, init: torch.LongTensor | None = None) -> list[Candidate]:
     device = denoiser.device
-    canvas = canvas.to(device)
+    canvas = _fit_flags(canvas.to(device), denoiser.vocab_size)
     generator = torch.Generator(device=device).manual_seed(seed)
     table = _fit_table(canvas, denoiser)
     allowed = table[canvas.mask_index]
@@ -304,7 +350,9 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         masked = _mask_logits(logits, allowed, canvas, state)
         logp = torch.log_softmax(masked, dim=-1)
         probs, proposal = _propose(masked, _temperature(opts.temperature, step, opts.steps), generator)
-        newly = _accept(opts.rule, probs, proposal, ~state.accepted & live.unsqueeze(1), opts.entropy_bound, opts.confidence)
+        # Acceptance reads the model's own (untempered) distribution: the temperature shapes what is
+        # proposed, not how sure the model is of it.
+        newly = _accept(opts.rule, logp.exp(), proposal, ~state.accepted & live.unsqueeze(1), opts.entropy_bound, opts.confidence)
         state.tokens = torch.where(newly, proposal, state.tokens)
         state.logp = torch.where(newly, logp.gather(-1, proposal.unsqueeze(-1)).squeeze(-1), state.logp)
         state.accepted |= newly
@@ -395,8 +443,8 @@ def sample(
     k: int = 1,
     steps: int = 48,
     rule: Literal["entropy", "confidence"] = "entropy",
-    entropy_bound: float = 0.1,
-    confidence: float = 0.9,
+    entropy_bound: float = ENTROPY_BOUND,
+    confidence: float = CONFIDENCE,
     temperature: float | tuple[float, float] = (0.8, 0.4),
     seed: int = 0,
     on_step: StepCallback | None = None,

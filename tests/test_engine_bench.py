@@ -14,6 +14,7 @@ from dagent.agent.cli import app
 from dagent.engine.bench import METHODS, BenchSettings, run_bench
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
+LONG = "@@replace m.py:2\n    return x - one_more_argument_of_many\n@@with\n"
 CONTEXT = "<|fix|>\n<|file|> m.py:1\ndef f(x):\n    return x - 1\n"
 
 
@@ -28,7 +29,8 @@ EXAMPLES = [
     Example(CONTEXT, REPLACE, REPLACE + "    return x\n@@end\n"),
     Example("<|edit|> add import os to m.py\n" + CONTEXT[8:], "@@import m.py ", "@@import m.py import os\n"),
     Example(CONTEXT, "", "@@delete m.py:2\n    return x - 1\n@@end\n"),
-    Example(CONTEXT, "@@replace m.py:2\n" + "    y = 1\n" * 20 + "@@with\n", ""),  # longer than the canvas
+    Example(CONTEXT, "@@replace m.py:2\n" + "    y = 1\n" * 40 + "@@with\n", ""),  # longer than any canvas
+    Example(CONTEXT, LONG, LONG + "    return x + one_more_argument_of_many\n@@end\n"),  # grows the canvas
 ]
 
 
@@ -39,19 +41,20 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
     examples = tmp_path / "examples.jsonl"
     examples.write_text("".join(json.dumps(e.__dict__) + "\n" for e in EXAMPLES))
     out = tmp_path / "engine.json"
-    args = ["bench", "engine", "--model", str(model_dir), "--examples", "4", "--k", "2", "--steps", "6",
+    args = ["bench", "engine", "--model", str(model_dir), "--examples", "5", "--k", "2", "--steps", "6",
             "--examples-file", str(examples), "--json", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     for method in METHODS:
         assert method in result.output
     report = json.loads(out.read_text())
-    assert report["examples"] == 3 and report["skipped"] == 1
+    assert report["examples"] == 4 and report["skipped"] == 1 and report["grown"] >= 1
     assert list(report["methods"]) == list(METHODS)
     for name, m in report["methods"].items():
-        assert m["outputs"] == 6 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name
-        assert m["tokens_per_s"] > 0 and 0 <= m["valid_op_rate"] <= 1 and m["with_target"] == 3
-    assert report["methods"]["hf-generate"]["forwards"] <= 3 * 6  # at most the step budget per example
+        assert m["outputs"] == 8 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name
+        assert m["tokens_per_s"] > 0 and 0 <= m["valid_op_rate"] <= 1 and m["with_target"] == 4
+    # at most the step budget per block; a canvas grown to twice the trained length is two blocks
+    assert report["methods"]["hf-generate"]["forwards"] <= 2 * 4 * 6
 
 
 def test_figures_on_a_model_whose_outputs_are_known() -> None:

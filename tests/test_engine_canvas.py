@@ -9,13 +9,18 @@ from test_engine_support import CANVAS, tiny_tokenizer, token_id
 from dagent.engine.canvas import (
     ANY,
     BODY,
+    GRAIN,
+    HEADROOM,
     IDENTIFIER,
+    CanvasTooSmall,
     NO_MARKERS,
     ONE_LINE,
     Pinned,
     Skeleton,
     Slot,
     build_canvas,
+    drafted_canvas,
+    replace_draft,
     tokens,
     validate,
     vocab_for,
@@ -105,3 +110,30 @@ def test_validate_uses_the_op_grammar() -> None:
     assert validate(PREFIX + "    return sum(xs) / len(xs)\n@@end") is None
     error = validate(PREFIX + "    return 1\n")
     assert error is not None and "@@end" in str(error)
+
+
+def test_a_drafted_canvas_keeps_the_trained_length_when_the_draft_fits() -> None:
+    tok = tiny_tokenizer()
+    short = "@@replace m.py:2\n    x\n@@with\n"
+    canvas, init = drafted_canvas(tok, [Skeleton.replace_line(short)], [replace_draft(short)], 64)
+    assert canvas.shape == (1, 64) and init is not None
+    start = int(canvas.pinned[0].long().cumprod(0).sum())
+    drafted = [i for i in init[0, start:].tolist() if i != canvas.pad_id]
+    assert tok.decode(drafted, skip_special_tokens=False) == "    x\n@@end\n"
+
+
+def test_a_drafted_canvas_grows_to_fit_a_long_line_and_no_further() -> None:
+    tok = tiny_tokenizer()
+    line = "    return " + " + ".join(f"value_{i}" for i in range(6)) + "\n"
+    head = f"@@replace m.py:2\n{line}@@with\n"
+    need = len(encode(tok, head)) + len(encode(tok, line + END + "\n")) + HEADROOM
+    canvas, init = drafted_canvas(tok, [Skeleton.replace_line(head)], [replace_draft(head)], CANVAS, max_length=1024)
+    assert canvas.shape[1] >= need and canvas.shape[1] % GRAIN == 0 and canvas.shape[1] - need < GRAIN
+    assert init is not None and (init[0] >= 0).sum() == canvas.shape[1] - int(canvas.pinned[0].sum())
+    with pytest.raises(CanvasTooSmall):  # the default limit: GROWTH x the trained length
+        drafted_canvas(tok, [Skeleton.replace_line(head * 4)], [None], CANVAS)
+
+
+def test_a_canvas_without_drafts_has_no_init() -> None:
+    canvas, init = drafted_canvas(tiny_tokenizer(), [Skeleton.free()], [None], CANVAS)
+    assert canvas.shape == (1, CANVAS) and init is None

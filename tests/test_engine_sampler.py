@@ -179,6 +179,60 @@ def test_a_decided_end_closes_the_slot_with_its_tail() -> None:
     assert cand.text == PREFIX + "@@end\n" and cand.written == 2
 
 
+def test_a_pad_in_a_closing_slot_ends_it_with_the_close() -> None:
+    tok = tiny_tokenizer()
+    den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, tok.pad_token_id)
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas)
+    assert cand.text == PREFIX + "@@end\n" and cand.written == 2
+
+
+class Positional(ScriptedDenoiser):
+    """Scripted preferences per canvas position (`wanted`: position -> [(token id, strength)]), pad elsewhere."""
+
+    def __init__(self, wanted: dict[int, list[tuple[int, float]]]) -> None:
+        tok = tiny_tokenizer()
+        super().__init__(len(tok), CANVAS, tok.pad_token_id, tok.pad_token_id)
+        self.wanted = wanted
+
+    def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+        logits = super().denoise(prefix, canvas, self_cond)[0]
+        for pos, prefs in self.wanted.items():
+            logits[:, pos] = 0.0
+            for tok_id, strength in prefs:
+                logits[:, pos, tok_id] = strength
+        return logits, None
+
+
+def test_a_blank_line_decided_first_does_not_block_the_close_before_it() -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    start = int((~canvas.pinned[0]).nonzero()[0])
+    den = Positional({start: [(token_id("@@end"), 8.0)], start + 1: [(token_id("\n"), 30.0)]})
+    [cand] = sample(den, den.encode(context_ids()), canvas, rule="confidence", stop_entropy=0.0, temperature=0.0)
+    assert cand.accepted_per_step[0] > 1  # the newline (and pads) came first, the close after
+    assert cand.text == PREFIX + "@@end\n"
+
+
+def test_a_close_is_undone_after_a_line_left_open() -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    start = int((~canvas.pinned[0]).nonzero()[0])
+    x, newline, end = token_id("x"), token_id("\n"), token_id("@@end")
+    den = Positional({start: [(x, 30.0)], start + 1: [(end, 30.0), (newline, 10.0)], start + 2: [(end, 30.0)]})
+    [cand] = sample(den, den.encode(context_ids()), canvas, rule="confidence", stop_entropy=0.0, steps=CANVAS,
+                    temperature=0.0)
+    assert cand.text == PREFIX + "x\n@@end\n"
+
+
+@FAST
+@given(seed=st.integers(0, 2**16), rule=st.sampled_from(["entropy", "confidence"]))
+def test_a_closing_marker_always_starts_its_line(model, prefix, seed, rule) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX)], CANVAS)
+    for cand in sample(model, prefix, canvas, k=3, steps=CANVAS, seed=seed, rule=rule, stop_entropy=0.0):
+        body = cand.text[len(PREFIX):]
+        assert "@@end" not in body or body.startswith("@@end") or "\n@@end" in body, body
+        assert body.count("@@end") <= 1
+
+
 def test_parallel_pad_before_content_is_undone_and_then_forbidden() -> None:
     tok = tiny_tokenizer()
     n = len(encode(tok, "def "))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dagent.engine.canvas import Skeleton, build_canvas, close_slot, replace_draft, slot_init
+from dagent.engine.canvas import Skeleton, close_slot, drafted_canvas, replace_draft
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import sample
@@ -110,9 +110,9 @@ def evaluate_mutations(model: str | None, n: int = 200, k: int = 8, seed: int = 
     began = time.time()
     for i, example in enumerate(examples):
         prefix = denoiser.encode(context_tensor(tokenizer, example.context, limit))
-        canvas = build_canvas(tokenizer, [Skeleton.replace_line(example.pinned_prefix)], denoiser.canvas_length,
-                              denoiser.vocab_size)
-        init = slot_init(canvas, [replace_draft(example.pinned_prefix)])  # as the planner starts a replace
+        # as the planner starts a replace: from the old line, on a canvas grown to fit it
+        canvas, init = drafted_canvas(tokenizer, [Skeleton.replace_line(example.pinned_prefix)],
+                                      [replace_draft(example.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size)
         candidates = sample(denoiser, prefix, canvas, k=k, seed=seed + i, init=init)
         verdicts = [judge(example, close_slot(c.text, example.pinned_prefix)) for c in candidates]
         outcomes.append(_Outcome(example.kind, [v[1] for v in verdicts], [v[2] for v in verdicts], [v[0] for v in verdicts]))
