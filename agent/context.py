@@ -33,6 +33,18 @@ class Snippet:
     code: str
 
 
+# The window around a suspect line that goes first in the block: dagent-tiny learned with these sizes.
+WINDOW_BEFORE, WINDOW_AFTER = 10, 5
+
+
+def focus_window(path: str, lines: list[str], line: int, first: int = 1, last: int | None = None) -> Snippet:
+    """`lines` (keepends) around 1-based `line`: WINDOW_BEFORE above, WINDOW_AFTER below, within
+    [first, last] (training clips to the enclosing function). Run time and training both cut here."""
+    start = max(first, line - WINDOW_BEFORE)
+    end = min(last if last is not None else len(lines), line + WINDOW_AFTER)
+    return Snippet(path, start, "".join(lines[start - 1 : end]))
+
+
 @dataclass
 class ContextBlock:
     task: Literal["fix", "edit"]

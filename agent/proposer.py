@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 
 import torch
 
-from dagent.agent.context import ContextBlock, Snippet, render_context
+from dagent.agent.context import ContextBlock, focus_window, render_context
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
 from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot, drafted_canvas, replace_draft
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
+from dagent.engine.tokenizer import decode
+from dagent.ops.model import Replace
+from dagent.ops.syntax import OpParseError, parse
 
-WINDOW_BEFORE, WINDOW_AFTER = 10, 5
 DraftCallback = Callable[[str, str], None]  # (label, draft text)
 
 
@@ -76,7 +78,7 @@ class Proposer:
 
     def _draft_callback(self, label: str, pad_id: int):  # type: ignore[no-untyped-def]
         def show(step: int, ids: torch.Tensor) -> None:
-            text = self.tokenizer.decode([i for i in ids[0].tolist() if i != pad_id], skip_special_tokens=False)
+            text = decode(self.tokenizer, ids[0].tolist(), pad_id)
             assert self.on_draft is not None
             self.on_draft(f"{label} step {step}", text)
 
@@ -104,15 +106,9 @@ class Proposer:
         return [Proposal("model", c.text, c.score) for c in candidates]
 
 
-def window(path: str, text: str, line: int) -> Snippet:
-    lines = text.splitlines(keepends=True)
-    start = max(1, line - WINDOW_BEFORE)
-    return Snippet(path, start, "".join(lines[start - 1 : line + WINDOW_AFTER]))
-
-
 def target_context(plan: Plan, target: EditTarget, sources: dict[str, str]) -> ContextBlock:
     """The plan's block with the window around this target's line put first."""
-    focus = window(target.path, sources[target.path], target.line)
+    focus = focus_window(target.path, sources[target.path].splitlines(keepends=True), target.line)
     others = [s for s in plan.context.snippets if not (s.path == focus.path and s.start_line == focus.start_line)]
     return ContextBlock(task="fix", errors=plan.context.errors, snippets=[focus, *others])
 
@@ -133,10 +129,9 @@ def rank_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
 
 
 def _is_noop(text: str) -> bool:
-    """A replace whose new text equals its old text changes nothing."""
-    if not text.startswith("@@replace"):
+    """An op stream of replaces whose new text equals their old text changes nothing."""
+    try:
+        ops = parse(text)
+    except OpParseError:
         return False
-    body = text.split("\n", 1)[1] if "\n" in text else ""
-    old, _, rest = body.partition("@@with\n")
-    new = rest.rsplit("@@end", 1)[0]
-    return old == new
+    return bool(ops) and all(isinstance(op, Replace) and op.old == op.new for op in ops)

@@ -29,6 +29,7 @@ import torch
 
 from dagent.engine.canvas import Canvas, Skeleton, build_canvas
 from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.engine.tokenizer import decode
 from dagent.ops.syntax import OpParseError, parse_prefix
 
 Rule = Literal["entropy", "confidence", "one"]
@@ -399,7 +400,7 @@ def _candidates(canvas: Canvas, state: _State) -> list[Candidate]:
     out = [
         Candidate(
             ids=ids,
-            text=decode_canvas(canvas.tokenizer, ids, canvas.pad_id),
+            text=decode(canvas.tokenizer, ids, canvas.pad_id),
             score=float(scores[row]),
             steps=int(state.steps[row]),
             accepted_per_step=state.accepted_per_step[row],
@@ -410,12 +411,6 @@ def _candidates(canvas: Canvas, state: _State) -> list[Candidate]:
         for row, ids in enumerate(state.tokens.tolist())
     ]
     return sorted(out, key=lambda c: c.score, reverse=True)
-
-
-def decode_canvas(tokenizer: Any, ids: list[int], pad_id: int) -> str:
-    """Canvas text: markers kept, pads dropped."""
-    kept = [i for i in ids if i != pad_id]
-    return tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)
 
 
 # ---------------------------------------------------------------- public entry points
@@ -529,7 +524,7 @@ def _join(head: Candidate, tail: Candidate, canvas: Canvas) -> Candidate:
     free = head.free + tail.free
     return Candidate(
         ids=ids,
-        text=decode_canvas(canvas.tokenizer, ids, canvas.pad_id),
+        text=decode(canvas.tokenizer, ids, canvas.pad_id),
         score=(head.score * head.free + tail.score * tail.free) / max(free, 1),
         steps=head.steps + tail.steps,
         accepted_per_step=head.accepted_per_step + tail.accepted_per_step,

@@ -58,7 +58,8 @@ def encode(tokenizer: PreTrainedTokenizerFast, text: str) -> list[int]:
     return tokenizer.encode(text, add_special_tokens=False)
 
 
-def decode(tokenizer: PreTrainedTokenizerFast, ids: Iterable[int]) -> str:
-    """Text of `ids`, keeping op markers and dropping canvas padding."""
-    pad = tokenizer.pad_token_id
+def decode(tokenizer: PreTrainedTokenizerFast, ids: Iterable[int], pad_id: int | None = None) -> str:
+    """Text of `ids`, keeping op markers and dropping canvas padding (`pad_id`, default the tokenizer's
+    pad; a masked model without one pads with its EOS)."""
+    pad = tokenizer.pad_token_id if pad_id is None else pad_id
     return tokenizer.decode([i for i in ids if i != pad], skip_special_tokens=False, clean_up_tokenization_spaces=False)

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from dagent.agent.context import ContextBlock, Snippet, render_context
+from dagent.agent.context import ContextBlock, Snippet, focus_window, render_context
 from dagent.engine.train.mutate import KINDS, Mutation, mutate_line
 from dagent.ops.model import AddImport, AddParameter, Delete, Insert, MakeStatic, Op, RenameSymbol, Replace
 from dagent.ops.syntax import WITH, render_op, render_path
 
 HELDOUT_BUCKETS = 10  # one module in ten is held out, by a hash of its name
-WINDOW_BEFORE, WINDOW_AFTER = 10, 5
 MAX_FILE_BYTES = 200_000
 # Pure-Python packages whose source is on every dagent install (they are dagent's own dependencies).
 PACKAGE_ROOTS = ("rich", "typer", "click", "git", "pydantic", "libcst", "tokenizers", "huggingface_hub", "pygments")
@@ -183,12 +182,6 @@ def read_source(module: Module) -> Source | None:
     return Source(module, text, lines, functions, mutable, simple) if functions else None
 
 
-def _window(lines: list[str], function: Function, focus: int) -> Snippet:
-    start = max(function.start, focus - WINDOW_BEFORE)
-    end = min(function.end, focus + WINDOW_AFTER)
-    return Snippet(path="", start_line=start, code="".join(lines[start - 1 : end]))
-
-
 def _error_line(rng: random.Random, module: Module, function: Function) -> list[str]:
     test = f"tests/test_{module.path.rsplit('/', 1)[-1].removesuffix('.py')}.py::test_{function.name.strip('_')}"
     message = rng.choice(["AssertionError", "assert False", "TypeError", "AssertionError: values differ",
@@ -230,8 +223,7 @@ def _example_from_mutation(rng: random.Random, source: Source, function: Functio
     shift = len(mutated_lines) - len(source.lines)
     mutated_function = Function(function.name, function.qualname, function.start, function.end + shift,
                                 function.body_start, function.uses_self, function.is_method)
-    focus = _window(mutated_lines, mutated_function, mutation.line)
-    snippets = [Snippet(source.module.path, focus.start_line, focus.code)]
+    snippets = [focus_window(source.module.path, mutated_lines, mutation.line, mutated_function.start, mutated_function.end)]
     others = [f for f in source.functions if f.start != function.start and f.end - f.start < 25]
     if others and rng.random() < 0.3:
         other = rng.choice(others)
