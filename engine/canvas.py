@@ -10,18 +10,25 @@ pad token. The run-time case the planner builds most often:
 so the model writes only the new line(s), then `@@end`, then pads.
 
 Constraints are boolean masks over the vocabulary, computed once per tokenizer and cached.
-`ANY`, `IDENTIFIER`, `ONE_LINE`, `NO_MARKERS` and `tokens(...)` compose with `&` and `|`.
+`ANY`, `IDENTIFIER`, `IDENTIFIER_START`, `DOTTED`, `ONE_LINE`, `NO_MARKERS` and `tokens(...)` compose
+with `&` and `|`.
 
 What the grammar constraint enforces, and what it does not
-- Enforced, position by position: each slot's allowed token set; a slot's pad tokens only at its tail
-  (the sampler forbids pad before a decided content token, and everything after a decided pad is pad);
-  a slot's closing text (`closes`): once its first token is decided, the rest of the closing text and
-  then pads follow, so nothing is written after `@@end`.
+- Enforced, position by position: each slot's allowed token set (and its first position's, `first`:
+  a one-line op's words start with an identifier's first token and are never empty); a slot's pad
+  tokens only at its tail (the sampler forbids pad before a decided content token, and everything after
+  a decided pad is pad); a slot's closing text (`closes`): once its first token is decided, the rest of
+  the closing text and then pads follow, so nothing is written after `@@end`; in a closing slot a pad
+  ends the slot the same way (it becomes `@@end`), and `@@end` only ever starts a line (the token before
+  it ends one); a blank token (whitespace only) never blocks an `@@end` before it.
 - Not enforced while sampling: the op grammar's line structure in a free slot (headers, paths, the
   order of `@@with` / `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse.
 - `NO_MARKERS` and `closes` act only where the op markers are single tokens (dagent's tokenizer);
   with another model's tokenizer a marker spans several tokens and only the text check applies.
+
+Canvas length: the model's trained length, grown (`drafted_canvas`) only when a draft (the old line of
+a replace) would not fit next to its pinned header.
 """
 
 from __future__ import annotations
@@ -67,11 +74,15 @@ def _content(t: TokenInfo) -> bool:
 
 
 ANY = Constraint("ANY", _content)
+
+
 def _identifier(t: TokenInfo) -> bool:
     return t.kind == "text" and t.text != "" and all(c.isalnum() or c == "_" for c in t.text)
 
 
 IDENTIFIER = Constraint("IDENTIFIER", _identifier)
+IDENTIFIER_START = Constraint("IDENTIFIER_START", lambda t: _identifier(t) and not t.text[0].isdigit())
+DOTTED = Constraint("DOTTED", lambda t: t.kind == "text" and t.text != "" and all(c.isalnum() or c in "_." for c in t.text))
 ONE_LINE = Constraint("ONE_LINE", lambda t: _content(t) and "\n" not in t.text)
 NO_MARKERS = Constraint("NO_MARKERS", lambda t: t.kind == "text" and "@@" not in t.text)
 # Token classes the slot rules read: blank tokens (whitespace only) are not content a close must precede;
@@ -153,11 +164,14 @@ class Pinned:
 
 @dataclass(frozen=True)
 class Slot:
-    """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot."""
+    """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
+    `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
+    never empty (that position may not pad)."""
 
     max_tokens: int | None = None
     constraint: Constraint = ANY
     closes: str | None = None
+    first: Constraint | None = None
 
 
 Segment = Pinned | Slot
@@ -179,16 +193,43 @@ class Skeleton:
         return Skeleton((Pinned(pinned_prefix), Slot(max_tokens, BODY, closes=END + "\n")))
 
     @staticmethod
+    def words(pinned_prefix: str, words: Sequence[Constraint]) -> Skeleton:
+        """A one-line op's words after its pinned header (`@@rename path `): one slot per word, each
+        starting with an identifier's first token, single spaces pinned between them; every word but
+        the last holds at most WORD_TOKENS tokens. Pads inside a word drop out of the text."""
+        segments: list[Segment] = [Pinned(pinned_prefix)]
+        for i, constraint in enumerate(words):
+            last = i == len(words) - 1
+            segments.append(Slot(None if last else WORD_TOKENS, constraint, first=IDENTIFIER_START))
+            if not last:
+                segments.append(Pinned(" "))
+        return Skeleton(tuple(segments))
+
+    @staticmethod
     def for_prefix(pinned_prefix: str) -> Skeleton:
         """The skeleton for a planner's pinned prefix: free when there is none, a body closed by
-        `@@end` after `@@with`, the rest of one line after a one-line op's header (`@@import path `)."""
+        `@@end` after `@@with`, the op's words after a rename/static/param header (`@@rename path `),
+        the rest of one line after another one-line op's header (`@@import path `)."""
         if not pinned_prefix:
             return Skeleton.free()
         if pinned_prefix.endswith(WITH + "\n"):
             return Skeleton.replace_line(pinned_prefix)
-        if pinned_prefix.partition(" ")[0] in LINE_OPS and "\n" not in pinned_prefix:
+        marker = pinned_prefix.partition(" ")[0]
+        if marker in WORDS and "\n" not in pinned_prefix:
+            return Skeleton.words(pinned_prefix, WORDS[marker])
+        if marker in LINE_OPS and "\n" not in pinned_prefix:
             return Skeleton((Pinned(pinned_prefix), Slot(None, ONE_LINE & NO_MARKERS)))
         return Skeleton((Pinned(pinned_prefix), Slot(None, ANY)))
+
+
+WORD_TOKENS = 12
+# The words of the one-line ops whose grammar is names (ops/syntax.py GRAMMAR): symbol, then a new name
+# or a parameter. `@@import`'s statement and `@@move`'s path stay one free line.
+WORDS: dict[str, tuple[Constraint, ...]] = {
+    "@@rename": (DOTTED, IDENTIFIER),
+    "@@static": (DOTTED,),
+    "@@param": (DOTTED, ONE_LINE & NO_MARKERS),
+}
 
 
 def validate(text: str) -> OpParseError | None:
@@ -272,11 +313,11 @@ class _Tables:
         self.rows: list[torch.Tensor] = [torch.ones(vocab.size, dtype=torch.bool)]
         self.index: dict[tuple[str, int], int] = {}
 
-    def slot_mask(self, constraint: Constraint, close_id: int) -> int:
-        key = (constraint.name, close_id)
+    def slot_mask(self, constraint: Constraint, close_id: int, pad: bool = True) -> int:
+        key = (constraint.name, close_id, pad)
         if key not in self.index:
             allowed = self.vocab.mask(constraint).clone()
-            allowed[self.vocab.pad_id] = True  # every slot may pad its unused tail
+            allowed[self.vocab.pad_id] = pad  # a slot may pad its unused tail
             if close_id >= 0:
                 allowed[close_id] = True
             self.index[key] = len(self.rows)
@@ -309,7 +350,11 @@ def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) ->
             continue
         close, tail = _closing(segment.closes, tokenizer, tables.vocab)
         row.tails.append(tail)
-        _extend(row, [pad] * next(lengths), False, tables.slot_mask(segment.constraint, close), len(row.tails) - 1, close)
+        slot, size = len(row.tails) - 1, next(lengths)
+        if segment.first is not None and size > 0:
+            _extend(row, [pad], False, tables.slot_mask(segment.first, close, pad=False), slot, close)
+            size -= 1
+        _extend(row, [pad] * size, False, tables.slot_mask(segment.constraint, close), slot, close)
     _extend(row, [pad] * (length - len(row.ids)), True, 0, -1, -1)  # unused canvas: pinned pad
     return row
 

@@ -9,9 +9,11 @@ from test_engine_support import CANVAS, tiny_tokenizer, token_id
 from dagent.engine.canvas import (
     ANY,
     BODY,
+    DOTTED,
     GRAIN,
     HEADROOM,
     IDENTIFIER,
+    IDENTIFIER_START,
     CanvasTooSmall,
     NO_MARKERS,
     ONE_LINE,
@@ -137,3 +139,21 @@ def test_a_drafted_canvas_grows_to_fit_a_long_line_and_no_further() -> None:
 def test_a_canvas_without_drafts_has_no_init() -> None:
     canvas, init = drafted_canvas(tiny_tokenizer(), [Skeleton.free()], [None], CANVAS)
     assert canvas.shape == (1, CANVAS) and init is None
+
+
+def test_a_rename_header_gets_one_slot_per_word_with_a_pinned_space() -> None:
+    tok = tiny_tokenizer()
+    skeleton = Skeleton.for_prefix("@@rename m.py ")
+    slots = [s for s in skeleton.segments if isinstance(s, Slot)]
+    assert [s.constraint for s in slots] == [DOTTED, IDENTIFIER] and all(s.first is IDENTIFIER_START for s in slots)
+    assert Pinned(" ") in skeleton.segments
+    canvas = build_canvas(tok, [skeleton], CANVAS)
+    first = int((~canvas.pinned[0]).nonzero()[0])
+    allowed = canvas.allowed[0, first]
+    assert not allowed[canvas.pad_id] and not allowed[token_id("5")] and allowed[token_id("x")]
+    assert canvas.allowed[0, first + 1, canvas.pad_id]  # the rest of the word may pad
+
+
+def test_other_one_line_ops_keep_one_free_line() -> None:
+    [slot] = [s for s in Skeleton.for_prefix("@@import m.py ").segments if isinstance(s, Slot)]
+    assert slot.first is None and slot.max_tokens is None

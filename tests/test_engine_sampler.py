@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +14,7 @@ from dagent.engine.canvas import (
     ANY,
     BODY,
     IDENTIFIER,
+    IDENTIFIER_START,
     NO_MARKERS,
     ONE_LINE,
     Constraint,
@@ -41,7 +44,8 @@ def prefix(model):  # type: ignore[no-untyped-def]
 
 PINNED_TEXTS = st.sampled_from(["def ", "(x):\n", "    return ", " + 1\n", "@@replace a.py:3\n", "@@with\n", "self.", "]"])
 CONSTRAINTS = st.sampled_from([ANY, IDENTIFIER, ONE_LINE, NO_MARKERS, BODY])
-SLOTS = st.builds(Slot, st.integers(1, 4), CONSTRAINTS, st.sampled_from([None, "@@end\n"]))
+SLOTS = st.builds(Slot, st.integers(1, 4), CONSTRAINTS, st.sampled_from([None, "@@end\n"]),
+                  st.sampled_from([None, IDENTIFIER_START]))
 SKELETONS = st.lists(st.one_of(st.builds(Pinned, PINNED_TEXTS), SLOTS), min_size=1, max_size=5).map(lambda s: Skeleton(tuple(s)))
 
 
@@ -221,6 +225,14 @@ def test_a_close_is_undone_after_a_line_left_open() -> None:
     [cand] = sample(den, den.encode(context_ids()), canvas, rule="confidence", stop_entropy=0.0, steps=CANVAS,
                     temperature=0.0)
     assert cand.text == PREFIX + "x\n@@end\n"
+
+
+@FAST
+@given(seed=st.integers(0, 2**16), rule=st.sampled_from(["entropy", "confidence"]))
+def test_a_rename_always_writes_two_names(model, prefix, seed, rule) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.for_prefix("@@rename m.py ")], CANVAS)
+    for cand in sample(model, prefix, canvas, k=3, steps=8, seed=seed, rule=rule):
+        assert re.fullmatch(r"@@rename m\.py [A-Za-z_][\w.]* [A-Za-z_]\w*", cand.text), cand.text
 
 
 @FAST
