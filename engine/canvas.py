@@ -311,7 +311,7 @@ class _Tables:
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
         self.rows: list[torch.Tensor] = [torch.ones(vocab.size, dtype=torch.bool)]
-        self.index: dict[tuple[str, int], int] = {}
+        self.index: dict[tuple[str, int, bool], int] = {}
 
     def slot_mask(self, constraint: Constraint, close_id: int, pad: bool = True) -> int:
         key = (constraint.name, close_id, pad)
