@@ -2,10 +2,12 @@
 
 Methods:
 - `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
-  (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`);
+  (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`),
+  its check forward of each finished canvas included in its forwards and time;
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
-- `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline).
+- `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline;
+  no check forward: each token was decided seeing every token decided before it).
 
 Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
 encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
@@ -65,6 +67,7 @@ class MethodResult:
     exact: int = 0
     with_target: int = 0
     samples: list[dict[str, str]] = field(default_factory=list)
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # op kind -> outputs, valid
 
     def figures(self) -> dict[str, float | None]:
         return {
@@ -101,6 +104,12 @@ class _Prepared:
     canvas: Canvas
     init: torch.LongTensor | None  # the replace draft (the old line), as `dagent fix` starts a replace
     target: str
+    kind: str  # what the skeleton pins: an op marker, or "free"
+
+
+def op_kind(pinned_prefix: str) -> str:
+    """The op a pinned prefix starts ("@@replace"), or "free" when nothing is pinned."""
+    return pinned_prefix.partition(" ")[0] if pinned_prefix else "free"
 
 
 Method = Callable[[Denoiser, Any, _Prepared, BenchSettings], tuple[list[Output], int]]
@@ -194,7 +203,8 @@ def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample
         except ValueError:
             skipped += 1
             continue
-        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, init, getattr(ex, "target", "") or ""))
+        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, init, getattr(ex, "target", "") or "",
+                                  op_kind(ex.pinned_prefix)))
     if not prepared:
         raise DagentError(f"no examples to benchmark ({skipped} skipped: pinned prefix longer than the canvas)")
     return prepared, skipped
@@ -228,15 +238,19 @@ def _measure(name: str, method: Method, denoiser: Denoiser, tokenizer: Any, prep
         outputs, forwards = method(denoiser, tokenizer, ex, s)
         result.seconds += time.perf_counter() - start
         result.forwards += forwards
-        _score(result, outputs, ex.target)
+        _score(result, outputs, ex.target, ex.kind)
     return result
 
 
-def _score(result: MethodResult, outputs: list[Output], target: str) -> None:
+def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) -> None:
+    tally = result.by_kind.setdefault(kind, {"outputs": 0, "valid": 0})
     for out in outputs:
+        valid = validate(out.text) is None
         result.outputs += 1
         result.tokens += out.written
-        result.valid += validate(out.text) is None
+        result.valid += valid
+        tally["outputs"] += 1
+        tally["valid"] += valid
     if target:
         result.with_target += 1
         result.exact += same_text(outputs[0].text, target)
@@ -268,9 +282,26 @@ def print_report(report: dict[str, Any], console: Any) -> None:
             str(m["forwards"]), str(m["tokens"]), f"{m['seconds']:.1f}",
         )
     console.print(table)
+    console.print(_kinds_table(report))
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
                   "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
                   "exact: top output equals the target", style="dim")
+
+
+def _kinds_table(report: dict[str, Any]) -> Any:
+    """Valid outputs per op kind of the pinned skeleton, per method."""
+    from rich.table import Table
+
+    methods = report["methods"]
+    kinds = sorted({kind for m in methods.values() for kind in m["by_kind"]})
+    table = Table(title="valid op streams by what the skeleton pins")
+    table.add_column("method", no_wrap=True)
+    for kind in kinds:
+        table.add_column(kind, justify="right", no_wrap=True)
+    for name, m in methods.items():
+        cells = [m["by_kind"].get(kind, {"valid": 0, "outputs": 0}) for kind in kinds]
+        table.add_row(name, *(f"{c['valid']}/{c['outputs']}" for c in cells))
+    return table
 
 
 def load_examples(n: int, examples_file: Path | None) -> list[BenchExample]:

@@ -20,7 +20,9 @@ What the grammar constraint enforces, and what it does not
   a decided pad is pad); a slot's closing text (`closes`): once its first token is decided, the rest of
   the closing text and then pads follow, so nothing is written after `@@end`; in a closing slot a pad
   ends the slot the same way (it becomes `@@end`), and `@@end` only ever starts a line (the token before
-  it ends one); a blank token (whitespace only) never blocks an `@@end` before it.
+  it ends one); a blank token (whitespace only) never blocks an `@@end` before it; in a dotted name
+  (`DOTTED` slot) a token ending with a dot is followed by a name's first token, never by a digit, a
+  dot, a pad or the end of the word.
 - Not enforced while sampling: the op grammar's line structure in a free slot (headers, paths, the
   order of `@@with` / `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse.
@@ -81,14 +83,29 @@ def _identifier(t: TokenInfo) -> bool:
 
 
 IDENTIFIER = Constraint("IDENTIFIER", _identifier)
+
+
+def _dotted_piece(t: TokenInfo) -> bool:
+    """A piece of a dotted name: name characters and dots, each dot inside it followed by a name's first
+    character (the sampler checks the dots at its edges against its neighbours)."""
+    if t.kind != "text" or t.text == "" or not all(c.isalnum() or c in "_." for c in t.text):
+        return False
+    inner_dots = (i for i, c in enumerate(t.text[:-1]) if c == ".")
+    return all(t.text[i + 1].isalpha() or t.text[i + 1] == "_" for i in inner_dots)
+
+
 IDENTIFIER_START = Constraint("IDENTIFIER_START", lambda t: _identifier(t) and not t.text[0].isdigit())
-DOTTED = Constraint("DOTTED", lambda t: t.kind == "text" and t.text != "" and all(c.isalnum() or c in "_." for c in t.text))
+DOTTED = Constraint("DOTTED", _dotted_piece)
 ONE_LINE = Constraint("ONE_LINE", lambda t: _content(t) and "\n" not in t.text)
 NO_MARKERS = Constraint("NO_MARKERS", lambda t: t.kind == "text" and "@@" not in t.text)
 # Token classes the slot rules read: blank tokens (whitespace only) are not content a close must precede;
 # a closing marker starts a line, so the token before it must end one.
+SPACED_WORD = Constraint("SPACED_WORD", lambda t: t.kind == "text" and t.text[:1] == " " and t.text[1:2].strip() != "")
 BLANK = Constraint("BLANK", lambda t: t.kind == "text" and t.text != "" and t.text.strip() == "")
 LINE_END = Constraint("LINE_END", lambda t: t.text.endswith("\n"))
+# ... and in a dotted name, a dot is followed by a name's first token (never by a digit, a dot or the end).
+DOT_END = Constraint("DOT_END", lambda t: t.kind == "text" and t.text.endswith("."))
+NAME_START = Constraint("NAME_START", lambda t: t.kind == "text" and (t.text[:1].isalpha() or t.text[:1] == "_"))
 
 
 def tokens(*texts: str) -> Constraint:
@@ -166,12 +183,17 @@ class Pinned:
 class Slot:
     """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
     `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
-    never empty (that position may not pad)."""
+    never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped."""
 
     max_tokens: int | None = None
     constraint: Constraint = ANY
     closes: str | None = None
     first: Constraint | None = None
+
+    @property
+    def dotted(self) -> bool:
+        """A dotted name (`Class.method`): the sampler keeps every dot followed by a name."""
+        return self.constraint is DOTTED
 
 
 Segment = Pinned | Slot
@@ -183,7 +205,9 @@ class Skeleton:
 
     @staticmethod
     def free() -> Skeleton:
-        """The whole canvas one slot: any op stream, checked by `validate` afterwards."""
+        """The whole canvas one slot: any op stream, checked by `validate` afterwards. (Pinning its first
+        token to the op markers cost valid streams on dagent-tiny: the noise at that position, drawn
+        from the eleven markers, reads as a real op and the model follows it.)"""
         return Skeleton((Slot(None, ANY),))
 
     @staticmethod
@@ -193,17 +217,27 @@ class Skeleton:
         return Skeleton((Pinned(pinned_prefix), Slot(max_tokens, BODY, closes=END + "\n")))
 
     @staticmethod
-    def words(pinned_prefix: str, words: Sequence[Constraint]) -> Skeleton:
+    def words(pinned_prefix: str, words: Sequence[Constraint], separator: str = " ") -> Skeleton:
         """A one-line op's words after its pinned header (`@@rename path `): one slot per word, each
-        starting with an identifier's first token, single spaces pinned between them; every word but
+        starting with an identifier's first token, `separator` pinned between them; every word but
         the last holds at most WORD_TOKENS tokens. Pads inside a word drop out of the text."""
         segments: list[Segment] = [Pinned(pinned_prefix)]
         for i, constraint in enumerate(words):
             last = i == len(words) - 1
             segments.append(Slot(None if last else WORD_TOKENS, constraint, first=IDENTIFIER_START))
             if not last:
-                segments.append(Pinned(" "))
+                segments.append(Pinned(separator))
         return Skeleton(tuple(segments))
+
+    @staticmethod
+    def line(pinned_prefix: str, keyword: Constraint | None = None) -> Skeleton:
+        """The rest of one line after a one-line op's header (`@@import path `); with `keyword`, the
+        line's first token is one of it and a space and a word follow it (`import os`, never `import`
+        alone or `importimport`)."""
+        rest = ONE_LINE & NO_MARKERS
+        if keyword is None:
+            return Skeleton((Pinned(pinned_prefix), Slot(None, rest)))
+        return Skeleton((Pinned(pinned_prefix), Slot(1, rest, first=keyword), Slot(None, rest, first=rest & SPACED_WORD)))
 
     @staticmethod
     def for_prefix(pinned_prefix: str) -> Skeleton:
@@ -216,20 +250,24 @@ class Skeleton:
             return Skeleton.replace_line(pinned_prefix)
         marker = pinned_prefix.partition(" ")[0]
         if marker in WORDS and "\n" not in pinned_prefix:
-            return Skeleton.words(pinned_prefix, WORDS[marker])
+            return Skeleton.words(pinned_prefix, *WORDS[marker])
         if marker in LINE_OPS and "\n" not in pinned_prefix:
-            return Skeleton((Pinned(pinned_prefix), Slot(None, ONE_LINE & NO_MARKERS)))
+            return Skeleton.line(pinned_prefix, LINE_KEYWORD.get(marker))
         return Skeleton((Pinned(pinned_prefix), Slot(None, ANY)))
 
 
 WORD_TOKENS = 12
-# The words of the one-line ops whose grammar is names (ops/syntax.py GRAMMAR): symbol, then a new name
-# or a parameter. `@@import`'s statement and `@@move`'s path stay one free line.
-WORDS: dict[str, tuple[Constraint, ...]] = {
-    "@@rename": (DOTTED, IDENTIFIER),
-    "@@static": (DOTTED,),
-    "@@param": (DOTTED, ONE_LINE & NO_MARKERS),
+# The words of the one-line ops whose grammar is names (ops/syntax.py GRAMMAR), and what is pinned
+# between them: symbol, then a new name or a parameter; a static method's symbol is `Class.method`, so
+# its dot is pinned (a symbol without one is not a method). `@@move`'s path stays one free line.
+WORDS: dict[str, tuple[tuple[Constraint, ...], str]] = {
+    "@@rename": ((DOTTED, IDENTIFIER), " "),
+    "@@static": ((DOTTED, IDENTIFIER), "."),
+    "@@param": ((DOTTED, ONE_LINE & NO_MARKERS), " "),
 }
+# The keyword a one-line op's free line starts with, where its grammar fixes one (an import statement
+# starts with `import` or `from`; the pinned header ends with the space before it).
+LINE_KEYWORD: dict[str, Constraint] = {"@@import": tokens("import", "from")}
 
 
 def validate(text: str) -> OpParseError | None:
@@ -252,7 +290,9 @@ class Canvas:
     `mask_table` (M, V); pinned positions point at row 0 (all true, never sampled). A slot is a run of
     positions with the same `slot_id` (-1 where pinned) from `slot_start` to `slot_end`; `close_id` is
     the first token of its closing text (-1: none) and `tail` (B, S, T+1) the tokens that follow it,
-    then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line.
+    then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line;
+    `dotted` (B, L) marks the positions of dotted-name slots, where a token ending with a dot
+    (`dot_end`, V) must be followed by a name's first token (`name_start`, V).
     """
 
     ids: torch.LongTensor
@@ -266,6 +306,9 @@ class Canvas:
     tail: torch.LongTensor
     blank: torch.BoolTensor
     line_end: torch.BoolTensor
+    dotted: torch.BoolTensor
+    dot_end: torch.BoolTensor
+    name_start: torch.BoolTensor
     pad_id: int
     tokenizer: Any = field(repr=False)
     row_skeleton: list[int] = field(default_factory=list)
@@ -291,8 +334,8 @@ class Canvas:
         return Canvas(**moved, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=self.row_skeleton)
 
 
-_ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail")
-_SHARED_TENSORS = ("mask_table", "blank", "line_end")
+_ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail", "dotted")
+_SHARED_TENSORS = ("mask_table", "blank", "line_end", "dot_end", "name_start")
 
 
 @dataclass
@@ -303,6 +346,7 @@ class _Row:
     slots: list[int] = field(default_factory=list)
     closes: list[int] = field(default_factory=list)
     tails: list[list[int]] = field(default_factory=list)
+    dotted: list[bool] = field(default_factory=list)
 
 
 class _Tables:
@@ -351,12 +395,18 @@ def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) ->
         close, tail = _closing(segment.closes, tokenizer, tables.vocab)
         row.tails.append(tail)
         slot, size = len(row.tails) - 1, next(lengths)
-        if segment.first is not None and size > 0:
-            _extend(row, [pad], False, tables.slot_mask(segment.first, close, pad=False), slot, close)
+        if _first_applies(segment, tables.vocab) and size > 0:
+            _extend(row, [pad], False, tables.slot_mask(segment.first, close, pad=False), slot, close, segment.dotted)  # type: ignore[arg-type]
             size -= 1
-        _extend(row, [pad] * size, False, tables.slot_mask(segment.constraint, close), slot, close)
+        _extend(row, [pad] * size, False, tables.slot_mask(segment.constraint, close), slot, close, segment.dotted)
     _extend(row, [pad] * (length - len(row.ids)), True, 0, -1, -1)  # unused canvas: pinned pad
     return row
+
+
+def _first_applies(slot: Slot, vocab: Vocab) -> bool:
+    """A `first` constraint no token of this vocabulary meets (a keyword the tokenizer splits) is
+    dropped: the position then takes the slot's own constraint."""
+    return slot.first is not None and bool(vocab.mask(slot.first).any())
 
 
 def _closing(text: str | None, tokenizer: Any, vocab: Vocab) -> tuple[int, list[int]]:
@@ -370,7 +420,8 @@ def _closing(text: str | None, tokenizer: Any, vocab: Vocab) -> tuple[int, list[
     return ids[0], ids[1:]
 
 
-def _extend(row: _Row, ids: Sequence[int], pinned: bool, mask: int, slot: int, close: int) -> None:
+def _extend(row: _Row, ids: Sequence[int], pinned: bool, mask: int, slot: int, close: int, dotted: bool = False) -> None:
+    row.dotted.extend([dotted] * len(ids))
     row.ids.extend(ids)
     row.pinned.extend([pinned] * len(ids))
     row.masks.extend([mask] * len(ids))
@@ -411,6 +462,9 @@ def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: i
         tail=_tail_table(rows, vocab.pad_id),
         blank=vocab.mask(BLANK),
         line_end=vocab.mask(LINE_END),
+        dotted=torch.tensor([r.dotted for r in rows]),
+        dot_end=vocab.mask(DOT_END),
+        name_start=vocab.mask(NAME_START),
         pad_id=vocab.pad_id,
         tokenizer=tokenizer,
         row_skeleton=list(range(len(rows))),

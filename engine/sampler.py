@@ -11,8 +11,11 @@ hold pinned tokens or per-position constraints. Here:
             the model's untempered distribution, at least one per row); accepted positions keep their
             token for good; the rest are re-noised; the slot fix-up keeps pads at the tail, ends a
             closing slot at its first pad or `@@end` (which must start a line), then fills its tail
-    stop:   every position decided, or the argmax canvas unchanged for 2 steps with low entropy
-            (undecided positions then take the argmax), or out of steps (the same).
+    check:  a row with every position decided gets one more forward over its whole canvas: content
+            tokens the model now doubts (tokens decided together in one step never saw each other)
+            are undecided and denoised again (`revise`; the one-token-per-forward baseline has none)
+    stop:   every position decided (and checked), or the argmax canvas unchanged for 2 steps with low
+            entropy (undecided positions then take the argmax), or out of steps (the same).
 
 The prefix (the encoded context) is an input: the context is encoded once by the caller and the same
 `PrefixState` serves every step, every candidate and every later call.
@@ -34,6 +37,7 @@ from dagent.ops.syntax import OpParseError, parse_prefix
 
 Rule = Literal["entropy", "confidence", "one"]
 ENTROPY_BOUND = 0.1  # nats, summed over the positions accepted together (less the largest)
+REVISE = 0.3  # a finished row's check undecides content tokens the model now gives less than this
 CONFIDENCE = 0.7  # untempered probability; on dagent-tiny 0.9 cost a third of the tokens/s for a valid-rate change within noise
 StepCallback = Callable[[int, torch.LongTensor], None]
 NEG_INF = float("-inf")
@@ -110,15 +114,17 @@ def _to_width(x: torch.BoolTensor, width: int) -> torch.BoolTensor:
 
 def _fit_flags(canvas: Canvas, width: int) -> Canvas:
     """The canvas's per-token flags at the model's logits width (ids past the tokenizer: neither)."""
-    return replace(canvas, blank=_to_width(canvas.blank, width), line_end=_to_width(canvas.line_end, width))
+    flags = ("blank", "line_end", "dot_end", "name_start")
+    return replace(canvas, **{name: _to_width(getattr(canvas, name), width) for name in flags})
 
 
 def _mask_logits(logits: torch.Tensor, allowed: torch.BoolTensor, canvas: Canvas, state: _State) -> torch.Tensor:
     """-inf outside the allowed sets, and where the slot rules as they stand forbid a token: pad before a
     decided token (pads stay at the tail); a close (and, in a closing slot, a pad: it ends the slot the
     same way) before decided content or after a token that leaves its line open; anything but a
-    line-ending token right before a decided close. A position left with no token at all keeps its
-    static allowed set."""
+    line-ending token right before a decided close; in a dotted name, anything but a name's first token
+    right after a decided dot, and a dot where no name can follow. A position left with no token at
+    all keeps its static allowed set."""
     static = logits.masked_fill(~allowed, NEG_INF)
     dynamic = static.clone()
     closing = canvas.close_id >= 0
@@ -129,6 +135,9 @@ def _mask_logits(logits: torch.Tensor, allowed: torch.BoolTensor, canvas: Canvas
     dynamic.scatter_(-1, close, dynamic.gather(-1, close).masked_fill(no_close.unsqueeze(-1), NEG_INF))
     ends_line = _before_decided_close(canvas, state).unsqueeze(-1) & ~canvas.line_end
     dynamic = dynamic.masked_fill(ends_line, NEG_INF)
+    dynamic = dynamic.masked_fill(_after_decided_dot(canvas, state).unsqueeze(-1) & ~canvas.name_start, NEG_INF)
+    no_dot = _no_name_next(canvas, state) & ~state.accepted
+    dynamic = dynamic.masked_fill(no_dot.unsqueeze(-1) & canvas.dot_end, NEG_INF)
     dead = torch.isinf(dynamic).all(dim=-1, keepdim=True)
     return torch.where(dead, static, dynamic)
 
@@ -152,6 +161,30 @@ def _line_open_before(canvas: Canvas, state: _State) -> torch.BoolTensor:
     marker there would not start its own line)."""
     previous = _shift_right(state.tokens, 0)
     return _shift_right(state.accepted, False) & ~canvas.line_end[previous]
+
+
+def _shift_left(x: torch.Tensor, fill: int | bool) -> torch.Tensor:
+    return torch.cat([x[:, 1:], torch.full_like(x[:, :1], fill)], dim=1)
+
+
+def _after_decided_dot(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """Undecided positions of a dotted name right after a decided token of the same name ending with a dot."""
+    same_slot = canvas.slot_id == _shift_right(canvas.slot_id, -2)
+    dot_before = _shift_right(state.accepted, False) & canvas.dot_end[_shift_right(state.tokens, 0)]
+    return canvas.dotted & ~state.accepted & same_slot & dot_before
+
+
+def _no_name_next(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """Positions of a dotted name after which no name can start: the name's last position, or one
+    before a decided token that does not start a name (a pad, a digit, a dot)."""
+    last = torch.arange(canvas.shape[1], device=state.tokens.device) == canvas.slot_end
+    decided_next = _shift_left(state.accepted, True) & ~canvas.name_start[_shift_left(state.tokens, canvas.pad_id)]
+    return canvas.dotted & (last | decided_next)
+
+
+def _bad_dots(canvas: Canvas, state: _State, written: torch.BoolTensor) -> torch.BoolTensor:
+    """Written dots of a dotted name that no name follows (two decided in one step: `x.` then a pad)."""
+    return written & canvas.dot_end[state.tokens] & _no_name_next(canvas, state)
 
 
 def _before_decided_close(canvas: Canvas, state: _State) -> torch.BoolTensor:
@@ -212,9 +245,10 @@ def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTe
     decided), so conflicts come from one step's parallel decisions. While denoising (`content_wins`) a
     decided pad with a decided non-pad token after it, or a decided end of a closing slot (its close,
     or a pad, which ends it the same way) with decided non-blank content after it or an open line
-    before it, is undecided again. A pad that ends a closing slot becomes its close. Then everything
-    after the slot's first decided end is filled (the closing tail, then pads) and decided. At the end
-    (`content_wins=False`) every position is decided and the slot simply ends at its first end.
+    before it, is undecided again; so is a dot of a dotted name that no name follows. A pad that ends a
+    closing slot becomes its close. Then everything after the slot's first decided end is filled (the
+    closing tail, then pads) and decided. At the end (`content_wins=False`) every position is decided
+    and the slot simply ends at its first end.
     """
     in_slot = (canvas.slot_id >= 0) & rows.unsqueeze(1)
     closing = in_slot & (canvas.close_id >= 0)
@@ -225,7 +259,7 @@ def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTe
         nonpad_after = _seg_after((written & ~is_pad).long(), canvas.slot_end) > 0
         content_after = _seg_after(_content(canvas, state, written).long(), canvas.slot_end) > 0
         bad_end = (is_close | (is_pad & closing)) & (content_after | _line_open_before(canvas, state))
-        state.accepted &= ~(written & (bad_end | (is_pad & ~closing & nonpad_after)))
+        state.accepted &= ~(written & (bad_end | (is_pad & ~closing & nonpad_after)) | _bad_dots(canvas, state, written))
     pad_ends = state.accepted & closing & is_pad & ~state.filled
     state.tokens = torch.where(pad_ends, canvas.close_id, state.tokens)
     is_pad, is_close = is_pad & ~pad_ends, is_close | pad_ends
@@ -289,9 +323,11 @@ def _propose(masked: torch.Tensor, temperature: float, generator: torch.Generato
     return probs, flat.view(probs.shape[:-1])
 
 
-def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: torch.Tensor, allowed: torch.BoolTensor) -> None:
+def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: torch.Tensor, allowed: torch.BoolTensor,
+              keep: torch.BoolTensor | None = None) -> None:
     """Rows that stop now: undecided positions take the argmax (under the constraints as they stand
-    after this step), then each slot ends at its first end."""
+    after this step), then each slot ends at its first end and no dotted name ends with a dot. Rows in
+    `keep` stay live (for their check)."""
     if not rows.any():
         return
     masked = _mask_logits(logits, allowed, canvas, state)
@@ -302,7 +338,32 @@ def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: tor
     state.logp = torch.where(todo, logp.gather(-1, argmax.unsqueeze(-1)).squeeze(-1), state.logp)
     state.accepted |= todo
     _fixup(canvas, state, logp, rows, content_wins=False)
-    state.live &= ~rows
+    _drop_bad_dots(canvas, state, rows)
+    state.live &= ~(rows if keep is None else rows & ~keep)
+
+
+def _drop_bad_dots(canvas: Canvas, state: _State, rows: torch.BoolTensor) -> None:
+    """A dot and what follows it taken together at the end (`x.` then a pad) break the name: the dot
+    becomes a pad, which drops out of a word's text."""
+    written = rows.unsqueeze(1) & canvas.dotted
+    while (bad := _bad_dots(canvas, state, written)).any():
+        state.tokens = torch.where(bad, canvas.pad_id, state.tokens)
+
+
+def _revise(canvas: Canvas, state: _State, masked: torch.Tensor, rows: torch.BoolTensor, threshold: float) -> None:
+    """The check of a finished row: one forward over its whole canvas, then every content token the
+    model now doubts (probability below `threshold`, another token more likely) is undecided again
+    and denoised anew, as is a dot of a dotted name that the last argmax left with no name after it.
+    Tokens decided together in one step never saw each other; here each sees all the others."""
+    if not rows.any():
+        return
+    probs = torch.softmax(masked, dim=-1)
+    current = probs.gather(-1, state.tokens.unsqueeze(-1)).squeeze(-1)
+    in_slot = canvas.slot_id >= 0
+    written = state.accepted & in_slot & ~state.filled & rows.unsqueeze(1)
+    doubt = _content(canvas, state, written) & (current < threshold) & (masked.argmax(dim=-1) != state.tokens)
+    state.accepted &= ~(doubt | _bad_dots(canvas, state, written))
+    _update_forbids(canvas, state, in_slot & rows.unsqueeze(1))
 
 
 @dataclass(frozen=True)
@@ -315,6 +376,7 @@ class _Options:
     early_stop: bool
     stop_entropy: float
     stable_steps: int
+    revise: float = 0.0  # 0: a finished row stops; else it gets one check (`_revise`) at this threshold
 
 
 def _initial_state(canvas: Canvas, noise: _Noise, device: torch.device, init: torch.LongTensor | None) -> _State:
@@ -348,6 +410,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
     self_cond: torch.Tensor | None = None
     last_argmax: torch.LongTensor | None = None
     stable = torch.zeros(canvas.shape[0], dtype=torch.long, device=device)
+    checked = torch.full_like(stable, opts.revise <= 0, dtype=torch.bool)  # rows past their check (or with none)
     logits = torch.zeros(0)
     for step in range(opts.steps):
         if not state.live.any():
@@ -355,6 +418,10 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         logits, self_cond = denoiser.denoise(prefix, state.tokens, self_cond)
         live, before = state.live.clone(), state.accepted.clone()
         state.steps += live.long()
+        checking = live & state.accepted.all(dim=1) & ~checked
+        if checking.any():
+            _revise(canvas, state, _mask_logits(logits, allowed, canvas, state), checking, opts.revise)
+            checked |= checking
         masked = _mask_logits(logits, allowed, canvas, state)
         logp = torch.log_softmax(masked, dim=-1)
         probs, proposal = _propose(masked, _temperature(opts.temperature, step, opts.steps), generator)
@@ -372,7 +439,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
             confident = _mean_entropy(probs, ~canvas.pinned) < opts.stop_entropy
             done |= live & (stable + 1 >= opts.stable_steps) & confident
         last_argmax = draft
-        _finalize(done, canvas, state, logits, allowed)
+        _finalize(done, canvas, state, logits, allowed, keep=~checked)
         _record(state, live, state.accepted & ~before)
         if on_step is not None:
             on_step(step, torch.where(state.accepted, state.tokens, draft))
@@ -453,6 +520,7 @@ def sample(
     stop_entropy: float = 0.005,
     stable_steps: int = 2,
     init: torch.LongTensor | None = None,
+    revise: float = REVISE,
 ) -> list[Candidate]:
     """k candidates per canvas row, denoised in one batch, best score first.
 
@@ -461,9 +529,10 @@ def sample(
     (Fast-dLLM). `on_step(step, ids)` gets the draft (decided tokens, argmax elsewhere) after each step.
     Early stop: a row whose draft stayed the same over `stable_steps` steps with mean entropy below
     `stop_entropy` takes its draft. `init` (rows, L; -1 = noise) starts non-pinned positions from a
-    draft instead of noise, e.g. the old line for a replace (see `canvas.slot_init`).
+    draft instead of noise, e.g. the old line for a replace (see `canvas.slot_init`). `revise`: the
+    threshold of a finished row's check (0: no check).
     """
-    opts = _Options(steps, rule, entropy_bound, confidence, temperature, True, stop_entropy, stable_steps)
+    opts = _Options(steps, rule, entropy_bound, confidence, temperature, True, stop_entropy, stable_steps, revise)
     repeated = init.repeat_interleave(k, dim=0) if init is not None else None
     return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step, repeated)
 

@@ -154,6 +154,31 @@ def test_a_rename_header_gets_one_slot_per_word_with_a_pinned_space() -> None:
     assert canvas.allowed[0, first + 1, canvas.pad_id]  # the rest of the word may pad
 
 
-def test_other_one_line_ops_keep_one_free_line() -> None:
-    [slot] = [s for s in Skeleton.for_prefix("@@import m.py ").segments if isinstance(s, Slot)]
+def test_a_static_header_pins_the_dot_between_class_and_method() -> None:
+    skeleton = Skeleton.for_prefix("@@static m.py ")
+    slots = [s for s in skeleton.segments if isinstance(s, Slot)]
+    assert [s.constraint for s in slots] == [DOTTED, IDENTIFIER] and Pinned(".") in skeleton.segments
+    assert Pinned(" ") not in skeleton.segments
+
+
+def test_a_keyword_line_starts_with_its_keyword_and_is_never_just_the_keyword() -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.line("@@import m.py ", tokens("x", "y"))], CANVAS)
+    first = int((~canvas.pinned[0]).nonzero()[0])
+    keyword, after = canvas.allowed[0, first], canvas.allowed[0, first + 1]
+    assert keyword.sum() == 2 and keyword[token_id("x")] and keyword[token_id("y")]
+    assert not after[canvas.pad_id] and after[token_id(" y")]  # a space and a word follow the keyword
+    assert not after[token_id("x")] and not after[token_id(" ")]
+    assert canvas.allowed[0, first + 2, canvas.pad_id]
+
+
+def test_a_keyword_the_tokenizer_splits_leaves_a_plain_line() -> None:
+    skeleton = Skeleton.for_prefix("@@import m.py ")  # `import` is several tokens in the test tokenizer
+    assert any(isinstance(s, Slot) and s.first is not None for s in skeleton.segments)
+    canvas = build_canvas(tiny_tokenizer(), [skeleton], CANVAS)
+    first = int((~canvas.pinned[0]).nonzero()[0])
+    assert canvas.allowed[0, first, canvas.pad_id] and canvas.allowed[0, first, token_id("x")]
+
+
+def test_a_move_keeps_one_free_line() -> None:
+    [slot] = [s for s in Skeleton.for_prefix("@@move m.py ").segments if isinstance(s, Slot)]
     assert slot.first is None and slot.max_tokens is None

@@ -13,6 +13,7 @@ from test_engine_support import CANVAS, ScriptedDenoiser, context_ids, tiny_deno
 from dagent.engine.canvas import (
     ANY,
     BODY,
+    DOTTED,
     IDENTIFIER,
     IDENTIFIER_START,
     NO_MARKERS,
@@ -22,6 +23,7 @@ from dagent.engine.canvas import (
     Skeleton,
     Slot,
     build_canvas,
+    validate,
 )
 from dagent.engine.sampler import encode_context, one_token_per_forward, propose, sample, sample_stream
 from dagent.engine.tokenizer import encode
@@ -154,12 +156,41 @@ def scripted(prefer: str, strength: float = 30.0) -> ScriptedDenoiser:
 
 
 @pytest.mark.parametrize("rule", ["entropy", "confidence"])
-def test_a_confident_model_fills_the_canvas_in_one_step(rule: str) -> None:
-    den = scripted("x")
+def test_a_confident_model_fills_the_canvas_in_one_step_then_checks_it(rule: str) -> None:
+    den = SecondThoughts(0, "", "")  # never changes its mind: the check finds nothing to redo
     canvas = build_canvas(tiny_tokenizer(), [Skeleton((Pinned("def "), Slot(6, IDENTIFIER), Pinned("():\n")))], CANVAS)
+    den.start = int((~canvas.pinned[0]).nonzero()[0])
+    den.first = den.later = [token_id(c) for c in "abcdxy"]
     [cand] = sample(den, den.encode(context_ids()), canvas, rule=rule)  # type: ignore[arg-type]
-    assert cand.steps == 1 and den.decoder_calls == 1
-    assert cand.text.startswith("def xxxxxx():\n") and cand.score > -1e-3
+    assert cand.accepted_per_step[0] == 6 and cand.steps == den.decoder_calls == 2  # the fill, then its check
+    assert cand.text.startswith("def abcdxy():\n") and cand.score > -1e-3
+
+
+class SecondThoughts(ScriptedDenoiser):
+    """Prefers `first` on the slot at its first forward and `later` from then on: a model that, once it
+    sees the whole canvas, doubts one token."""
+
+    def __init__(self, start: int, first: str, later: str) -> None:
+        tok = tiny_tokenizer()
+        super().__init__(len(tok), CANVAS, tok.pad_token_id, token_id("x"))
+        self.start, self.first, self.later = start, [token_id(c) for c in first], [token_id(c) for c in later]
+
+    def choice(self, canvas: torch.LongTensor) -> torch.LongTensor:
+        chosen = torch.full_like(canvas, self.pad_id)
+        word = self.first if self.decoder_calls == 1 else self.later
+        chosen[:, self.start : self.start + len(word)] = torch.tensor(word)
+        return chosen
+
+
+@pytest.mark.parametrize("revise", [0.0, 0.3])
+def test_a_finished_row_gets_one_check_that_redecides_the_tokens_the_whole_canvas_doubts(revise: float) -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Pinned("def "), Slot(3, IDENTIFIER), Pinned("():\n")))], CANVAS)
+    den = SecondThoughts(int((~canvas.pinned[0]).nonzero()[0]), "abc", "abd")
+    [cand] = sample(den, den.encode(context_ids()), canvas, rule="confidence", temperature=0.0, revise=revise)
+    if revise:
+        assert cand.text.startswith("def abd():\n") and cand.steps == den.decoder_calls == 2
+    else:
+        assert cand.text.startswith("def abc():\n") and cand.steps == den.decoder_calls == 1
 
 
 def test_an_unsure_model_accepts_one_position_per_step_under_the_entropy_bound() -> None:
@@ -232,7 +263,25 @@ def test_a_close_is_undone_after_a_line_left_open() -> None:
 def test_a_rename_always_writes_two_names(model, prefix, seed, rule) -> None:  # type: ignore[no-untyped-def]
     canvas = build_canvas(tiny_tokenizer(), [Skeleton.for_prefix("@@rename m.py ")], CANVAS)
     for cand in sample(model, prefix, canvas, k=3, steps=8, seed=seed, rule=rule):
-        assert re.fullmatch(r"@@rename m\.py [A-Za-z_][\w.]* [A-Za-z_]\w*", cand.text), cand.text
+        assert re.fullmatch(r"@@rename m\.py [A-Za-z_]\w*(\.[A-Za-z_]\w*)* [A-Za-z_]\w*", cand.text), cand.text
+
+
+@FAST
+@given(seed=st.integers(0, 2**16), rule=st.sampled_from(["entropy", "confidence"]), steps=st.sampled_from([2, 8]))
+def test_a_static_symbol_is_always_a_dotted_method_name(model, prefix, seed, rule, steps) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.for_prefix("@@static m.py ")], CANVAS)
+    for cand in sample(model, prefix, canvas, k=3, steps=steps, seed=seed, rule=rule):
+        assert validate(cand.text) is None, cand.text
+
+
+def test_a_dot_decided_beside_the_end_of_its_name_is_undone() -> None:
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.words("@@static m.py ", [DOTTED])], CANVAS)
+    start = int((~canvas.pinned[0]).nonzero()[0])
+    pad = canvas.pad_id
+    den = Positional({start: [(token_id("x"), 30.0)], start + 1: [(token_id("."), 30.0), (token_id("y"), 10.0)],
+                      start + 2: [(pad, 30.0), (token_id("z"), 20.0)]})
+    [cand] = sample(den, den.encode(context_ids()), canvas, rule="confidence", temperature=0.0, stop_entropy=0.0)
+    assert cand.text in ("@@static m.py xy", "@@static m.py x.z"), cand.text
 
 
 @FAST
