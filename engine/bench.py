@@ -289,18 +289,18 @@ def print_report(report: dict[str, Any], console: Any) -> None:
 
 
 def _kinds_table(report: dict[str, Any]) -> Any:
-    """Valid outputs per op kind of the pinned skeleton, per method."""
+    """Valid outputs per op kind of the pinned skeleton (rows), per method (columns)."""
     from rich.table import Table
 
     methods = report["methods"]
     kinds = sorted({kind for m in methods.values() for kind in m["by_kind"]})
     table = Table(title="valid op streams by what the skeleton pins")
-    table.add_column("method", no_wrap=True)
+    table.add_column("pinned op")
+    for name in methods:
+        table.add_column(name, justify="right")
     for kind in kinds:
-        table.add_column(kind, justify="right", no_wrap=True)
-    for name, m in methods.items():
-        cells = [m["by_kind"].get(kind, {"valid": 0, "outputs": 0}) for kind in kinds]
-        table.add_row(name, *(f"{c['valid']}/{c['outputs']}" for c in cells))
+        cells = [m["by_kind"].get(kind, {"valid": 0, "outputs": 0}) for m in methods.values()]
+        table.add_row(kind, *(f"{c['valid']}/{c['outputs']}" for c in cells))
     return table
 
 

@@ -15,7 +15,9 @@ with `&` and `|`.
 
 What the grammar constraint enforces, and what it does not
 - Enforced, position by position: each slot's allowed token set (and its first position's, `first`:
-  a one-line op's words start with an identifier's first token and are never empty); a slot's pad
+  a one-line op's words start with an identifier's first token and are never empty; an import
+  statement starts with `import` or `from`, then a space and a word; a static method's symbol has its
+  `.` pinned between class and method); a slot's pad
   tokens only at its tail (the sampler forbids pad before a decided content token, and everything after
   a decided pad is pad); a slot's closing text (`closes`): once its first token is decided, the rest of
   the closing text and then pads follow, so nothing is written after `@@end`; in a closing slot a pad
@@ -25,7 +27,8 @@ What the grammar constraint enforces, and what it does not
   dot, a pad or the end of the word.
 - Not enforced while sampling: the op grammar's line structure in a free slot (headers, paths, the
   order of `@@with` / `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
-  checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse.
+  checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse. (Its first
+  token pinned to the op markers was tried and cost valid streams: see `Skeleton.free`.)
 - `NO_MARKERS` and `closes` act only where the op markers are single tokens (dagent's tokenizer);
   with another model's tokenizer a marker spans several tokens and only the text check applies.
 
