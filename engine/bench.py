@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import torch
 
-from dagent.engine.canvas import Canvas, Skeleton, drafted_canvas, replace_draft, validate
+from dagent.engine.canvas import Canvas, Skeleton, drafted_canvas, op_kind, replace_draft, validate
 from dagent.engine.denoiser import Denoiser, describe
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
 from dagent.errors import DagentError
@@ -105,11 +105,6 @@ class _Prepared:
     init: torch.LongTensor | None  # the replace draft (the old line), as `dagent fix` starts a replace
     target: str
     kind: str  # what the skeleton pins: an op marker, or "free"
-
-
-def op_kind(pinned_prefix: str) -> str:
-    """The op a pinned prefix starts ("@@replace"), or "free" when nothing is pinned."""
-    return pinned_prefix.partition(" ")[0] if pinned_prefix else "free"
 
 
 Method = Callable[[Denoiser, Any, _Prepared, BenchSettings], tuple[list[Output], int]]

@@ -88,13 +88,17 @@ def _identifier(t: TokenInfo) -> bool:
 IDENTIFIER = Constraint("IDENTIFIER", _identifier)
 
 
+def _starts_name(text: str) -> bool:
+    return text[:1].isalpha() or text[:1] == "_"
+
+
 def _dotted_piece(t: TokenInfo) -> bool:
     """A piece of a dotted name: name characters and dots, each dot inside it followed by a name's first
     character (the sampler checks the dots at its edges against its neighbours)."""
     if t.kind != "text" or t.text == "" or not all(c.isalnum() or c in "_." for c in t.text):
         return False
     inner_dots = (i for i, c in enumerate(t.text[:-1]) if c == ".")
-    return all(t.text[i + 1].isalpha() or t.text[i + 1] == "_" for i in inner_dots)
+    return all(_starts_name(t.text[i + 1]) for i in inner_dots)
 
 
 IDENTIFIER_START = Constraint("IDENTIFIER_START", lambda t: _identifier(t) and not t.text[0].isdigit())
@@ -108,7 +112,7 @@ BLANK = Constraint("BLANK", lambda t: t.kind == "text" and t.text != "" and t.te
 LINE_END = Constraint("LINE_END", lambda t: t.text.endswith("\n"))
 # ... and in a dotted name, a dot is followed by a name's first token (never by a digit, a dot or the end).
 DOT_END = Constraint("DOT_END", lambda t: t.kind == "text" and t.text.endswith("."))
-NAME_START = Constraint("NAME_START", lambda t: t.kind == "text" and (t.text[:1].isalpha() or t.text[:1] == "_"))
+NAME_START = Constraint("NAME_START", lambda t: t.kind == "text" and _starts_name(t.text))
 
 
 def tokens(*texts: str) -> Constraint:
@@ -251,12 +255,17 @@ class Skeleton:
             return Skeleton.free()
         if pinned_prefix.endswith(WITH + "\n"):
             return Skeleton.replace_line(pinned_prefix)
-        marker = pinned_prefix.partition(" ")[0]
+        marker = op_kind(pinned_prefix)
         if marker in WORDS and "\n" not in pinned_prefix:
             return Skeleton.words(pinned_prefix, *WORDS[marker])
         if marker in LINE_OPS and "\n" not in pinned_prefix:
             return Skeleton.line(pinned_prefix, LINE_KEYWORD.get(marker))
         return Skeleton((Pinned(pinned_prefix), Slot(None, ANY)))
+
+
+def op_kind(pinned_prefix: str) -> str:
+    """The op a pinned prefix starts ("@@replace"), or "free" when nothing is pinned."""
+    return pinned_prefix.partition(" ")[0] if pinned_prefix else "free"
 
 
 WORD_TOKENS = 12
