@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from dagent.agent.context import ContextBlock, Snippet, render_context, render_snippet
 from dagent.agent.instructions import map_instruction
 from dagent.agent.localize import (
     MODULE,
@@ -37,6 +36,7 @@ from dagent.agent.localize import (
     test_frame,
     traceback_frames,
 )
+from dagent.engine.context import ContextBlock, Snippet, render_context, render_snippet
 from dagent.errors import DagentError
 from dagent.ops.model import AddImport, Delete, Op
 from dagent.ops.syntax import render_body, render_op, render_path

@@ -10,7 +10,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
-from dagent.agent.context import MARKERS as CONTEXT_MARKERS
+from dagent.engine.context import MARKERS as CONTEXT_MARKERS
 from dagent.errors import ModelLoadError
 from dagent.ops.syntax import MARKERS as OP_MARKERS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.agent.context import FILE, render_context
+from dagent.engine.context import FILE, render_context
 from dagent.agent.plan import (
     EditTarget,
     FailureInfo,

@@ -1,7 +1,7 @@
 """Training data from real code nobody here wrote: the interpreter's standard library and installed
 packages, split by module into train and held-out, turned into repair and edit examples.
 
-Every example is a context block (agent/context.py, the planner's format) plus the canvas text the
+Every example is a context block (engine/context.py, the planner's format) plus the canvas text the
 model should write. For skeleton examples the canvas starts with a pinned prefix that the planner
 also pins at run time (`@@replace path:LINE`, the old line, `@@with`), so the model learns exactly
 the job it is given later: write the new line(s) and close the op. Deterministic given a seed.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from dagent.agent.context import ContextBlock, Snippet, focus_window, render_context
+from dagent.engine.context import ContextBlock, Snippet, focus_window, render_context
 from dagent.engine.train.mutate import KINDS, Mutation, mutate_line
 from dagent.ops.model import AddImport, AddParameter, Delete, Insert, MakeStatic, Op, RenameSymbol, Replace
 from dagent.ops.syntax import WITH, render_op, render_path

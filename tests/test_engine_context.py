@@ -1,8 +1,8 @@
-"""The context block's shared pieces (agent/context.py): what run time and training both cut."""
+"""The context block's shared pieces (engine/context.py): what run time and training both cut."""
 
 from __future__ import annotations
 
-from dagent.agent.context import WINDOW_AFTER, WINDOW_BEFORE, focus_window
+from dagent.engine.context import WINDOW_AFTER, WINDOW_BEFORE, focus_window
 
 LINES = [f"line {i}\n" for i in range(1, 41)]
 
