@@ -7,7 +7,9 @@ dynamic context per test node id, which is what spectrum-based fault localisatio
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -35,6 +37,7 @@ class TestOutcome:
     outcome: Outcome
     message: str = ""  # one line: the assertion, the error, the skip reason
     details: str = ""  # the traceback pytest printed, capped
+    duration_s: float = 0.0  # setup + call + teardown, from junit's `time`
 
 
 @dataclass
@@ -57,6 +60,10 @@ class TestRun:
 
     def passed_ids(self) -> list[str]:
         return self.ids_with("passed")
+
+    def outcome_map(self) -> dict[str, Outcome]:
+        """`test id → outcome`: what two runs must agree on to count as the same."""
+        return {o.test_id: o.outcome for o in self.outcomes}
 
     def outcome_of(self, test_id: str) -> TestOutcome | None:
         return next((o for o in self.outcomes if o.test_id == test_id), None)
@@ -127,19 +134,24 @@ def run_pytest(
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
+    test_timeout_s: float | None = None,
 ) -> TestRun:
     """Run pytest in `project_dir` (all tests, or only `test_ids`) and parse each test's outcome.
 
     On timeout the process group is killed and the run comes back with `timed_out=True` and no
-    outcomes. `extra_args` go to pytest as they are (e.g. `["-k", "parser", "-x"]`).
+    outcomes. `extra_args` go to pytest as they are (e.g. `["-k", "parser", "-x"]`). With
+    `test_timeout_s`, each test phase past that time fails with the stack where it was stuck
+    (`timed out after Ns`); `timeout_s` stays the guard for the whole run.
     """
     project = _project(project_dir)
-    with tempfile.TemporaryDirectory(prefix="dagent-pytest-") as tmp:
-        junit = Path(tmp) / "junit.xml"
-        argv = [python, *_pytest_args(junit, test_ids, extra_args)]
-        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env))
+    with tempfile.TemporaryDirectory(prefix="dagent-pytest-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        junit = tmp / "junit.xml"
+        plugin = timeout_args(tmp, test_timeout_s)
+        argv = [python, *_pytest_args(junit, test_ids, [*plugin, *extra_args])]
+        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
         _require_module(result, junit, "pytest", python)
-        return _test_run(result, junit, project)
+        return _test_run(result, junit, project, tmp if plugin else None)
 
 
 def _require_module(result: CommandResult, junit: Path, module: str, python: str) -> None:
@@ -147,12 +159,16 @@ def _require_module(result: CommandResult, junit: Path, module: str, python: str
         raise SandboxError(f"{module} is not installed for {python}; run `{python} -m pip install {module}`")
 
 
-def _test_run(result: CommandResult, junit: Path, project: Path) -> TestRun:
+def _test_run(result: CommandResult, junit: Path, project: Path, hang_dir: Path | None = None) -> TestRun:
     outcomes: list[TestOutcome] = []
     errors: list[str] = []
     if junit.is_file():
         outcomes, errors = parse_junit(junit, project)
+    elif hang_dir is not None:
+        outcomes = _hard_timeout(hang_dir, project)
     run = TestRun(outcomes, result.returncode, result.timed_out, result.duration_s, result.output, errors)
+    if outcomes and not junit.is_file():
+        return run  # pytest was stopped by the per-test timeout's last resort: the hung test is named
     if not result.timed_out and not errors and (result.returncode in _EXIT_BROKEN or not junit.is_file()):
         run.collection_errors.append(cap_text(result.output.strip() or "pytest wrote no output", _DETAILS_CHARS))
     return run
@@ -224,6 +240,13 @@ def _is_collection_failure(case: ET.Element) -> bool:
     return not case.get("classname") and error is not None and "collection failure" in error.get("message", "")
 
 
+def _seconds(text: str | None) -> float:
+    try:
+        return max(float(text or 0), 0.0)
+    except ValueError:
+        return 0.0
+
+
 def parse_junit(junit: Path, project: Path) -> tuple[list[TestOutcome], list[str]]:
     """Outcomes per test and collection errors (`path: traceback`) from a pytest junit XML file."""
     try:
@@ -243,8 +266,133 @@ def parse_junit(junit: Path, project: Path) -> tuple[list[TestOutcome], list[str
         test_id = ids.node_id(classname, name) if classname else ids.module_path(name)
         message = _first_line(child.get("message", "") or (child.text or "")) if child is not None else ""
         details = cap_text((child.text or "").strip(), _DETAILS_CHARS) if child is not None else ""
-        outcomes.append(TestOutcome(test_id, outcome, message, details))
+        outcomes.append(TestOutcome(test_id, outcome, message, details, _seconds(case.get("time"))))
     return outcomes, errors
+
+
+# ---------------------------------------------------------------- per-test timeouts
+
+# A pytest plugin, written to a temp dir like the coverage one. In the main thread SIGALRM raises
+# pytest.fail in the frame that is stuck, so pytest prints that stack as the test's traceback; the
+# alarm re-fires each second in case the test swallows it. faulthandler is the last resort (a C
+# loop that never returns to the interpreter, or no main thread): it dumps every stack and exits.
+_TIMEOUT_PLUGIN = '''
+import faulthandler
+import json
+import os
+import signal
+import threading
+
+import pytest
+
+_GRACE_S = 3.0
+_state = {"timeout": None, "dir": None, "stack": None, "rootdir": ""}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--dagent-test-timeout", type=float, default=None)
+    parser.addoption("--dagent-hang-dir", default=None)
+
+
+def pytest_configure(config):
+    _state["timeout"] = config.getoption("--dagent-test-timeout")
+    _state["dir"] = config.getoption("--dagent-hang-dir")
+    _state["rootdir"] = str(config.rootpath)
+    if _state["timeout"] and _state["dir"]:
+        _state["stack"] = open(os.path.join(_state["dir"], "stack"), "w")
+
+
+def _on_alarm(signum, frame):
+    __tracebackhide__ = True
+    pytest.fail("timed out after %ss" % _state["timeout"])
+
+
+def _note_current(item):
+    with open(os.path.join(_state["dir"], "current"), "w") as f:
+        json.dump({"nodeid": item.nodeid, "rootdir": _state["rootdir"], "timeout": _state["timeout"]}, f)
+
+
+def _armed(item):
+    timeout = _state["timeout"]
+    if not timeout:
+        yield
+        return
+    alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if _state["stack"] is not None:
+        _note_current(item)
+        faulthandler.dump_traceback_later(timeout + _GRACE_S if alarm else timeout, exit=True, file=_state["stack"])
+    if alarm:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout, 1.0)
+    try:
+        yield
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        if _state["stack"] is not None:
+            faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    yield from _armed(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _armed(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield from _armed(item)
+'''
+TIMEOUT_PLUGIN_MODULE = "_dagent_timeout"
+
+
+def timeout_args(plugin_dir: Path, test_timeout_s: float | None) -> list[str]:
+    """Write the per-test timeout plugin into `plugin_dir` (which must be on sys.path) and return
+    the pytest arguments that turn it on; none when `test_timeout_s` is None."""
+    if test_timeout_s is None:
+        return []
+    if test_timeout_s <= 0:
+        raise SandboxError(f"a per-test timeout must be positive; got {test_timeout_s}")
+    (plugin_dir / f"{TIMEOUT_PLUGIN_MODULE}.py").write_text(_TIMEOUT_PLUGIN)
+    return ["-p", TIMEOUT_PLUGIN_MODULE, f"--dagent-test-timeout={test_timeout_s}", f"--dagent-hang-dir={plugin_dir}"]
+
+
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
+
+
+def _hard_timeout(hang_dir: Path, project: Path) -> list[TestOutcome]:
+    """The test faulthandler stopped pytest in, failed, its dumped stack in pytest's short style."""
+    try:
+        current = json.loads((hang_dir / "current").read_text())
+        dump = (hang_dir / "stack").read_text(errors="replace")
+    except (OSError, ValueError):
+        return []
+    if not dump.strip():
+        return []
+    frames = _dumped_frames(dump, project)
+    test_id = _rebase_node_id(current["nodeid"], Path(current["rootdir"]), project)
+    message = f"timed out after {current['timeout']}s (stopped by faulthandler: it ignored the alarm)"
+    details = cap_text("\n".join([*frames, f"E   {message}"]), _DETAILS_CHARS)
+    return [TestOutcome(test_id, "failed", message, details, float(current["timeout"]))]
+
+
+def _dumped_frames(dump: str, project: Path) -> list[str]:
+    """`path:line: in func` lines, outermost first, of the thread with the most project frames."""
+    threads: list[list[str]] = []
+    for text in dump.splitlines():
+        if not text.startswith(" "):
+            threads.append([])
+        elif (match := _DUMP_FRAME.match(text)) and threads:
+            path = Path(match["path"])
+            shown = os.path.relpath(path, project) if path.is_relative_to(project) else str(path)
+            threads[-1].append(f"{shown}:{match['line']}: in {match['func']}")
+    best = max(threads, key=lambda t: sum(not f.startswith(("/", "<")) for f in t), default=[])
+    return best[::-1]
 
 
 # ---------------------------------------------------------------- compile check
@@ -338,6 +486,7 @@ def collect_coverage(
     test_ids: Sequence[str] | None = None,
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
+    test_timeout_s: float | None = None,
 ) -> CoverageMap:
     """Run pytest under coverage.py, one dynamic context per test node id, and read it back per test.
 
@@ -350,12 +499,13 @@ def collect_coverage(
         (tmp / "_dagent_cov_contexts.py").write_text(_CONTEXT_PLUGIN)
         (tmp / "rc").write_text(_RCFILE.format(data=tmp / "data.coverage", source=project))
         env = {"DAGENT_COV_ROOTDIR_FILE": str(tmp / "rootdir")}
-        argv = [python, "-m", "coverage", "run", f"--rcfile={tmp / 'rc'}",
-                *_pytest_args(tmp / "junit.xml", test_ids, ["-p", "_dagent_cov_contexts", *extra_args])]  # fmt: skip
+        plugin = timeout_args(tmp, test_timeout_s)
+        args = ["-p", "_dagent_cov_contexts", *plugin, *extra_args]
+        argv = [python, "-m", "coverage", "run", f"--rcfile={tmp / 'rc'}", *_pytest_args(tmp / "junit.xml", test_ids, args)]
         result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
         _require_module(result, tmp / "junit.xml", "coverage", python)
         _require_module(result, tmp / "junit.xml", "pytest", python)
-        run = _test_run(result, tmp / "junit.xml", project)
+        run = _test_run(result, tmp / "junit.xml", project, tmp if plugin else None)
         lines = _read_contexts(tmp / "data.coverage", tmp / "rootdir", project)
     return CoverageMap(lines, run)
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import git
 
@@ -387,6 +387,33 @@ class Sandbox:
         wt = self._worktree()
         _git(wt, "reset", "--quiet", "--hard", self.snapshot)
         _git(wt, "clean", "-ffdq" if keep_ignored else "-ffdqx")
+
+    def restore(self, paths: Iterable[str]) -> None:
+        """Put only `paths` (relative to the repo root) back to the snapshot; much cheaper than `reset`.
+
+        Files in the snapshot are checked out from it; files it lacks are deleted, with the folders
+        left empty by that. Meant for undoing one candidate edit whose changed files are known.
+        """
+        wt = self._worktree()
+        wanted = sorted({p.replace(os.sep, "/").strip("/") for p in paths} - {""})
+        if not wanted:
+            return
+        listed = _git_raw(wt, "ls-tree", "-r", "-z", "--name-only", "--full-tree", self.snapshot, "--", *wanted)
+        tracked = {p for p in listed.decode("utf-8", errors="surrogateescape").split("\0") if p}
+        if tracked:
+            _git(wt, *_NO_HOOKS, "checkout", "--quiet", self.snapshot, "--", *sorted(tracked))
+        for rel in wanted:
+            if rel not in tracked:
+                self._delete_untracked(rel)
+
+    def _delete_untracked(self, rel: str) -> None:
+        path = self.path / rel
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        parent = path.parent
+        while parent != self.path and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
 
     def _current_tree(self) -> str:
         wt = self._worktree()

@@ -212,3 +212,89 @@ def test_an_interpreter_without_pytest_is_an_actionable_error(tmp_path: Path) ->
     fake.chmod(0o755)
     with pytest.raises(SandboxError, match="pytest is not installed"):
         run_pytest(tmp_path, python=str(fake), timeout_s=30)
+
+
+# ---------------------------------------------------------------- durations, per-test timeouts
+
+LOOP = """\
+def spin(n):
+    i = 0
+    while i < n:
+        i -= 1
+    return i
+"""
+
+
+def test_each_outcome_carries_its_duration(tmp_path: Path) -> None:
+    write_files(tmp_path, {"tests/test_t.py": "import time\n\ndef test_slow():\n    time.sleep(0.3)\n"})
+    run = run_pytest(tmp_path, timeout_s=120)
+    outcome = run.outcome_of("tests/test_t.py::test_slow")
+    assert outcome is not None and 0.3 <= outcome.duration_s < 5
+    assert run.outcome_map() == {"tests/test_t.py::test_slow": "passed"}
+
+
+def test_a_looping_test_fails_at_its_timeout_with_the_looping_line(tmp_path: Path) -> None:
+    write_files(tmp_path, {"spin.py": LOOP, "tests/test_spin.py": textwrap.dedent("""\
+        from spin import spin
+
+        def test_spin():
+            assert spin(3) == 3
+
+        def test_after():
+            pass
+        """)})  # fmt: skip
+    run = run_pytest(tmp_path, timeout_s=60, test_timeout_s=1.0)
+    assert not run.timed_out and run.duration_s < 20
+    assert run.outcome_map() == {"tests/test_spin.py::test_spin": "failed", "tests/test_spin.py::test_after": "passed"}
+    spin = run.outcome_of("tests/test_spin.py::test_spin")
+    assert spin is not None and "timed out after 1.0s" in spin.message
+    assert "spin.py:3: Failed" in spin.details  # `while i < n:`, in pytest's style, which localize reads
+    assert "_dagent_timeout" not in spin.details
+
+
+def test_a_test_that_ignores_the_alarm_is_stopped_and_named_with_its_stack(tmp_path: Path) -> None:
+    write_files(tmp_path, {"spin.py": LOOP, "tests/test_spin.py": textwrap.dedent("""\
+        import signal
+        from spin import spin
+
+        def test_deaf():
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            spin(3)
+        """)})  # fmt: skip
+    run = run_pytest(tmp_path, timeout_s=60, test_timeout_s=0.5)
+    assert not run.timed_out and run.collection_errors == []
+    deaf = run.outcome_of("tests/test_spin.py::test_deaf")
+    assert deaf is not None and deaf.outcome == "failed" and "timed out after 0.5s" in deaf.message
+    lines = deaf.details.splitlines()
+    assert "tests/test_spin.py:6: in test_deaf" in lines
+    inner = [i for i, line in enumerate(lines) if line in ("spin.py:3: in spin", "spin.py:4: in spin")]
+    assert inner and inner[0] > lines.index("tests/test_spin.py:6: in test_deaf")  # innermost last
+
+
+def test_coverage_runs_take_the_per_test_timeout_too(tmp_path: Path) -> None:
+    write_files(tmp_path, {"spin.py": LOOP, "tests/test_spin.py": "from spin import spin\n\ndef test_spin():\n    spin(3)\n"})
+    cov = collect_coverage(tmp_path, timeout_s=120, test_timeout_s=1.0)
+    assert cov.run.outcome_map() == {"tests/test_spin.py::test_spin": "failed"}
+    assert 3 in cov.lines_by_test["tests/test_spin.py::test_spin"]["spin.py"]
+
+
+def test_a_per_test_timeout_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(SandboxError, match="must be positive"):
+        run_pytest(tmp_path, timeout_s=30, test_timeout_s=0)
+
+
+# ---------------------------------------------------------------- Sandbox.restore
+
+
+def test_restore_puts_back_only_the_named_paths(tmp_path: Path) -> None:
+    make_repo(tmp_path / "r", {"a.py": "A = 1\n", "b.py": "B = 1\n"})
+    with Sandbox(tmp_path / "r") as sb:
+        (sb.path / "a.py").write_text("A = 2\n")
+        (sb.path / "b.py").write_text("B = 2\n")
+        (sb.path / "new/deep").mkdir(parents=True)
+        (sb.path / "new/deep/c.py").write_text("C = 1\n")
+        sb.restore(["a.py", "new/deep/c.py", "never/existed.py"])
+        assert (sb.path / "a.py").read_text() == "A = 1\n"
+        assert not (sb.path / "new").exists()
+        assert sb.changed_files() == ["b.py"]
+        sb.restore([])
