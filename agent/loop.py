@@ -8,30 +8,37 @@ and only then against the whole suite; a test that passed before and fails after
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
-from dagent.agent.report import Attempt, RunReport, Timings
+from dagent.agent.search import MAX_CANDIDATES, RankMode, Scorer, Candidate, grammar_candidates, locations, order
+from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
+from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
-from dagent.sandbox.results import TestRun, collect_coverage, compile_check
+from dagent.sandbox.results import CoverageMap, TestRun, collect_coverage, compile_check, run_pytest
 from dagent.sandbox.worktree import Sandbox
 
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
+ScorerFactory = Callable[[str], Scorer]  # the plan's context text -> a scorer of candidates
+MIN_TEST_TIMEOUT_S = 2.0
 
 
 @dataclass
 class Budget:
-    max_rounds: int = 3
-    k: int = 4  # candidates per skeleton
+    max_rounds: int = 3  # locations built on, one after another (a partial fix seeds the next round)
+    k: int = 4  # model rewrites per skeleton
     max_targets: int = 6
-    time_s: float = 600.0
-    test_timeout_s: float = 120.0
+    time_s: float = 180.0  # the deadline for the whole run
+    test_timeout_s: float = 120.0  # one pytest run
+    per_test_timeout_s: float = 30.0  # one test of the baseline; candidates get less (see run_fix)
+    max_candidates: int = MAX_CANDIDATES
+    model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
 
 
 @dataclass
@@ -43,15 +50,21 @@ class _Run:
     test_args: list[str]
     began: float
     timings: Timings = field(default_factory=Timings)
-    attempts: list[Attempt] = field(default_factory=list)
+    per_test_timeout_s: float | None = None
+
+    def remaining(self) -> float:
+        return self.budget.time_s - (time.perf_counter() - self.began)
 
     def out_of_time(self) -> bool:
-        return time.perf_counter() - self.began > self.budget.time_s
+        return self.remaining() <= 0
 
     def tests(self, test_ids: list[str] | None = None) -> TestRun:
+        """pytest in the sandbox, cut at the deadline; hung tests fail after `per_test_timeout_s`."""
         began = time.perf_counter()
+        timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
         try:
-            return self.sandbox.run_tests(test_ids, timeout_s=self.budget.test_timeout_s, extra_args=self.test_args)
+            return run_pytest(self.sandbox.project_dir, test_ids, timeout_s=timeout, extra_args=self.test_args,
+                              test_timeout_s=self.per_test_timeout_s)
         finally:
             self.timings.test_s += time.perf_counter() - began
 
@@ -81,79 +94,109 @@ def failures_of(run: TestRun) -> list[FailureInfo]:
 
 
 @dataclass
-class Verdict:
-    name: str
+class Check:
+    """What validating one grammar candidate found."""
+
+    name: VerdictName
     reason: str = ""
     failing: list[str] = field(default_factory=list)
+    suite: TestRun | None = None  # the whole-suite run, when it got that far
 
 
 def validate(run: _Run, ops_text: str, target_failures: list[str], passed_before: set[str],
-             must_pass_all: bool = True) -> Verdict:
+             must_pass_all: bool = True) -> Check:
     """Apply `ops_text` on a clean sandbox and test it: failing tests first, then the suite."""
     sandbox = run.sandbox
     sandbox.reset()
     try:
         ops = parse(ops_text)
     except OpParseError as err:
-        return Verdict("invalid", str(err))
+        return Check("invalid", str(err))
     if not ops:
-        return Verdict("invalid", "no op in the stream")
+        return Check("invalid", "no op in the stream")
     try:
         applied = apply_ops(sandbox.project_dir, ops)
     except ApplyError as err:
-        return Verdict("apply_error", str(err).splitlines()[0])
+        return Check("apply_error", str(err).splitlines()[0])
     errors = compile_check(sandbox.project_dir, applied.paths())
     if errors:
-        return Verdict("compile_error", errors[0])
+        return Check("compile_error", errors[0])
     if target_failures:
         first = run.tests(target_failures)
         still = first.failed_ids() + [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
         if still or first.timed_out:
-            return Verdict("still_failing", "timed out" if first.timed_out else f"{len(still)} still failing", still)
+            return Check("still_failing", "timed out" if first.timed_out else f"{len(still)} still failing", still)
     suite = run.tests()
     broke = sorted(passed_before.intersection(suite.failed_ids()))
     if broke:
-        return Verdict("regression", f"broke {len(broke)} passing test(s)", broke)
+        return Check("regression", f"broke {len(broke)} passing test(s)", broke)
     if suite.timed_out:
-        return Verdict("still_failing", "the suite timed out", [])
+        return Check("still_failing", "the suite timed out", [])
     if must_pass_all and not suite.ok:
-        return Verdict("still_failing", suite.summary(), suite.failed_ids())
-    return Verdict("passes", suite.summary(), suite.failed_ids())
+        return Check("still_failing", suite.summary(), suite.failed_ids())
+    return Check("passes", suite.summary(), suite.failed_ids())
 
 
 # ---------------------------------------------------------------- fix
 
 
 def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, test_expr: str | None = None,
-            on_event: Event | None = None, proposer: Proposer | None = None, seed: int = 0) -> RunReport:
-    """Find a change that makes the failing tests pass without breaking passing ones."""
+            on_event: Event | None = None, proposer: Proposer | None = None, seed: int = 0,
+            rank: RankMode = "grammar", scorer_factory: ScorerFactory | None = None) -> RunReport:
+    """Find a change that makes the failing tests pass without breaking passing ones.
+
+    The repair grammar's candidates at the suspect lines come first, in the search's order; the
+    model's whole-line rewrites follow if the time budget allows. The budget is a deadline: every
+    test run is cut at it.
+    """
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
     with Sandbox(path) as sandbox:
         run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began)
-        say("running the tests with coverage in a sandbox")
-        test_began = time.perf_counter()
-        coverage = collect_coverage(sandbox.project_dir, timeout_s=budget.test_timeout_s, extra_args=run.test_args)
-        run.timings.test_s += time.perf_counter() - test_began
+        coverage = _baseline(run, say)
         baseline = coverage.run
         report = RunReport(command="fix", project=str(path), fixed=False, status="",
                            failing_before=baseline.failed_ids())
-        if baseline.timed_out:
-            raise DagentError(f"the test suite timed out after {budget.test_timeout_s:.0f}s; raise --timeout")
         if baseline.ok:
             report.fixed, report.status = True, "all tests pass: nothing to fix"
             return _finish(report, run)
         if not baseline.outcomes and not baseline.collection_errors:
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
-        proposer = proposer or _load(model, budget, say, run)
-        _fix_rounds(run, report, proposer, coverage, seed, say)
+        run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
+        winning = RepairSearch(run, report, coverage, say, rank, scorer_factory, seed).search()
+        if winning is None and budget.model_rewrites and not run.out_of_time() and not report.fixed:
+            proposer = proposer or _load(model, budget, say, run)
+            _fix_rounds(run, report, proposer, coverage, seed, say)
+            _take_model_stats(run, proposer)
+        elif winning is not None:
+            report.ops = render(winning)
         if report.fixed:
             sandbox.reset()
             apply_ops(sandbox.project_dir, parse(report.ops))
             report.diff = sandbox.diff()
-        _take_model_stats(run, proposer)
+        elif not report.status or run.out_of_time():
+            report.status = report.status if not run.out_of_time() else f"time budget of {budget.time_s:.0f}s spent"
         return _finish(report, run)
+
+
+def _baseline(run: _Run, say: Event) -> CoverageMap:
+    say("running the tests with coverage in a sandbox")
+    began = time.perf_counter()
+    budget = run.budget
+    timeout = min(budget.test_timeout_s, max(1.0, run.remaining()))
+    coverage = collect_coverage(run.sandbox.project_dir, timeout_s=timeout, extra_args=run.test_args,
+                                test_timeout_s=budget.per_test_timeout_s)
+    run.timings.test_s += time.perf_counter() - began
+    if coverage.run.timed_out:
+        raise DagentError(f"the test suite did not finish in {timeout:.0f}s; raise --timeout or --budget")
+    return coverage
+
+
+def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
+    """A candidate's test may hang (an edited loop bound): cut each test well above its baseline time."""
+    slowest = max((o.duration_s for o in baseline.outcomes), default=0.0)
+    return min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * slowest + 1.0))
 
 
 def _load(model: str | None, budget: Budget, say: Event, run: _Run) -> Proposer:
@@ -167,7 +210,8 @@ def _take_model_stats(run: _Run, proposer: Proposer) -> None:
     run.timings.forwards, run.timings.tokens_written = stats.forwards, stats.tokens_written
 
 
-def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage, seed: int, say: Event) -> None:  # type: ignore[no-untyped-def]
+def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: CoverageMap, seed: int, say: Event) -> None:
+    """The model's whole-line rewrites at the planner's targets: the last family of the search."""
     sandbox, budget = run.sandbox, run.budget
     base_ops = ""
     base_run = coverage.run
@@ -178,7 +222,10 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage, seed
         if run.out_of_time():
             report.status = f"time budget of {budget.time_s:.0f}s spent"
             return
-        report.rounds = round_no
+        report.rounds += 1
+        sandbox.reset()
+        if base_ops:
+            apply_ops(sandbox.project_dir, parse(base_ops))
         sources = read_sources(sandbox.project_dir)
         failing = base_run.failed_ids()
         plan = plan_fix(failures_of(base_run), sources, tests_by_line, project_dir=sandbox.project_dir,
@@ -186,9 +233,9 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage, seed
         if not plan.targets:
             report.status = "no suspicious line found"
             return
-        say(f"round {round_no}: {len(failing)} failing, proposing edits for {min(targets, len(plan.targets))} suspect line(s)")
+        say(f"model rewrites: {len(failing)} failing, {min(targets, len(plan.targets))} suspect line(s)")
         proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no))
-        best = _try_all(run, report, proposals, base_ops, failing, passed_before, round_no, say)
+        best = _try_all(run, report, proposals, base_ops, failing, passed_before, report.rounds, say)
         if report.fixed or run.out_of_time():
             return
         if best is None:  # nothing got closer: widen the search instead of building on a guess
@@ -213,7 +260,7 @@ def _try_all(run: _Run, report: RunReport, proposals: list[Proposal], base_ops: 
             return best
         verdict = validate(run, base_ops + proposal.ops, failing, passed_before)
         attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.ops, score=proposal.score,
-                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing)  # type: ignore[arg-type]
+                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing)
         report.attempts.append(attempt)
         report.candidates_tried += 1
         say(f"  {proposal.source:6} {verdict.name:14} {_first_line(proposal.ops)}")
@@ -234,8 +281,145 @@ def _first_line(ops: str) -> str:
 
 def _finish(report: RunReport, run: _Run) -> RunReport:
     report.timings = Timings(**{**run.timings.model_dump(), "wall_s": time.perf_counter() - run.began})
-    report.attempts = report.attempts or run.attempts
     return report
+
+
+# ---------------------------------------------------------------- the repair search
+
+
+class RepairSearch:
+    """Grammar candidates in the search's order, each applied in the sandbox, tested and undone.
+
+    A candidate that makes some failing tests pass and breaks none is kept, and the next round
+    searches again on top of it: that is how a fix in two places is found.
+    """
+
+    def __init__(self, run: _Run, report: RunReport, coverage: CoverageMap, say: Event, rank: RankMode,
+                 scorer_factory: ScorerFactory | None, seed: int) -> None:
+        self.run, self.report, self.say = run, report, say
+        self.rank, self.scorer_factory, self.seed = rank, scorer_factory, seed
+        self.tests_by_line = coverage.tests_by_line()
+        self.failures = failures_of(coverage.run)
+        self.failing = coverage.run.failed_ids()
+        self.passed_before = set(coverage.run.passed_ids())
+        self.base: list[Op] = []  # edits kept from earlier rounds
+        self.tried: set[tuple[str, int, int, str]] = set()
+
+    def search(self) -> list[Op] | None:
+        """The winning ops (all rounds), or None when nothing passed before the budget or the rounds ran out."""
+        for round_no in range(1, self.run.budget.max_rounds + 1):
+            self.report.rounds = round_no
+            ordered = self._candidates(round_no)
+            if not ordered:
+                self.report.status = self.report.status or "no candidate edit at the suspect lines"
+                return None
+            kept = self._validate_all(ordered, round_no)
+            if self.report.fixed:
+                return self.base
+            if kept is None:
+                if not self.report.status:
+                    self.report.status = f"no candidate passed in {round_no} round(s)"
+                return None
+            self._build_on(kept)
+        self.report.status = f"no candidate passed in {self.run.budget.max_rounds} round(s)"
+        return None
+
+    def _candidates(self, round_no: int) -> list[Candidate]:
+        project = self.run.sandbox.project_dir
+        sources = read_sources(project)
+        plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
+        where = locations(plan.suspicions, sources)
+        found = [c for c in grammar_candidates(where, sources) if _identity(c) not in self.tried]
+        scorer = self.scorer_factory(plan.render()) if self.rank == "model" and self.scorer_factory else None
+        began = time.perf_counter()
+        ordered = order(found, self.rank, scorer, self.seed + round_no, self.run.budget.max_candidates)
+        if scorer is not None:
+            self.run.timings.model_s += time.perf_counter() - began
+        self.say(f"round {round_no}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
+                 f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip
+        return ordered
+
+    def _validate_all(self, ordered: list[Candidate], round_no: int) -> tuple[Candidate, Check] | None:
+        for candidate in ordered:
+            if self.run.out_of_time():
+                self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
+                return None
+            self.tried.add(_identity(candidate))
+            check = self._check(candidate)
+            self._record(candidate, check, round_no)
+            if check.name == "passes":
+                self.base = [*self.base, *candidate.ops()]
+                self.report.fixed, self.report.failing_after = True, []
+                self.report.status = "fixed: the whole suite passes"
+                return candidate, check
+            if check.name == "partial":
+                return candidate, check
+        return None
+
+    def _check(self, candidate: Candidate) -> Check:
+        """Apply, run the failing tests, then the suite; the sandbox is put back either way."""
+        project = self.run.sandbox.project_dir
+        ops = candidate.ops()
+        saved = {op.path: (project / op.path).read_bytes() for op in ops if (project / op.path).is_file()}
+        try:
+            apply_ops(project, ops)
+        except ApplyError as err:
+            return Check("apply_error", str(err).splitlines()[0])
+        try:
+            _drop_bytecode(project, saved)
+            return self._test(candidate)
+        finally:
+            for path, data in saved.items():
+                (project / path).write_bytes(data)
+            _drop_bytecode(project, saved)
+
+    def _test(self, candidate: Candidate) -> Check:
+        first = self.run.tests(self.failing)
+        still = first.failed_ids() + [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
+        if first.timed_out:
+            return Check("still_failing", "timed out", still)
+        if len(still) >= len(self.failing):
+            return Check("still_failing", f"{len(still)} still failing", still)
+        suite = self.run.tests()
+        broke = sorted(self.passed_before.intersection(suite.failed_ids()))
+        if broke:
+            return Check("regression", f"broke {len(broke)} passing test(s)", broke)
+        if suite.timed_out:
+            return Check("still_failing", "the suite timed out", [])
+        if suite.ok:
+            return Check("passes", suite.summary(), [], suite)
+        return Check("partial", f"{len(suite.failed_ids())} of {len(self.failing)} still failing", suite.failed_ids(), suite)
+
+    def _record(self, candidate: Candidate, check: Check, round_no: int) -> None:
+        self.report.attempts.append(Attempt(
+            round=round_no, source=f"grammar:{candidate.repair.family}", ops=render(candidate.ops()),
+            score=candidate.model_score, verdict=check.name, reason=check.reason, failing_after=check.failing))
+        self.report.candidates_tried += 1
+        self.say(f"  {check.name:14} {candidate.describe()}")
+
+    def _build_on(self, kept: tuple[Candidate, Check]) -> None:
+        candidate, check = kept
+        assert check.suite is not None
+        apply_ops(self.run.sandbox.project_dir, candidate.ops())
+        _drop_bytecode(self.run.sandbox.project_dir, [op.path for op in candidate.ops()])
+        self.base = [*self.base, *candidate.ops()]
+        self.passed_before |= set(check.suite.passed_ids())
+        self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
+        self.tried.clear()  # the same edit may mean something else on top of the kept one
+        self.say(f"keeping {candidate.describe()}: {len(self.failing)} failing now; searching on top of it")
+
+
+def _identity(candidate: Candidate) -> tuple[str, int, int, str]:
+    r = candidate.repair
+    return (r.path, r.start, r.end, r.new)
+
+
+def _drop_bytecode(project: Path, paths: Iterable[str]) -> None:
+    """A same-size edit within one second would let Python trust a stale .pyc: drop it."""
+    for rel in paths:
+        source = project / rel
+        for cached in (source.parent / "__pycache__").glob(f"{source.stem}.*.pyc"):
+            cached.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- edit
@@ -284,7 +468,7 @@ def _try_edits(run: _Run, report: RunReport, proposals: list[Proposal], passed_b
             return
         verdict = validate(run, proposal.ops, [], passed_before, must_pass_all=False)
         report.attempts.append(Attempt(round=1, source=proposal.source, ops=proposal.ops, score=proposal.score,
-                                       verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing))  # type: ignore[arg-type]
+                                       verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing))
         report.candidates_tried += 1
         say(f"  {proposal.source:10} {verdict.name:14} {_first_line(proposal.ops)}")
         if verdict.name == "passes":

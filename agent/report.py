@@ -6,12 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Verdict = Literal[
+VerdictName = Literal[
     "invalid",  # the op stream does not parse
     "apply_error",  # an anchor or path problem: nothing written
     "compile_error",  # a changed file no longer compiles
     "still_failing",  # the target tests still fail
     "regression",  # a test that passed before fails now
+    "partial",  # some failing tests pass now and no passing test broke: built on in the next round
     "passes",  # the whole suite passes
     "duplicate",  # same edit as an earlier candidate
     "not_tried",  # the budget ran out first
@@ -23,7 +24,7 @@ class Attempt(BaseModel):
     source: str  # "model", "delete", "structural"
     ops: str  # the candidate's op stream text
     score: float | None = None  # the model's own score (mean log-prob), when the model wrote it
-    verdict: Verdict
+    verdict: VerdictName
     reason: str = ""
     failing_after: list[str] = Field(default_factory=list)
 

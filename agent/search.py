@@ -1,0 +1,130 @@
+"""The repair search's order: every grammar candidate at the suspect locations, one ranking over all.
+
+A candidate's key is the log of the chance that it is the fix, as a product of three guesses:
+the location's suspiciousness (relative to the top suspect), the family's prior (how often one
+candidate of that family fixed a training-split mutation) and a decay over the candidate's index
+within its family at that location (the grammar lists the likeliest edit of a family first). The
+model, when it ranks, adds its score (log-probability of the candidate relative to the original).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from dagent.agent.localize import Suspicion
+from dagent.agent.repairs import Repair, find_statement, repairs_at
+from dagent.ops.model import Op, Replace
+
+RankMode = Literal["grammar", "model", "random"]
+
+# One candidate's chance of fixing a training-split mutation, per family (oracle location), measured
+# by `python scripts/family_priors.py -n 660 --seed 0`: literal .145, swap .149, operator .072,
+# condition .049, off_by_one .010, attribute .009, statement .004, name .002, call .000. The mutator
+# plants few ±1 and call bugs, so those two (and every family) get a floor: absent from the
+# mutations is not absent from real code.
+FAMILY_PRIOR: dict[str, float] = {
+    "literal": 0.145, "swap": 0.149, "operator": 0.072, "condition": 0.049, "off_by_one": 0.04,
+    "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01,
+}  # fmt: skip
+DECAY = 0.8  # each later candidate of the same family at the same location
+LOCATION_POWER = 2.0  # how sharply a less suspicious location loses to the top one
+MODEL_WEIGHT = 1.0  # nats of model score worth one nat of prior
+MAX_LOCATIONS = 12
+MAX_CANDIDATES = 400
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    weight: float  # suspiciousness relative to the top suspect, in (0, 1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    repair: Repair
+    location: Location
+    index: int  # position within its family at this location, in the grammar's order
+    prior_key: float  # log chance before the model: location x family x decay
+    model_score: float | None = None
+
+    @property
+    def key(self) -> float:
+        return self.prior_key + MODEL_WEIGHT * (self.model_score or 0.0)
+
+    def ops(self) -> list[Op]:
+        r = self.repair
+        return [Replace(path=r.path, old=r.old, new=r.new, line=r.start)]
+
+    def describe(self) -> str:
+        return f"{self.repair.path}:{self.repair.start} {self.repair.family:10} {self.repair.note}"
+
+
+def locations(suspicions: Sequence[Suspicion], sources: Mapping[str, str], limit: int = MAX_LOCATIONS) -> list[Location]:
+    """The most suspicious statements, one location each (several lines of one statement are one)."""
+    found: list[Location] = []
+    seen: set[tuple[str, int]] = set()
+    top = max((s.score for s in suspicions), default=0.0)
+    for suspicion in suspicions:
+        source = sources.get(suspicion.path)
+        statement = find_statement(source, suspicion.line) if source is not None else None
+        if statement is None or (suspicion.path, statement.start) in seen:
+            continue
+        seen.add((suspicion.path, statement.start))
+        weight = max(suspicion.score / top, 0.05) if top > 0 else 1.0
+        found.append(Location(suspicion.path, suspicion.line, weight))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def grammar_candidates(where: Sequence[Location], sources: Mapping[str, str]) -> list[Candidate]:
+    """Every repair at every location, keyed by location x family prior x in-family decay."""
+    candidates: list[Candidate] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for location in where:
+        per_family: Counter[str] = Counter()
+        for repair in repairs_at(sources[location.path], location.path, location.line):
+            identity = (repair.path, repair.start, repair.end, repair.new)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            index = per_family[repair.family]
+            per_family[repair.family] += 1
+            key = (LOCATION_POWER * math.log(location.weight) + math.log(FAMILY_PRIOR.get(repair.family, 0.01))
+                   + index * math.log(DECAY))  # fmt: skip
+            candidates.append(Candidate(repair, location, index, key))
+    return candidates
+
+
+Scorer = Callable[[Sequence[Candidate]], Sequence[float]]
+
+
+def order(candidates: Sequence[Candidate], rank: RankMode = "grammar", scorer: Scorer | None = None,
+          seed: int = 0, cap: int = MAX_CANDIDATES) -> list[Candidate]:
+    """The order the validator tries candidates in, at most `cap` of them.
+
+    grammar: the prior key alone; model: prior key plus the model's score (the top `cap` by prior are
+    scored); random: a shuffle (the baseline a ranking must beat).
+    """
+    ranked = sorted(candidates, key=lambda c: -c.prior_key)
+    if rank == "random":
+        shuffled = list(candidates)
+        random.Random(seed).shuffle(shuffled)
+        return shuffled[:cap]
+    ranked = ranked[:cap]
+    if rank == "model" and scorer is not None and ranked:
+        scores = scorer(ranked)
+        ranked = [_with_score(c, s) for c, s in zip(ranked, scores, strict=True)]
+        ranked.sort(key=lambda c: -c.key)
+    return ranked
+
+
+def _with_score(candidate: Candidate, score: float) -> Candidate:
+    finite = score if math.isfinite(score) else -20.0  # an unscorable candidate goes last, not away
+    return Candidate(candidate.repair, candidate.location, candidate.index, candidate.prior_key, finite)
