@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dagent.agent.loop import Budget, run_edit, run_fix
+from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
 from dagent.agent.tasks import KINDS, Task, load_tasks, materialize, run_pytest
@@ -57,13 +58,15 @@ class FixBenchSettings:
     test_timeout_s: float = 60.0
     seed: int = 0
     threads: int | None = None  # torch threads per task run; None: torch's choice with 1 job, 1 per worker otherwise
+    rank: RankMode = "grammar"  # the search's order: grammar prior, + model score, or shuffled
+    model_rewrites: bool = True  # the model's whole-line rewrites after the grammar
 
     def torch_threads(self) -> int | None:
         return self.threads or (1 if self.jobs > 1 else None)
 
     def budget(self) -> Budget:
         return Budget(max_rounds=self.max_rounds, k=self.k, max_targets=self.max_targets,
-                      time_s=self.budget_s, test_timeout_s=self.test_timeout_s)
+                      time_s=self.budget_s, test_timeout_s=self.test_timeout_s, model_rewrites=self.model_rewrites)
 
 
 # ---------------------------------------------------------------- records
@@ -79,6 +82,7 @@ class TaskResult(BaseModel):
     wall_s: float = 0.0
     rounds: int = 0
     candidates_tried: int = 0
+    fix_position: int | None = None  # candidates validated up to and including the winning one
     model_s: float = 0.0
     model_load_s: float = 0.0
     test_s: float = 0.0
@@ -190,7 +194,13 @@ def _run_dagent(task: Task, repo: Path, settings: FixBenchSettings, proposer: Pr
         return run_edit(task.instruction, repo, repo, model=settings.model, budget=budget, seed=settings.seed)
     if proposer is not None:
         proposer.stats = ModelStats()  # its counters add up across runs: count this task's only
-    return run_fix(repo, settings.model, budget, proposer=proposer, seed=settings.seed)
+    factory = None
+    if settings.rank == "model":
+        from dagent.agent.scoring import scorer_factory  # loads torch and the engine only when it ranks
+
+        factory = scorer_factory(settings.model)
+    return run_fix(repo, settings.model, budget, proposer=proposer, seed=settings.seed, rank=settings.rank,
+                   scorer_factory=factory)
 
 
 def _listed_tests_pass(task: Task, repo: Path, report: RunReport, tmp: Path, timeout_s: float) -> bool:
@@ -208,7 +218,8 @@ def _result(task: Task, report: RunReport, passing: bool) -> TaskResult:
     t = report.timings
     return TaskResult(
         name=task.name, kind=task.kind, fixed=report.fixed, tests_pass=passing, wall_s=t.wall_s,
-        rounds=report.rounds, candidates_tried=report.candidates_tried, model_s=t.model_s,
+        rounds=report.rounds, candidates_tried=report.candidates_tried,
+        fix_position=report.candidates_tried if report.fixed else None, model_s=t.model_s,
         model_load_s=t.model_load_s, test_s=t.test_s, tokens_per_forward=t.tokens_per_forward,
         status=report.status or ("fixed" if report.fixed else "not fixed"), diff=report.diff,
     )

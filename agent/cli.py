@@ -345,6 +345,12 @@ def undo_command(
     raise typer.Exit(undo(path))
 
 
+def _rank(value: str):  # type: ignore[no-untyped-def]
+    if value not in ("grammar", "model", "random"):
+        raise typer.BadParameter(f"--rank is grammar, model or random, not {value!r}")
+    return value
+
+
 @bench_app.command("fix")
 def bench_fix_command(
     tasks: Path = typer.Argument(..., help="A task set (e.g. examples/tasks) or one task folder."),
@@ -360,6 +366,8 @@ def bench_fix_command(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many tasks (after --only)."),
     seed: int = typer.Option(0, "--seed", help="Sampler seed."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Torch threads per task (default: torch's choice with --jobs 1, else 1 per worker)."),
+    rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score) or random."),
+    model_rewrites: bool = typer.Option(True, "--model-rewrites/--no-model-rewrites", help="After the grammar, let the model rewrite whole lines."),
 ) -> None:
     """Run `dagent fix` (`dagent edit` for edit tasks) on every task, each in a fresh temporary repo:
     fixed or not, whether the listed failing tests pass, wall time, rounds, candidates, model and test time.
@@ -378,7 +386,8 @@ def bench_fix_command(
     from dagent.agent.bench import FixBenchSettings, TaskResult, bench_fix, print_report, write_outputs
 
     settings = FixBenchSettings(model=model, jobs=jobs, budget_s=budget, k=k, max_rounds=max_rounds,
-                                max_targets=targets, test_timeout_s=timeout, seed=seed, threads=threads)
+                                max_targets=targets, test_timeout_s=timeout, seed=seed, threads=threads,
+                                rank=_rank(rank), model_rewrites=model_rewrites)
 
     def progress(result: TaskResult, done: int, total: int) -> None:
         verdict = "[green]fixed[/]" if result.fixed else "[red]not fixed[/]"

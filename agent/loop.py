@@ -154,10 +154,13 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     began = time.perf_counter()
     with Sandbox(path) as sandbox:
         run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began)
+        report = RunReport(command="fix", project=str(path), fixed=False, status="")
         coverage = _baseline(run, say)
+        if coverage is None:
+            report.status = f"time budget of {budget.time_s:.0f}s spent on the baseline test run"
+            return _finish(report, run)
         baseline = coverage.run
-        report = RunReport(command="fix", project=str(path), fixed=False, status="",
-                           failing_before=baseline.failed_ids())
+        report.failing_before = baseline.failed_ids()
         if baseline.ok:
             report.fixed, report.status = True, "all tests pass: nothing to fix"
             return _finish(report, run)
@@ -180,16 +183,22 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         return _finish(report, run)
 
 
-def _baseline(run: _Run, say: Event) -> CoverageMap:
+def _baseline(run: _Run, say: Event) -> CoverageMap | None:
+    """The suite under coverage; None when the time budget cut it (a --timeout cut is an error)."""
     say("running the tests with coverage in a sandbox")
     began = time.perf_counter()
     budget = run.budget
-    timeout = min(budget.test_timeout_s, max(1.0, run.remaining()))
+    if run.out_of_time():
+        return None
+    cut_by_budget = run.remaining() < budget.test_timeout_s
+    timeout = min(budget.test_timeout_s, run.remaining())
     coverage = collect_coverage(run.sandbox.project_dir, timeout_s=timeout, extra_args=run.test_args,
                                 test_timeout_s=budget.per_test_timeout_s)
     run.timings.test_s += time.perf_counter() - began
+    if coverage.run.timed_out and cut_by_budget:
+        return None
     if coverage.run.timed_out:
-        raise DagentError(f"the test suite did not finish in {timeout:.0f}s; raise --timeout or --budget")
+        raise DagentError(f"the test suite did not finish in {timeout:.0f}s; raise --timeout")
     return coverage
 
 

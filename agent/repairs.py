@@ -32,6 +32,8 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from dagent.agent.templates import templates
+
 FAMILIES = ("operator", "off_by_one", "literal", "condition", "name", "attribute", "swap", "call", "statement")
 
 COMPARE_OPS = ("<", "<=", ">", ">=", "==", "!=")
@@ -259,6 +261,43 @@ def _operators(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
             yield _Edit(begin, end, src.text[inner[0]:inner[1]], "operator", "dropped a unary operator")
 
 
+def _consistent_swaps(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
+    """One slip made twice: the same comparison swapped at every place it occurs in the statement."""
+    places: dict[str, list[tuple[int, int]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for left, right in itertools.pairwise([node.left, *node.comparators]):
+                for a, b, op in _op_tokens(src, src.span(left)[1], src.span(right)[0]):
+                    places.setdefault(op, []).append((a, b))
+    for op, spans in places.items():
+        if len(spans) < 2 or op not in COMPARE_OPS:
+            continue
+        spans.sort()
+        begin, end = spans[0][0], spans[-1][1]
+        for other in sorted(COMPARE_OPS, key=lambda o: o != _NEAR.get(op)):
+            if other == op:
+                continue
+            text, cursor = [], begin
+            for a, b in spans:
+                text += [src.text[cursor:a], other]
+                cursor = b
+            yield _Edit(begin, end, "".join(text), "operator", f"every `{op}` → `{other}`")
+
+
+def _negations(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
+    """A lost minus: a returned value or a tuple element (a sort key) negated."""
+    for node in ast.walk(tree):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Tuple):
+            values = node.elts
+        elif isinstance(node, (ast.Return, ast.Lambda)) and isinstance(getattr(node, "value", None) or getattr(node, "body", None), ast.expr):
+            values = [node.value if isinstance(node, ast.Return) else node.body]  # type: ignore[list-item]
+        for value in values:
+            if isinstance(value, (ast.Name, ast.Subscript, ast.Attribute, ast.Call)):
+                begin, end = src.span(value)
+                yield _Edit(begin, end, "-" + src.text[begin:end], "operator", f"negated `{src.text[begin:end]}`")
+
+
 def _literals(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant):
@@ -280,41 +319,57 @@ _ATOMIC = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant)
 _LOOSE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 
 
-def _plus_minus_sites(tree: ast.AST) -> Iterator[ast.expr]:
-    """Where an off-by-one usually hides: bounds, lengths, comparison sides, returned values."""
+_TIGHT_OPS = (ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+def _plus_minus_sites(tree: ast.AST) -> Iterator[tuple[ast.expr, bool]]:
+    """Where an off-by-one usually hides: bounds, lengths, comparison sides, returned values, the
+    operands of `*`, `//`, `%`. The flag says the site binds tighter than `+` (so `n` becomes `(n - 1)`)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript):
-            yield from (node.slice.lower, node.slice.upper) if isinstance(node.slice, ast.Slice) else (node.slice,)
+            found = (node.slice.lower, node.slice.upper) if isinstance(node.slice, ast.Slice) else (node.slice,)
+            yield from ((f, False) for f in found if f is not None)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("range", "len"):
-            yield from node.args if node.func.id == "range" else (node,)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
-            yield from node.args
+            yield from ((a, False) for a in (node.args if node.func.id == "range" else (node,)))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "date", "datetime"):
+            yield from ((a, False) for a in node.args)
         elif isinstance(node, ast.Compare):
-            yield node.left
-            yield from node.comparators
+            yield from ((side, False) for side in (node.left, *node.comparators))
         elif isinstance(node, (ast.Return, ast.Assign, ast.AugAssign)) and node.value is not None:
-            yield node.value
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            yield from ((v, False) for v in values)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, _TIGHT_OPS):
+            yield from ((side, True) for side in (node.left, node.right) if not isinstance(side, ast.Constant))
+
+
+def _is_plus_minus_one(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) \
+        and isinstance(node.right, ast.Constant) and node.right.value == 1
 
 
 def _off_by_one(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
     seen: set[tuple[int, int]] = set()
-    for site in _plus_minus_sites(tree):
-        if site is None or isinstance(site, (ast.Slice, ast.Tuple, ast.Starred)) or not hasattr(site, "lineno"):
+    for site, tight in _plus_minus_sites(tree):
+        if isinstance(site, (ast.Slice, ast.Tuple, ast.Starred)) or not hasattr(site, "lineno"):
             continue
         begin, end = src.span(site)
-        if (begin, end) in seen:
-            continue
+        if (begin, end) in seen or _is_plus_minus_one(site):
+            continue  # the drops below cover `x ± 1` wherever it is
         seen.add((begin, end))
         text = src.text[begin:end]
-        if isinstance(site, ast.BinOp) and isinstance(site.op, (ast.Add, ast.Sub)) \
-                and isinstance(site.right, ast.Constant) and site.right.value == 1:
-            left = src.span(site.left)
-            yield _Edit(begin, end, src.text[left[0]:left[1]], "off_by_one", f"dropped `{text[left[1] - begin:].strip()}`")
+        loose = isinstance(site, ast.BinOp) and isinstance(site.op, _LOOSE_OPS)
+        if tight and not isinstance(site, _ATOMIC) and not (loose and isinstance(site.op, (ast.Add, ast.Sub))):
             continue
-        safe = isinstance(site, _ATOMIC) or (isinstance(site, ast.BinOp) and isinstance(site.op, _LOOSE_OPS))
-        base = text if safe else f"({text})"
         for delta in (" + 1", " - 1"):
-            yield _Edit(begin, end, base + delta, "off_by_one", f"`{text}` → `{base + delta}`")
+            new = f"({text}{delta})" if tight and isinstance(site, _ATOMIC) else \
+                (text if isinstance(site, _ATOMIC) or loose else f"({text})") + delta
+            yield _Edit(begin, end, new, "off_by_one", f"`{text}` → `{new}`")
+    for node in ast.walk(tree):
+        if _is_plus_minus_one(node):
+            begin, end = src.span(node)
+            left = src.span(node.left)  # type: ignore[attr-defined]
+            text = src.text[begin:end]
+            yield _Edit(begin, end, src.text[left[0]:left[1]], "off_by_one", f"dropped `{text[left[1] - begin:].strip()}`")
 
 
 # ---------------------------------------------------------------- names and attributes
@@ -395,7 +450,8 @@ def _attribute_swaps(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit]
     for node in ast.walk(tree):
         if not isinstance(node, ast.Attribute) or not isinstance(node.value, ast.Name):
             continue
-        seen = scope.attributes.get(node.value.id, ())
+        own = scope.attributes.get(node.value.id, ())
+        seen = list(dict.fromkeys([*own, *(a for attrs in scope.attributes.values() for a in attrs)]))
         _, end = src.span(node)
         begin = end - len(node.attr)
         for other in [a for a in seen if a != node.attr][:MAX_NAMES]:
@@ -451,6 +507,24 @@ def _conditions(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
                 yield _Edit(begin, end, text, "condition", f"dropped the condition `{dropped}`")
 
 
+def _method_analogies(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit]:
+    """`f(key.replace("+", " "), value)`: the same method call on another name is often the missing part."""
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and isinstance(n.func.value, ast.Name)]
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load) or id(node) in called:
+            continue
+        begin, end = src.span(node)
+        for call in calls:
+            base = call.func.value  # type: ignore[attr-defined]
+            if base.id == node.id or base.id not in scope.locals:
+                continue
+            c0, c1 = src.span(call)
+            tail = src.text[src.span(base)[1]:c1]
+            yield _Edit(begin, end, node.id + tail, "call", f"`{node.id}` → `{node.id}{tail}`")
+
+
 def _calls(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
@@ -482,14 +556,21 @@ def _simple_donors(function: ast.AST | None, stmt: Statement, lines: Sequence[st
     return list(dict.fromkeys(t for _, t in sorted(found)))[:MAX_DONORS]
 
 
-def _statement_repairs(stmt: Statement, path: str, lines: Sequence[str], scope: Scope) -> Iterator[Repair]:
+def _statement_repairs(stmt: Statement, path: str, lines: Sequence[str], scope: Scope,
+                       module: ast.Module) -> Iterator[Repair]:
     old = "".join(lines[stmt.start - 1 : stmt.end])
     if _is_simple(stmt.node):
         only = _only_child(stmt)
         new = f"{stmt.indent}pass\n" if only else ""
         yield Repair(path, stmt.start, stmt.end, old, new, "statement", "deleted the statement")
+        if isinstance(stmt.node, ast.Expr) and stmt.function is not None:
+            yield Repair(path, stmt.start, stmt.end, old, stmt.indent + "return " + old.lstrip(), "statement",
+                         "returned the expression")
     body_indent = _body_indent(stmt, lines)
-    inserts = [(d, f"inserted `{d}`") for d in _simple_donors(stmt.function, stmt, lines)]
+    donors = _simple_donors(stmt.function, stmt, lines)
+    made = [t for t in templates(module, stmt.function, stmt.node) if t not in donors]
+    inserts = [(d, f"inserted `{d}`") for d in [*donors, *made]]
+    outer = _outer_indent(stmt, lines)
     if stmt.in_loop:
         inserts += [("break", "inserted `break`"), ("continue", "inserted `continue`")]
     if stmt.function is not None:
@@ -502,6 +583,20 @@ def _statement_repairs(stmt: Statement, path: str, lines: Sequence[str], scope: 
         if not _is_simple(stmt.node) and body_indent is not None:
             yield Repair(path, stmt.start, stmt.end, old, old + f"{body_indent}{text}\n", "statement",
                          note + " at the top of the block")
+        if outer is not None:
+            yield Repair(path, stmt.start, stmt.end, old, old + f"{outer}{text}\n", "statement", note + " after the block")
+
+
+def _outer_indent(stmt: Statement, lines: Sequence[str]) -> str | None:
+    """The indent of the block around a block's last simple statement: an insert there lands after the block."""
+    body = _parent_body(stmt)
+    if not _is_simple(stmt.node) or body is None or body[-1] is not stmt.node or stmt.function is None:
+        return None
+    owner = next((n for n in ast.walk(stmt.function) if any(getattr(n, f, None) is body for f in ("body", "orelse", "finalbody"))), None)
+    if owner is None or owner is stmt.function:
+        return None
+    first = lines[owner.lineno - 1]  # type: ignore[attr-defined]
+    return first[: len(first) - len(first.lstrip())]
 
 
 def _params(function: ast.AST) -> set[str]:
@@ -540,6 +635,8 @@ def _body_indent(stmt: Statement, lines: Sequence[str]) -> str | None:
 
 def _expression_edits(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit]:
     yield from _operators(tree, src)
+    yield from _consistent_swaps(tree, src)
+    yield from _negations(tree, src)
     yield from _off_by_one(tree, src)
     yield from _literals(tree, src)
     yield from _conditions(tree, src)
@@ -547,6 +644,7 @@ def _expression_edits(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit
     yield from _attribute_swaps(tree, src, scope)
     yield from _swaps(tree, src)
     yield from _calls(tree, src)
+    yield from _method_analogies(tree, src, scope)
 
 
 def _header_tree(stmt: Statement) -> tuple[ast.Module, _Text] | None:
@@ -599,7 +697,7 @@ def repairs_at(source: str, path: str, line: int, module: ast.Module | None = No
                 continue
             new = textwrap.indent(text, stmt.indent, lambda s: bool(s.strip()))
             found.append(Repair(path, stmt.start, stmt.end, old, new, edit.family, edit.note))
-    found += [r for r in _statement_repairs(stmt, path, lines, scope) if _parses_in_file(lines, r)]
+    found += [r for r in _statement_repairs(stmt, path, lines, scope, module) if _parses_in_file(lines, r)]
     return _unique(sorted(found, key=lambda r: FAMILIES.index(r.family)))
 
 
