@@ -14,7 +14,8 @@ from pathlib import Path
 
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
-from dagent.agent.search import MAX_CANDIDATES, RankMode, Scorer, Candidate, grammar_candidates, locations, order
+from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, RankMode, Scorer, grammar_candidates, locations,
+                                 next_candidate, order)
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
@@ -101,6 +102,7 @@ class Check:
     reason: str = ""
     failing: list[str] = field(default_factory=list)
     suite: TestRun | None = None  # the whole-suite run, when it got that far
+    moved: bool = True  # the failing tests fail differently (or pass): the edited statement matters
 
 
 def validate(run: _Run, ops_text: str, target_failures: list[str], passed_before: set[str],
@@ -310,6 +312,7 @@ class RepairSearch:
         self.tests_by_line = coverage.tests_by_line()
         self.failures = failures_of(coverage.run)
         self.failing = coverage.run.failed_ids()
+        self.signature = _signature(coverage.run, self.failing)
         self.passed_before = set(coverage.run.passed_ids())
         self.base: list[Op] = []  # edits kept from earlier rounds
         self.tried: set[tuple[str, int, int, str]] = set()
@@ -349,12 +352,17 @@ class RepairSearch:
         return ordered
 
     def _validate_all(self, ordered: list[Candidate], round_no: int) -> tuple[Candidate, Check] | None:
-        for candidate in ordered:
+        remaining = list(ordered)
+        evidence = Evidence() if self.rank != "random" else None  # the shuffled baseline stays blind
+        while remaining:
             if self.run.out_of_time():
                 self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
                 return None
+            candidate = next_candidate(remaining, evidence)
             self.tried.add(_identity(candidate))
             check = self._check(candidate)
+            if evidence is not None:
+                evidence.note(candidate, check.moved)
             self._record(candidate, check, round_no)
             if check.name == "passes":
                 self.base = [*self.base, *candidate.ops()]
@@ -388,7 +396,8 @@ class RepairSearch:
         if first.timed_out:
             return Check("still_failing", "timed out", still)
         if len(still) >= len(self.failing):
-            return Check("still_failing", f"{len(still)} still failing", still)
+            moved = _signature(first) != self.signature
+            return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
         suite = self.run.tests()
         broke = sorted(self.passed_before.intersection(suite.failed_ids()))
         if broke:
@@ -414,8 +423,16 @@ class RepairSearch:
         self.base = [*self.base, *candidate.ops()]
         self.passed_before |= set(check.suite.passed_ids())
         self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
+        self.signature = _signature(check.suite, self.failing)
         self.tried.clear()  # the same edit may mean something else on top of the kept one
         self.say(f"keeping {candidate.describe()}: {len(self.failing)} failing now; searching on top of it")
+
+
+def _signature(run: TestRun, only: Iterable[str] | None = None) -> frozenset[tuple[str, str, str]]:
+    """How the failing tests fail: outcome and message of each (only those in `only`, when given)."""
+    wanted = set(only) if only is not None else None
+    return frozenset((o.test_id, o.outcome, o.message) for o in run.outcomes
+                     if o.outcome != "passed" and (wanted is None or o.test_id in wanted))
 
 
 def _identity(candidate: Candidate) -> tuple[str, int, int, str]:

@@ -62,6 +62,7 @@ class Repair:
     new: str
     family: str
     note: str  # what changed, for reports: "`<` → `<=`"
+    site: str = ""  # where in the statement (alternatives at one site are listed likeliest first)
 
 
 @dataclass(frozen=True)
@@ -562,15 +563,16 @@ def _statement_repairs(stmt: Statement, path: str, lines: Sequence[str], scope: 
     if _is_simple(stmt.node):
         only = _only_child(stmt)
         new = f"{stmt.indent}pass\n" if only else ""
-        yield Repair(path, stmt.start, stmt.end, old, new, "statement", "deleted the statement")
+        yield Repair(path, stmt.start, stmt.end, old, new, "statement", "deleted the statement", "delete")
         if isinstance(stmt.node, ast.Expr) and stmt.function is not None:
             yield Repair(path, stmt.start, stmt.end, old, stmt.indent + "return " + old.lstrip(), "statement",
-                         "returned the expression")
+                         "returned the expression", "return")
     body_indent = _body_indent(stmt, lines)
     donors = _simple_donors(stmt.function, stmt, lines)
     made = [t for t in templates(module, stmt.function, stmt.node) if t not in donors]
     inserts = [(d, f"inserted `{d}`") for d in [*donors, *made]]
     outer = _outer_indent(stmt, lines)
+    whole = _whole_compound(stmt, lines)
     if stmt.in_loop:
         inserts += [("break", "inserted `break`"), ("continue", "inserted `continue`")]
     if stmt.function is not None:
@@ -578,13 +580,24 @@ def _statement_repairs(stmt: Statement, path: str, lines: Sequence[str], scope: 
         inserts += [(f"return {n}", f"inserted `return {n}`") for n in returned]
     for text, note in inserts:
         if _is_simple(stmt.node):
-            yield Repair(path, stmt.start, stmt.end, old, old + f"{stmt.indent}{text}\n", "statement", note + " after")
-        yield Repair(path, stmt.start, stmt.end, old, f"{stmt.indent}{text}\n" + old, "statement", note + " before")
+            yield Repair(path, stmt.start, stmt.end, old, old + f"{stmt.indent}{text}\n", "statement", note + " after", text)
+        yield Repair(path, stmt.start, stmt.end, old, f"{stmt.indent}{text}\n" + old, "statement", note + " before", text)
         if not _is_simple(stmt.node) and body_indent is not None:
             yield Repair(path, stmt.start, stmt.end, old, old + f"{body_indent}{text}\n", "statement",
-                         note + " at the top of the block")
+                         note + " at the top of the block", text)
         if outer is not None:
-            yield Repair(path, stmt.start, stmt.end, old, old + f"{outer}{text}\n", "statement", note + " after the block")
+            yield Repair(path, stmt.start, stmt.end, old, old + f"{outer}{text}\n", "statement", note + " after the block", text)
+        if not _is_simple(stmt.node) and whole is not None:
+            yield Repair(path, stmt.start, whole[0], whole[1], whole[1] + f"{stmt.indent}{text}\n", "statement",
+                         note + " after the whole statement", text)
+
+
+def _whole_compound(stmt: Statement, lines: Sequence[str]) -> tuple[int, str] | None:
+    """The last line and the text of a compound statement with its body (for an insert after all of it)."""
+    end = stmt.node.end_lineno
+    if _is_simple(stmt.node) or end is None or end > len(lines) or isinstance(stmt.node, (ast.FunctionDef, ast.ClassDef)):
+        return None
+    return end, "".join(lines[stmt.start - 1 : end])
 
 
 def _outer_indent(stmt: Statement, lines: Sequence[str]) -> str | None:
@@ -696,7 +709,7 @@ def repairs_at(source: str, path: str, line: int, module: ast.Module | None = No
             if text == src.text or not _parses(text, stmt.node):
                 continue
             new = textwrap.indent(text, stmt.indent, lambda s: bool(s.strip()))
-            found.append(Repair(path, stmt.start, stmt.end, old, new, edit.family, edit.note))
+            found.append(Repair(path, stmt.start, stmt.end, old, new, edit.family, edit.note, f"{edit.begin}"))
     found += [r for r in _statement_repairs(stmt, path, lines, scope, module) if _parses_in_file(lines, r)]
     return _unique(sorted(found, key=lambda r: FAMILIES.index(r.family)))
 

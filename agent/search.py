@@ -13,7 +13,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from dagent.agent.localize import Suspicion
@@ -31,7 +31,8 @@ FAMILY_PRIOR: dict[str, float] = {
     "literal": 0.145, "swap": 0.149, "operator": 0.072, "condition": 0.049, "off_by_one": 0.04,
     "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01,
 }  # fmt: skip
-DECAY = 0.8  # each later candidate of the same family at the same location
+DECAY = 0.5  # each later alternative at the same site (the grammar lists the likeliest first)
+SITE_DECAY = 0.85  # each later site of the same family in the same statement
 LOCATION_POWER = 2.0  # how sharply a less suspicious location loses to the top one
 MODEL_WEIGHT = 1.0  # nats of model score worth one nat of prior
 MAX_LOCATIONS = 12
@@ -49,7 +50,7 @@ class Location:
 class Candidate:
     repair: Repair
     location: Location
-    index: int  # position within its family at this location, in the grammar's order
+    index: int  # alternative number at its site (0: the grammar's likeliest edit there)
     prior_key: float  # log chance before the model: location x family x decay
     model_score: float | None = None
 
@@ -88,16 +89,18 @@ def grammar_candidates(where: Sequence[Location], sources: Mapping[str, str]) ->
     candidates: list[Candidate] = []
     seen: set[tuple[str, int, int, str]] = set()
     for location in where:
-        per_family: Counter[str] = Counter()
+        per_site: Counter[tuple[str, str]] = Counter()
+        sites: dict[str, dict[str, int]] = {}
         for repair in repairs_at(sources[location.path], location.path, location.line):
             identity = (repair.path, repair.start, repair.end, repair.new)
             if identity in seen:
                 continue
             seen.add(identity)
-            index = per_family[repair.family]
-            per_family[repair.family] += 1
+            index = per_site[(repair.family, repair.site)]
+            per_site[(repair.family, repair.site)] += 1
+            site_rank = sites.setdefault(repair.family, {}).setdefault(repair.site, len(sites[repair.family]))
             key = (LOCATION_POWER * math.log(location.weight) + math.log(FAMILY_PRIOR.get(repair.family, 0.01))
-                   + index * math.log(DECAY))  # fmt: skip
+                   + index * math.log(DECAY) + site_rank * math.log(SITE_DECAY))  # fmt: skip
             candidates.append(Candidate(repair, location, index, key))
     return candidates
 
@@ -123,6 +126,39 @@ def order(candidates: Sequence[Candidate], rank: RankMode = "grammar", scorer: S
         ranked = [_with_score(c, s) for c, s in zip(ranked, scores, strict=True)]
         ranked.sort(key=lambda c: -c.key)
     return ranked
+
+
+# Mutation-based localisation, online: an edit at the faulty statement usually changes how the failing
+# tests fail; edits at a statement they do not depend on leave every message as it was.
+MOVED_BONUS = math.log(4.0)  # a location where some edit changed the failing tests' outcome
+UNMOVED_PENALTY = math.log(0.7)  # per edit there that changed nothing
+
+
+@dataclass
+class Evidence:
+    """What validation has shown about each location so far."""
+
+    tried: Counter[tuple[str, int]] = field(default_factory=Counter)
+    moved: Counter[tuple[str, int]] = field(default_factory=Counter)
+
+    def note(self, candidate: Candidate, moved: bool) -> None:
+        where = (candidate.location.path, candidate.location.line)
+        self.tried[where] += 1
+        self.moved[where] += moved
+
+    def adjustment(self, candidate: Candidate) -> float:
+        where = (candidate.location.path, candidate.location.line)
+        if self.moved[where]:
+            return MOVED_BONUS
+        return self.tried[where] * UNMOVED_PENALTY
+
+
+def next_candidate(remaining: list[Candidate], evidence: Evidence | None) -> Candidate:
+    """Pop the best remaining candidate, its location re-weighted by the evidence (none: keep the order)."""
+    if evidence is None:
+        return remaining.pop(0)
+    best = max(range(len(remaining)), key=lambda i: (remaining[i].key + evidence.adjustment(remaining[i]), -i))
+    return remaining.pop(best)
 
 
 def _with_score(candidate: Candidate, score: float) -> Candidate:

@@ -116,9 +116,10 @@ def test_run_fix_lands_a_fix_and_leaves_the_tree_alone(tmp_path: Path, tiny_mode
     report = run_fix(tmp_path, budget=Budget(max_rounds=1, k=1, max_targets=3, test_timeout_s=60), proposer=proposer)
     assert report.fixed, report.status
     assert report.failing_before == ["tests/test_counts.py::test_counts_each_word_once"]
-    assert "-" + DUPLICATE in report.diff and report.candidates_tried >= 1
-    assert report.timings.forwards > 0 and report.timings.test_s > 0
-    assert proposer.stats.encoder_calls >= 1
+    assert "-" + DUPLICATE in report.diff or "+ 0" in report.diff, report.diff
+    # a grammar edit is the fix: the model is never asked to write a line
+    assert report.attempts[-1].source.startswith("grammar:") and report.attempts[-1].verdict == "passes"
+    assert report.timings.forwards == 0 and proposer.stats.encoder_calls == 0 and report.timings.test_s > 0
     assert fingerprint(tmp_path) == before
     apply_to_tree(report)
     assert (tmp_path / "tally/counts.py").read_text().count(DUPLICATE) == 1
