@@ -13,7 +13,6 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from dagent.agent.loop import Budget, apply_to_tree, find_project, run_edit, run_fix
-from dagent.agent.proposer import Proposer
 from dagent.agent.report import RunReport
 from dagent.errors import DagentError
 
@@ -62,7 +61,7 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
 
         if view:
             status.stop()
-        proposer_factory = (lambda: Proposer(model, k=budget.k, on_draft=view)) if view else None
+        proposer_factory = (lambda: _proposer(model, budget.k, view)) if view else None
         if view:
             with view.live:
                 report = run_fix(project, model, budget, test_expr, say, proposer_factory(), seed)  # type: ignore[misc]
@@ -148,3 +147,9 @@ def undo(path: Path) -> int:
 
     err.print(undo_last(path.resolve()))
     return 0
+
+
+def _proposer(model: str | None, k: int, view):  # type: ignore[no-untyped-def]
+    from dagent.agent.proposer import Proposer  # torch loads only when the model is wanted
+
+    return Proposer(model, k=k, on_draft=view)

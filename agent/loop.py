@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
-from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, RankMode, Scorer, grammar_candidates, locations,
                                  next_candidate, order)
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
@@ -23,6 +23,9 @@ from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
 from dagent.sandbox.results import CoverageMap, TestRun, collect_coverage, compile_check, run_pytest
 from dagent.sandbox.worktree import Sandbox
+
+if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a grammar-only run never pays
+    from dagent.agent.proposer import Proposal, Proposer
 
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
@@ -211,6 +214,8 @@ def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
 
 
 def _load(model: str | None, budget: Budget, say: Event, run: _Run) -> Proposer:
+    from dagent.agent.proposer import Proposer
+
     say("loading the model")
     return Proposer(model, k=budget.k)
 
@@ -223,6 +228,8 @@ def _take_model_stats(run: _Run, proposer: Proposer) -> None:
 
 def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: CoverageMap, seed: int, say: Event) -> None:
     """The model's whole-line rewrites at the planner's targets: the last family of the search."""
+    from dagent.agent.proposer import rank_proposals
+
     sandbox, budget = run.sandbox, run.budget
     base_ops = ""
     base_run = coverage.run
@@ -455,6 +462,8 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
              budget: Budget | None = None, on_event: Event | None = None, seed: int = 0,
              proposer: Proposer | None = None) -> RunReport:
     """Make the instructed edit; the tests that passed before must still pass."""
+    from dagent.agent.proposer import Proposal, rank_proposals
+
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from dagent.agent.templates import templates
 
-FAMILIES = ("operator", "off_by_one", "literal", "condition", "name", "attribute", "swap", "call", "statement")
+FAMILIES = ("operator", "off_by_one", "literal", "condition", "name", "attribute", "swap", "combine", "call", "statement")
+MAX_PARTNERS = 4  # names or attributes one value is combined with
 
 COMPARE_OPS = ("<", "<=", ">", ">=", "==", "!=")
 ARITH_OPS = ("+", "-", "*", "/", "//", "%", "**")
@@ -508,6 +509,30 @@ def _conditions(tree: ast.AST, src: _Text) -> Iterator[_Edit]:
                 yield _Edit(begin, end, text, "condition", f"dropped the condition `{dropped}`")
 
 
+def _combinations(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit]:
+    """A forgotten factor or term: `unit` → `unit * quantity`, `line.cents` → `line.cents * line.quantity`."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    names = list(dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called))
+    for node in ast.walk(tree):
+        if id(node) in called or not isinstance(getattr(node, "ctx", None), ast.Load):
+            continue
+        if isinstance(node, ast.Name):
+            partners = [n for n in names if n != node.id and n not in scope.callables][:MAX_PARTNERS]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            base = node.value.id
+            partners = [f"{base}.{a}" for a in scope.attributes.get(base, ()) if a != node.attr][:MAX_PARTNERS]
+        else:
+            continue
+        begin, end = src.span(node)
+        text = src.text[begin:end]
+        tight = isinstance(parents.get(id(node)), (ast.BinOp, ast.UnaryOp, ast.Attribute, ast.Subscript))
+        for partner in partners:
+            for op in ("*", "+", "-"):
+                new = f"{text} {op} {partner}"
+                yield _Edit(begin, end, f"({new})" if tight else new, "combine", f"`{text}` → `{new}`")
+
+
 def _method_analogies(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit]:
     """`f(key.replace("+", " "), value)`: the same method call on another name is often the missing part."""
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
@@ -656,6 +681,7 @@ def _expression_edits(tree: ast.AST, src: _Text, scope: Scope) -> Iterator[_Edit
     yield from _names(tree, src, scope)
     yield from _attribute_swaps(tree, src, scope)
     yield from _swaps(tree, src)
+    yield from _combinations(tree, src, scope)
     yield from _calls(tree, src)
     yield from _method_analogies(tree, src, scope)
 

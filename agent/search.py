@@ -29,7 +29,7 @@ RankMode = Literal["grammar", "model", "random"]
 # mutations is not absent from real code.
 FAMILY_PRIOR: dict[str, float] = {
     "literal": 0.145, "swap": 0.149, "operator": 0.072, "condition": 0.049, "off_by_one": 0.04,
-    "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01,
+    "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01, "combine": 0.01,
 }  # fmt: skip
 DECAY = 0.5  # each later alternative at the same site (the grammar lists the likeliest first)
 SITE_DECAY = 0.85  # each later site of the same family in the same statement

@@ -141,3 +141,56 @@ def test_run_edit_structural_rename(tmp_path: Path) -> None:
     assert report.fixed, report.status
     assert report.attempts[0].source == "structural"
     assert "+def grand_total(counts):" in report.diff and "+from tally.counts import grand_total" in report.diff
+
+
+TWO_BUGS = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "shop/__init__.py": "",
+    "shop/pricing.py": """
+        def discounted(cents, percent):
+            return round(cents * (1 + percent / 100))
+        """,
+    "shop/cart.py": """
+        from shop.pricing import discounted
+
+
+        def total(lines):
+            return sum(unit for unit, quantity in lines)
+
+
+        def checkout(lines, percent):
+            return discounted(total(lines), percent)
+        """,
+    "tests/test_shop.py": """
+        from shop.cart import checkout, total
+        from shop.pricing import discounted
+
+        def test_discount():
+            assert discounted(1000, 10) == 900
+
+        def test_total_counts_quantities():
+            assert total([(250, 2), (100, 1)]) == 600
+
+        def test_empty_cart():
+            assert total([]) == 0
+        """,
+}
+
+
+@pytest.mark.slow
+def test_run_fix_builds_a_two_file_fix_from_a_partial_one(tmp_path: Path) -> None:
+    make_repo(tmp_path, TWO_BUGS)
+    report = run_fix(tmp_path, budget=Budget(time_s=300, model_rewrites=False))
+    assert report.fixed, report.status
+    assert report.rounds == 2 and [a.verdict for a in report.attempts].count("partial") == 1
+    assert "+    return round(cents * (1 - percent / 100))" in report.diff
+    assert "+    return sum(unit * quantity for unit, quantity in lines)" in report.diff
+
+
+@pytest.mark.slow
+def test_run_fix_falls_back_to_the_model_when_the_grammar_has_nothing(tmp_path: Path, tiny_model: Path) -> None:
+    make_repo(tmp_path, {**BUGGY, "tally/counts.py": "def count_words(text):\n    return None\n\n\ndef total(counts):\n    return sum(counts.values())\n"})
+    report = run_fix(tmp_path, budget=Budget(max_rounds=1, k=1, max_targets=1, time_s=120, test_timeout_s=60),
+                     proposer=Proposer(str(tiny_model), k=1))
+    sources = {a.source.split(":")[0] for a in report.attempts}
+    assert "grammar" in sources and "model" in sources, sources

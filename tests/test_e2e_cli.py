@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import git
@@ -92,6 +93,29 @@ def test_fix_that_fails_exits_1_and_leaves_the_tree_alone(tmp_path: Path) -> Non
     assert "not fixed" in result.stderr
     assert fingerprint(tmp_path) == before
     assert len(git.Repo(tmp_path).git.worktree("list").splitlines()) == 1
+
+
+def test_readme_command_fixes_the_demo_bug(tmp_path: Path) -> None:
+    """README command 1's job: the planted `range(len(values) - window)` bug, fixed by the search."""
+    task = tmp_path / "buggy_stats"
+    sandbox_testing.make_repo(task, {p.relative_to(ROOT / "examples/buggy_stats").as_posix(): p.read_text()
+                                     for p in (ROOT / "examples/buggy_stats").rglob("*.py")}
+                              | {"pyproject.toml": (ROOT / "examples/buggy_stats/pyproject.toml").read_text()})
+    result = dagent("fix", str(task), "--budget", "60")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "+    for start in range(len(values) - window + 1):" in result.stdout
+
+
+def test_a_budget_is_a_deadline_on_a_bug_no_edit_reaches(tmp_path: Path) -> None:
+    """Outside the grammar and beyond the model: a 20 s budget still ends the whole command within 25 s."""
+    task = next(t for t in load_tasks(ROOT / "examples/tasks") if t.name == "36-agenda-days")
+    repo = materialize(task, tmp_path / "repo")
+    began = time.perf_counter()
+    result = dagent("fix", str(repo), "--budget", "20")
+    wall = time.perf_counter() - began
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert wall < 25, f"a 20 s budget took {wall:.1f}s"
+    assert "time budget" in result.stderr or "no candidate" in result.stderr
 
 
 def test_commit_then_undo(tmp_path: Path) -> None:
