@@ -2,6 +2,8 @@
 
     with Sandbox(repo) as sb:           # the user's files, index and stash are never touched
         run = sb.run_tests()            # TestRun: outcomes per pytest node id
+        with sb.worker() as w:          # a warm pytest: each run(ids) costs a fork
+            run = w.run(failing_ids)
         ...edit files under sb.path...
         patch = sb.diff()
 """
@@ -15,6 +17,7 @@ from dagent.sandbox.results import (
     run_pytest,
 )
 from dagent.sandbox.runner import CommandResult, run_command
+from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox, clean_leftovers
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "Sandbox",
     "TestOutcome",
     "TestRun",
+    "TestWorker",
     "clean_leftovers",
     "collect_coverage",
     "compile_check",

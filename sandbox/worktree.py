@@ -30,6 +30,7 @@ from dagent.errors import SandboxError
 
 if TYPE_CHECKING:
     from dagent.sandbox.results import TestRun
+    from dagent.sandbox.worker import TestWorker
 
 PREFIX = "dagent-sandbox-"
 # Hooks are the user's business, not the sandbox's: a post-checkout hook must not run on our worktree.
@@ -450,6 +451,13 @@ class Sandbox:
 
         self._worktree()
         return run_pytest(self.project_dir, test_ids, timeout_s=timeout_s, extra_args=extra_args, python=python)
+
+    def worker(self, python: str = sys.executable, test_timeout_s: float | None = None) -> TestWorker:
+        """A warm `TestWorker` in `project_dir` (see `dagent.sandbox.worker`); close it before the sandbox."""
+        from dagent.sandbox.worker import TestWorker
+
+        self._worktree()
+        return TestWorker(self.project_dir, python=python, test_timeout_s=test_timeout_s)
 
     def __repr__(self) -> str:
         where = self.path if self.is_open else "closed"
