@@ -1,0 +1,328 @@
+"""The engine: one object that holds the loaded model and the encoded contexts, and scores repairs.
+
+`Engine.load()` loads the embedded dagent-tiny (or a model directory / downloaded HF id, never the
+network); `encode(text)` turns a context block into the encoder's prefix state once per text;
+`score(context, requests)` ranks candidate replace ops by AlphaRepair's pseudo-log-likelihood.
+
+How a candidate is scored (the trained canvas of engine/train/data.py: the pinned head
+`@@replace path:LINE\\n<old>@@with\\n`, then the new lines and `@@end\\n`, padded to the canvas length):
+1. the body tokens of the candidate and of the original (the old lines written back unchanged) are
+   compared; their common token prefix and suffix are context, what lies between is the changed span
+   (an empty span on either side, a pure insertion or deletion, widens both by one token each way);
+2. those positions are corrupted as in training: a uniform-random token each (DiffusionGemma), or
+   the mask id (a masked-diffusion model); every other position stays clean;
+3. one decoder pass per canvas length over all candidates and originals, no self-conditioning; the
+   vocabulary projection runs only at the scored positions (`stats.projected_positions` counts them);
+4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
+   draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it.
+
+Noise is drawn per row from a seed derived from the row's own tokens, so a candidate's score does not
+depend on which other candidates share its batch, and a candidate equal to the original scores 0.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import torch
+
+from dagent.engine.backends.diffusion_gemma import expand_cache
+from dagent.engine.canvas import GRAIN, GROWTH
+from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.engine.load import load_denoiser, resolve_model_dir
+from dagent.engine.prompt import context_limit, context_tensor
+from dagent.engine.tokenizer import encode
+from dagent.ops.model import Replace
+from dagent.ops.syntax import WITH, render_op
+
+NOT_SCORED = float("-inf")  # a candidate whose canvas does not fit the model, or that cannot be rendered
+MAX_ROWS = 256  # rows per decoder pass: bounds the activations' memory, costs nothing in speed
+CONTEXT_CACHE = 8  # encoded contexts kept (the loop scores a few plans' contexts at a time)
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """A candidate replace op: lines `old` at `path:line` become `new` (whole lines; "" deletes)."""
+
+    path: str
+    line: int
+    old: str
+    new: str
+
+    @property
+    def canvas(self) -> str:
+        """The candidate's canvas text, exactly as dagent-tiny was trained to write it."""
+        return _render(self.path, self.line, self.old, self.new)
+
+    @property
+    def original_canvas(self) -> str:
+        """The same op writing the old lines back: what the candidate is scored against."""
+        return _render(self.path, self.line, self.old, self.old)
+
+
+@dataclass(frozen=True)
+class EncodedContext:
+    text: str
+    ids: torch.LongTensor  # (1, T) after truncation to the model's context window
+    prefix: PrefixState
+
+
+@dataclass
+class EngineStats:
+    load_s: float = 0.0
+    encoder_calls: int = 0
+    forwards: int = 0  # decoder passes
+    rows: int = 0  # canvases run through the decoder (candidates and originals, times draws)
+    scored: int = 0  # candidates scored (not counting those answered without the model)
+    projected_positions: int = 0  # rows of the vocabulary projection: must equal the scored positions
+    score_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One canvas to score: its tokens (unpadded) and the positions [start, end) whose tokens count."""
+
+    ids: tuple[int, ...]
+    start: int
+    end: int
+
+
+def _ensure_newline(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def _render(path: str, line: int, old: str, new: str) -> str:
+    return render_op(Replace(path=path, line=line, old=_ensure_newline(old), new=_ensure_newline(new)))
+
+
+def _split_head(text: str) -> tuple[str, str]:
+    """The pinned head (through `@@with\\n`) and the body, cut where training cuts (skeleton_prefix)."""
+    cut = text.index(WITH + "\n") + len(WITH) + 1
+    return text[:cut], text[cut:]
+
+
+def _common_ends(a: Sequence[int], b: Sequence[int]) -> tuple[int, int]:
+    """Lengths of the common prefix and of the common suffix (not overlapping the prefix) of a and b."""
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    return prefix, suffix
+
+
+def changed_spans(new: Sequence[int], old: Sequence[int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The [start, end) token spans of `new` and of `old` that differ. A pure insertion or deletion
+    leaves one side empty: both then widen by a token each way, so each side scores the seam."""
+    prefix, suffix = _common_ends(new, old)
+    new_span, old_span = (prefix, len(new) - suffix), (prefix, len(old) - suffix)
+    if new_span[0] == new_span[1] or old_span[0] == old_span[1]:
+        new_span = (max(0, new_span[0] - 1), min(len(new), new_span[1] + 1))
+        old_span = (max(0, old_span[0] - 1), min(len(old), old_span[1] + 1))
+    return new_span, old_span
+
+
+def softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
+    """Gemma's final logit softcapping (cap * tanh(logits / cap)), as the model's own forward does."""
+    return logits if not cap else torch.tanh(logits / cap) * cap
+
+
+class Engine:
+    """The loaded model, its tokenizer and context window, and the contexts encoded so far."""
+
+    def __init__(self, denoiser: Denoiser, tokenizer: Any, context_tokens: int, draws: int = 1, seed: int = 0,
+                 canvas_length: int | None = None) -> None:
+        self.denoiser = denoiser
+        # The shortest canvas scored: the trained length by default (the padding the model learned with).
+        self.canvas_length = canvas_length or denoiser.canvas_length
+        self.tokenizer = tokenizer
+        self.context_tokens = context_tokens
+        self.draws = draws  # noise draws per scored row: more is steadier and proportionally slower
+        self.seed = seed
+        self.stats = EngineStats()
+        self._contexts: OrderedDict[str, EncodedContext] = OrderedDict()
+        self._token_cache: dict[str, list[int]] = {}
+
+    @classmethod
+    def load(cls, model: str | None = None, device: str = "cpu", dtype: str = "auto", draws: int = 1) -> Engine:
+        """The embedded dagent-tiny by default; a directory or a downloaded HF id otherwise (no network)."""
+        began = time.perf_counter()
+        denoiser, tokenizer = load_denoiser(model, device, dtype)
+        engine = cls(denoiser, tokenizer, context_limit(_model_dir(model)), draws=draws)
+        engine.stats.load_s = time.perf_counter() - began
+        return engine
+
+    # ------------------------------------------------------------ encode
+
+    def encode(self, context_text: str) -> EncodedContext:
+        """The context's prefix state, encoded once per text (later calls return the cached one)."""
+        if context_text in self._contexts:
+            self._contexts.move_to_end(context_text)
+            return self._contexts[context_text]
+        ids = context_tensor(self.tokenizer, context_text, self.context_tokens)
+        encoded = EncodedContext(context_text, ids, self.denoiser.encode(ids))
+        self.stats.encoder_calls += 1
+        self._contexts[context_text] = encoded
+        if len(self._contexts) > CONTEXT_CACHE:
+            self._contexts.popitem(last=False)
+        return encoded
+
+    # ------------------------------------------------------------ score
+
+    def score_repairs(self, context_text: str, path: str, line: int, old_line: str, new_lines: list[str]) -> list[float]:
+        """`score` for candidates that all replace `old_line` (one or more lines) at `path:line`."""
+        requests = [ScoreRequest(path, line, old_line, new) for new in new_lines]
+        return self.score(context_text, requests)
+
+    def score(self, context: str | EncodedContext, candidates: Sequence[ScoreRequest]) -> list[float]:
+        """Each candidate's pseudo-log-likelihood relative to its original's (> 0: the model prefers it);
+        0 for a candidate equal to the original, -inf for one whose canvas does not fit the model."""
+        began = time.perf_counter()
+        scores = [0.0] * len(candidates)
+        pairs: dict[int, tuple[_Row, _Row]] = {}
+        for i, request in enumerate(candidates):
+            pair = self._rows(request)
+            if pair is None:
+                scores[i] = NOT_SCORED
+            elif pair[0] != pair[1]:
+                pairs[i] = pair
+        if pairs:
+            encoded = context if isinstance(context, EncodedContext) else self.encode(context)
+            unique = list(dict.fromkeys(row for pair in pairs.values() for row in pair))
+            values = dict(zip(unique, self._score_rows(encoded.prefix, unique), strict=True))
+            for i, (new_row, old_row) in pairs.items():
+                scores[i] = values[new_row] - values[old_row]
+            self.stats.scored += len(pairs)
+        self.stats.score_s += time.perf_counter() - began
+        return scores
+
+    def _tokens(self, text: str) -> list[int]:
+        # Heads repeat across every candidate at one line: tokenize each once.
+        if text not in self._token_cache:
+            if len(self._token_cache) > 4096:
+                self._token_cache.clear()
+            self._token_cache[text] = encode(self.tokenizer, text)
+        return self._token_cache[text]
+
+    def _rows(self, request: ScoreRequest) -> tuple[_Row, _Row] | None:
+        """The candidate's row and its original's, or None when it cannot be rendered or does not fit."""
+        try:
+            head, new_body = _split_head(request.canvas)
+            _, old_body = _split_head(request.original_canvas)
+        except (ValueError, TypeError):  # pydantic rejects the op (empty old, a bad line number)
+            return None
+        head_ids = self._tokens(head)
+        new_ids, old_ids = encode(self.tokenizer, new_body), self._tokens(old_body)
+        if len(head_ids) + max(len(new_ids), len(old_ids)) > self.max_canvas:
+            return None
+        (ns, ne), (os_, oe) = changed_spans(new_ids, old_ids)
+        h = len(head_ids)
+        return _Row(tuple(head_ids + new_ids), h + ns, h + ne), _Row(tuple(head_ids + old_ids), h + os_, h + oe)
+
+    @property
+    def max_canvas(self) -> int:
+        """The longest canvas scored: the sampler's growth limit over the trained length."""
+        return GROWTH * self.denoiser.canvas_length
+
+    def canvas_length_for(self, tokens: int) -> int:
+        """The trained length when the row fits it, else the next multiple of GRAIN (as the sampler grows)."""
+        trained = self.canvas_length
+        return trained if tokens <= trained else max(trained, -(-tokens // GRAIN) * GRAIN)
+
+    def _score_rows(self, prefix: PrefixState, rows: list[_Row]) -> list[float]:
+        """Mean log-probability of each row's true tokens at its span, corrupted, averaged over draws.
+        Rows are grouped by canvas length so a row always sees the padding it would see alone."""
+        by_length: dict[int, list[int]] = {}
+        for index, row in enumerate(rows):
+            by_length.setdefault(self.canvas_length_for(len(row.ids)), []).append(index)
+        totals = [0.0] * len(rows)
+        for length, members in by_length.items():
+            expanded = [m for m in members for _ in range(self.draws)]
+            for chunk in range(0, len(expanded), MAX_ROWS):
+                part = expanded[chunk : chunk + MAX_ROWS]
+                draws = [d % self.draws for d in range(chunk, chunk + len(part))]
+                for m, value in zip(part, self._forward(prefix, [rows[m] for m in part], draws, length), strict=True):
+                    totals[m] += value / self.draws
+        return totals
+
+    def _noisy(self, row: _Row, draw: int) -> list[int]:
+        """The row with its span corrupted as in training, from a seed of the row itself."""
+        ids = list(row.ids)
+        mask_id = self.denoiser.mask_id
+        key = zlib.crc32(repr((row.ids, row.start, row.end, draw)).encode()) ^ self.seed
+        rng = Random(key)
+        for position in range(row.start, row.end):
+            ids[position] = mask_id if mask_id is not None else rng.randrange(self.denoiser.vocab_size)
+        return ids
+
+    def _forward(self, prefix: PrefixState, rows: list[_Row], draws: list[int], length: int) -> list[float]:
+        canvas = torch.full((len(rows), length), self.denoiser.pad_id, dtype=torch.long)
+        flat: list[int] = []
+        owner: list[int] = []
+        for r, (row, draw) in enumerate(zip(rows, draws, strict=True)):
+            canvas[r, : len(row.ids)] = torch.tensor(self._noisy(row, draw))
+            flat += range(r * length + row.start, r * length + row.end)
+            owner += [r] * (row.end - row.start)
+        clean = torch.full((len(rows), length), self.denoiser.pad_id, dtype=torch.long)
+        for r, row in enumerate(rows):
+            clean[r, : len(row.ids)] = torch.tensor(row.ids)
+        index = torch.tensor(flat, dtype=torch.long)
+        targets = clean.reshape(-1)[index]
+        logp = self._log_probs_at(prefix, canvas, index, targets)
+        sums = torch.zeros(len(rows), dtype=torch.float64).index_add_(0, torch.tensor(owner), logp.double())
+        counts = torch.tensor([row.end - row.start for row in rows], dtype=torch.float64)
+        return (sums / counts.clamp(min=1)).tolist()
+
+    def _log_probs_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor,
+                      targets: torch.LongTensor) -> torch.Tensor:
+        """log p(target) at the flat positions `index` of `canvas`: the decoder body over the whole
+        canvas, the vocabulary projection (and softcap) only at those positions."""
+        hidden = self._hidden(prefix, canvas)
+        if hidden is None:  # a backend without a separable head: full logits, then gather
+            logits, _ = self.denoiser.denoise(prefix, canvas, None)
+            picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
+            self.stats.projected_positions += canvas.numel()
+        else:
+            model = self.denoiser.model  # type: ignore[attr-defined]
+            with torch.inference_mode():
+                selected = hidden.reshape(-1, hidden.shape[-1])[index.to(hidden.device)]
+                picked = softcap(model.lm_head(selected).float(), getattr(model, "final_logit_softcapping", None))
+            self.stats.projected_positions += int(index.numel())
+        self.stats.forwards += 1
+        self.stats.rows += canvas.shape[0]
+        logp = torch.log_softmax(picked, dim=-1)
+        return logp.gather(1, targets.to(logp.device).unsqueeze(1)).squeeze(1).cpu()
+
+    def _hidden(self, prefix: PrefixState, canvas: torch.LongTensor) -> torch.Tensor | None:
+        """The decoder's final hidden states (B, L, H) without self-conditioning, or None when the
+        backend is not DiffusionGemma."""
+        model = getattr(self.denoiser, "model", None)
+        decoder = getattr(getattr(model, "model", None), "decoder", None)
+        if decoder is None or not hasattr(model, "lm_head") or prefix.cache is None:
+            return None
+        device = self.denoiser.device
+        batch, length = canvas.shape
+        positions = torch.arange(prefix.length, prefix.length + length, device=device).unsqueeze(0)
+        with torch.inference_mode():
+            out = decoder(decoder_input_ids=canvas.to(device), past_key_values=expand_cache(prefix.cache, batch),
+                          decoder_position_ids=positions)
+        self.denoiser.decoder_calls += 1
+        return out.last_hidden_state
+
+
+def _model_dir(model: str | None) -> Path | None:
+    try:
+        return resolve_model_dir(model)
+    except Exception:  # the loader already resolved it once; a second failure only loses the limits file
+        return None
+
+
+__all__ = ["Engine", "EncodedContext", "EngineStats", "NOT_SCORED", "ScoreRequest", "changed_spans", "softcap"]

@@ -1,0 +1,153 @@
+"""The engine (engine/engine.py): scoring repairs by pseudo-log-likelihood, on a tiny random model of
+the real class and on the embedded trained dagent-tiny."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from test_engine_support import tiny_denoiser, tiny_tokenizer
+
+from dagent.engine.engine import Engine, ScoreRequest, changed_spans
+from dagent.engine.load import EMBEDDED_MODEL
+
+CONTEXT = "<|fix|>\n<|error|> tests/test_stats.py::test_last: IndexError\n<|file|> pkg/stats.py:1\ndef last(xs):\n    return xs[len(xs)]\n"
+OLD = "    return xs[len(xs)]\n"
+NEWS = ["    return xs[len(xs) - 1]\n", "    return xs[0]\n", "    return xs[-1]\n", "    return ys[len(xs)]\n", OLD]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Engine:
+    return Engine(tiny_denoiser(seed=3), tiny_tokenizer(), context_tokens=128)
+
+
+def expected_positions(engine: Engine, requests: list[ScoreRequest]) -> int:
+    """Scored positions of the distinct rows a call runs: each candidate's span and its original's."""
+    rows = set()
+    for request in requests:
+        pair = engine._rows(request)
+        if pair is not None and pair[0] != pair[1]:
+            rows.update(pair)
+    return sum(row.end - row.start for row in rows) * engine.draws
+
+
+# ---------------------------------------------------------------- spans
+
+
+def test_changed_spans_cover_only_the_differing_tokens() -> None:
+    assert changed_spans([1, 2, 3, 4], [1, 9, 3, 4]) == ((1, 2), (1, 2))
+    assert changed_spans([1, 2, 7, 8, 4], [1, 2, 3, 4]) == ((2, 4), (2, 3))
+
+
+def test_an_insertion_or_deletion_scores_the_seam_on_both_sides() -> None:
+    # [1, 2, 4] drops token 3: the empty side widens to its neighbours, the other side by one each way.
+    assert changed_spans([1, 2, 4], [1, 2, 3, 4]) == ((1, 3), (1, 4))
+
+
+# ---------------------------------------------------------------- tiny random model
+
+
+def test_scores_have_one_finite_value_per_candidate_and_are_deterministic(tiny: Engine) -> None:
+    first = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    again = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    assert len(first) == len(NEWS) and all(math.isfinite(s) for s in first)
+    assert first == again
+
+
+def test_a_candidate_equal_to_the_original_scores_zero_without_a_forward(tiny: Engine) -> None:
+    forwards = tiny.stats.forwards
+    assert tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, [OLD]) == [0.0]
+    assert tiny.stats.forwards == forwards
+
+
+def test_a_score_does_not_depend_on_the_rest_of_its_batch(tiny: Engine) -> None:
+    together = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    alone = [tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, [new])[0] for new in NEWS]
+    assert together == pytest.approx(alone, abs=1e-4)
+
+
+def test_the_projection_runs_only_at_the_scored_positions(tiny: Engine) -> None:
+    requests = [ScoreRequest("pkg/stats.py", 2, OLD, new) for new in NEWS]
+    before = tiny.stats.projected_positions
+    tiny.score(CONTEXT, requests)
+    projected = tiny.stats.projected_positions - before
+    assert projected == expected_positions(tiny, requests) > 0
+    canvas_positions = sum(tiny.canvas_length_for(len(tiny._rows(r)[0].ids)) for r in requests)  # type: ignore[index]
+    assert projected < canvas_positions  # far fewer than the whole canvases
+
+
+def test_the_selected_projection_equals_the_full_projection_there(tiny: Engine) -> None:
+    prefix = tiny.encode(CONTEXT).prefix
+    canvas = torch.randint(len(tiny_tokenizer()), (3, tiny.canvas_length), generator=torch.Generator().manual_seed(0))
+    index = torch.tensor([1, 5, 40, 70])
+    targets = canvas.reshape(-1)[index]
+    selected = tiny._log_probs_at(prefix, canvas, index, targets)
+    full, _ = tiny.denoiser.denoise(prefix, canvas, None)
+    expected = torch.log_softmax(full.reshape(-1, full.shape[-1])[index], dim=-1).gather(1, targets[:, None]).squeeze(1)
+    torch.testing.assert_close(selected, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_multi_line_candidates_are_scored(tiny: Engine) -> None:
+    old = "    x = 1\n    return x\n"
+    news = ["    x = 1\n    x += 1\n    return x\n", "    return 1\n", ""]
+    scores = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, old, news)
+    assert len(scores) == 3 and all(math.isfinite(s) for s in scores)
+
+
+def test_a_canvas_too_long_for_the_model_scores_minus_infinity(tiny: Engine) -> None:
+    long_line = "    return " + " + ".join(f"value_{i}" for i in range(80)) + "\n"
+    scores = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, [long_line, NEWS[0]])
+    assert scores[0] == float("-inf") and math.isfinite(scores[1])
+    assert tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, long_line, [OLD]) == [float("-inf")]
+
+
+def test_a_candidate_longer_than_the_trained_canvas_grows_it(tiny: Engine) -> None:
+    # The tiny canvas is 32 tokens; this op needs more but fits twice that.
+    longer = "    return xs[len(xs) - 1] if xs else None\n"
+    assert len(tiny._rows(ScoreRequest("pkg/stats.py", 2, OLD, longer))[0].ids) > tiny.canvas_length  # type: ignore[index]
+    assert math.isfinite(tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, [longer])[0])
+
+
+def test_a_context_is_encoded_once(tiny: Engine) -> None:
+    text = CONTEXT + "# another context\n"
+    before = tiny.stats.encoder_calls
+    tiny.score_repairs(text, "pkg/stats.py", 2, OLD, NEWS[:2])
+    tiny.score_repairs(text, "pkg/stats.py", 2, OLD, NEWS[2:])
+    assert tiny.stats.encoder_calls == before + 1
+
+
+# ---------------------------------------------------------------- the trained dagent-tiny
+
+needs_model = pytest.mark.skipif(not (EMBEDDED_MODEL / "config.json").is_file(), reason="embedded model not built")
+
+
+@pytest.fixture(scope="module")
+def trained() -> Engine:
+    return Engine.load()
+
+
+def _block(code: str) -> str:
+    return f"<|fix|>\n<|error|> tests/test_m.py::test_f: AssertionError\n<|file|> pkg/m.py:1\n{code}"
+
+
+@needs_model
+def test_trained_identical_candidate_scores_zero_and_the_projection_count_holds(trained: Engine) -> None:
+    requests = [ScoreRequest("pkg/stats.py", 2, OLD, new) for new in NEWS]
+    before = trained.stats.projected_positions
+    scores = trained.score(CONTEXT, requests)
+    assert scores[-1] == 0.0 and all(math.isfinite(s) for s in scores)
+    assert trained.stats.projected_positions - before == expected_positions(trained, requests)
+
+
+# Planted bugs where the trained model's preference for the fix is large (margins of 2.8 to 4.6 nats
+# measured; in less clear cases, e.g. `<` for `<=` in a loop bound, it prefers the buggy line).
+@needs_model
+@pytest.mark.parametrize(("code", "line", "old", "fix"), [
+    ("def last(xs):\n    return xs[len(xs)]\n", 2, "    return xs[len(xs)]\n", "    return xs[len(xs) - 1]\n"),
+    ("def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return lo\n    return x\n",
+     5, "        return lo\n", "        return hi\n"),
+])  # fmt: skip
+def test_trained_model_ranks_a_planted_fix_above_the_buggy_original(trained: Engine, code: str, line: int,
+                                                                     old: str, fix: str) -> None:
+    assert trained.score_repairs(_block(code), "pkg/m.py", line, old, [fix])[0] > 1.0
