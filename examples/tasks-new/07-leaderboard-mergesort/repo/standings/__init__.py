@@ -1,0 +1,3 @@
+from .board import Entry, Leaderboard, merge_sort, rank
+
+__all__ = ["Entry", "Leaderboard", "merge_sort", "rank"]
