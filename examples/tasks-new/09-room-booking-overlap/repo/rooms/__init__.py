@@ -1,0 +1,3 @@
+from .calendar import Booking, BookingConflict, RoomCalendar, parse_hhmm
+
+__all__ = ["Booking", "BookingConflict", "RoomCalendar", "parse_hhmm"]
