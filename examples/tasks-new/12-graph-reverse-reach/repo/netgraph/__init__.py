@@ -1,0 +1,3 @@
+from .graph import CycleError, Graph
+
+__all__ = ["CycleError", "Graph"]
