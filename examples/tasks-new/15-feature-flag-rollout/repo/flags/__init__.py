@@ -1,0 +1,3 @@
+from .rollout import Flag, FlagSet, bucket
+
+__all__ = ["Flag", "FlagSet", "bucket"]
