@@ -1,0 +1,3 @@
+from .cache import TTLCache
+
+__all__ = ["TTLCache"]
