@@ -1,8 +1,12 @@
-"""The fix loop of DESIGN §1: test, plan, propose, validate, repeat; and the edit loop beside it.
+"""The fix loop: test, localise, search, validate; and the edit loop beside it.
+
+`dagent fix` is a search: the repair grammar's candidates at the suspect statements, in the search's
+order (`agent/search.py`), each applied in the sandbox, run against the failing tests in a fork of a
+warm pytest server, then against the suite, and undone; the model's whole-line rewrites come last,
+while time is left. The budget is a deadline: every test run is cut at it.
 
 Everything runs in a git sandbox; the user's tree is only written by `apply_to_tree`, which the CLI
-calls on --apply. A candidate is validated cheaply first (parse, apply, compile, the failing tests)
-and only then against the whole suite; a test that passed before and fails after disqualifies it.
+calls on --apply. A test that passed before and fails after disqualifies a candidate.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
 from dagent.sandbox.results import CoverageMap, TestRun, collect_coverage, compile_check, run_pytest
+from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
 
 if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a grammar-only run never pays
@@ -31,6 +36,8 @@ SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "n
 Event = Callable[[str], None]
 ScorerFactory = Callable[[str], Scorer]  # the plan's context text -> a scorer of candidates
 MIN_TEST_TIMEOUT_S = 2.0
+MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
+MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
 
 
 @dataclass
@@ -55,6 +62,7 @@ class _Run:
     began: float
     timings: Timings = field(default_factory=Timings)
     per_test_timeout_s: float | None = None
+    worker: TestWorker | None = None  # a warm pytest server: a candidate's run costs a fork
 
     def remaining(self) -> float:
         return self.budget.time_s - (time.perf_counter() - self.began)
@@ -67,6 +75,8 @@ class _Run:
         began = time.perf_counter()
         timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
         try:
+            if self.worker is not None:
+                return self.worker.run(test_ids, self.test_args, timeout_s=timeout, test_timeout_s=self.per_test_timeout_s)
             return run_pytest(self.sandbox.project_dir, test_ids, timeout_s=timeout, extra_args=self.test_args,
                               test_timeout_s=self.per_test_timeout_s)
         finally:
@@ -172,12 +182,14 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         if not baseline.outcomes and not baseline.collection_errors:
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
         run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
-        winning = RepairSearch(run, report, coverage, say, rank, scorer_factory, seed).search()
-        if winning is None and budget.model_rewrites and not run.out_of_time() and not report.fixed:
-            proposer = proposer or _load(model, budget, say, run)
-            _fix_rounds(run, report, proposer, coverage, seed, say)
-            _take_model_stats(run, proposer)
-        elif winning is not None:
+        with TestWorker(sandbox.project_dir) as run.worker:
+            winning = RepairSearch(run, report, coverage, say, rank, scorer_factory, seed).search()
+            if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
+                proposer = proposer or _load(model, budget, say, run)
+                _fix_rounds(run, report, proposer, coverage, seed, say)
+                _take_model_stats(run, proposer)
+        run.worker = None
+        if winning is not None:
             report.ops = render(winning)
         if report.fixed:
             sandbox.reset()
@@ -252,7 +264,8 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: Cove
             report.status = "no suspicious line found"
             return
         say(f"model rewrites: {len(failing)} failing, {min(targets, len(plan.targets))} suspect line(s)")
-        proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no))
+        deadline = run.began + budget.time_s
+        proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no, deadline))
         best = _try_all(run, report, proposals, base_ops, failing, passed_before, report.rounds, say)
         if report.fixed or run.out_of_time():
             return
@@ -305,11 +318,25 @@ def _finish(report: RunReport, run: _Run) -> RunReport:
 # ---------------------------------------------------------------- the repair search
 
 
+@dataclass
+class _Kept:
+    """A partial fix the search builds on, and the state to go back to when that leads nowhere."""
+
+    candidate: Candidate
+    saved: dict[str, bytes]
+    failures: list[FailureInfo]
+    failing: list[str]
+    signature: frozenset[tuple[str, str, str]]
+    passed_before: set[str]
+
+
 class RepairSearch:
     """Grammar candidates in the search's order, each applied in the sandbox, tested and undone.
 
-    A candidate that makes some failing tests pass and breaks none is kept, and the next round
-    searches again on top of it: that is how a fix in two places is found.
+    A candidate that makes some failing tests pass and breaks none is a partial fix. When a round ends
+    without a fix, the search goes one level deeper on top of each partial fix in turn (fewest tests
+    left failing first), at the other statements only: that is how a fix in two places is found, and
+    a partial fix that only happens to satisfy one test does not trap the search.
     """
 
     def __init__(self, run: _Run, report: RunReport, coverage: CoverageMap, say: Event, rank: RankMode,
@@ -321,64 +348,71 @@ class RepairSearch:
         self.failing = coverage.run.failed_ids()
         self.signature = _signature(coverage.run, self.failing)
         self.passed_before = set(coverage.run.passed_ids())
-        self.base: list[Op] = []  # edits kept from earlier rounds
-        self.tried: set[tuple[str, int, int, str]] = set()
+        self.base: list[Op] = []  # the partial fixes built on, outermost first
 
     def search(self) -> list[Op] | None:
-        """The winning ops (all rounds), or None when nothing passed before the budget or the rounds ran out."""
-        for round_no in range(1, self.run.budget.max_rounds + 1):
-            self.report.rounds = round_no
-            ordered = self._candidates(round_no)
-            if not ordered:
-                self.report.status = self.report.status or "no candidate edit at the suspect lines"
-                return None
-            kept = self._validate_all(ordered, round_no)
-            if self.report.fixed:
-                return self.base
-            if kept is None:
-                if not self.report.status:
-                    self.report.status = f"no candidate passed in {round_no} round(s)"
-                return None
-            self._build_on(kept)
-        self.report.status = f"no candidate passed in {self.run.budget.max_rounds} round(s)"
+        """The winning ops (all levels), or None when nothing passed before the budget or the levels ran out."""
+        self._level(1, frozenset())
+        if self.report.fixed:
+            return self.base
+        if not self.report.status:
+            self.report.status = f"no candidate passed ({self.report.rounds} level(s) of search)"
         return None
 
-    def _candidates(self, round_no: int) -> list[Candidate]:
+    def _level(self, depth: int, excluded: frozenset[tuple[str, int]]) -> None:
+        self.report.rounds = max(self.report.rounds, depth)
+        ordered = self._candidates(depth, excluded)
+        if not ordered and depth == 1:
+            self.report.status = "no candidate edit at the suspect lines"
+        partials = self._validate_all(ordered, depth)
+        if self.report.fixed or depth >= self.run.budget.max_rounds:
+            return
+        for candidate, check in sorted(partials, key=lambda p: len(p[1].failing))[:MAX_PARTIALS]:
+            if self.run.out_of_time():
+                return
+            kept = self._build_on(candidate, check)
+            self._level(depth + 1, excluded | {(candidate.repair.path, candidate.repair.start)})
+            if self.report.fixed:
+                return
+            self._let_go(kept)
+
+    def _candidates(self, depth: int, excluded: frozenset[tuple[str, int]]) -> list[Candidate]:
         project = self.run.sandbox.project_dir
         sources = read_sources(project)
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
-        where = locations(plan.suspicions, sources)
-        found = [c for c in grammar_candidates(where, sources) if _identity(c) not in self.tried]
+        where = [w for w in locations(plan.suspicions, sources) if (w.path, w.line) not in excluded]
+        found = [c for c in grammar_candidates(where, sources) if (c.repair.path, c.repair.start) not in excluded]
         scorer = self.scorer_factory(plan.render()) if self.rank == "model" and self.scorer_factory else None
         began = time.perf_counter()
-        ordered = order(found, self.rank, scorer, self.seed + round_no, self.run.budget.max_candidates)
+        ordered = order(found, self.rank, scorer, self.seed + depth, self.run.budget.max_candidates)
         if scorer is not None:
             self.run.timings.model_s += time.perf_counter() - began
-        self.say(f"round {round_no}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
+        self.say(f"level {depth}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
                  f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip
         return ordered
 
-    def _validate_all(self, ordered: list[Candidate], round_no: int) -> tuple[Candidate, Check] | None:
+    def _validate_all(self, ordered: list[Candidate], depth: int) -> list[tuple[Candidate, Check]]:
+        """Validate in order until one passes or the budget ends; the partial fixes met on the way."""
         remaining = list(ordered)
         evidence = Evidence() if self.rank != "random" else None  # the shuffled baseline stays blind
+        partials: list[tuple[Candidate, Check]] = []
         while remaining:
             if self.run.out_of_time():
                 self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
-                return None
+                break
             candidate = next_candidate(remaining, evidence)
-            self.tried.add(_identity(candidate))
             check = self._check(candidate)
             if evidence is not None:
                 evidence.note(candidate, check.moved)
-            self._record(candidate, check, round_no)
+            self._record(candidate, check, depth)
             if check.name == "passes":
                 self.base = [*self.base, *candidate.ops()]
                 self.report.fixed, self.report.failing_after = True, []
                 self.report.status = "fixed: the whole suite passes"
-                return candidate, check
+                break
             if check.name == "partial":
-                return candidate, check
-        return None
+                partials.append((candidate, check))
+        return partials
 
     def _check(self, candidate: Candidate) -> Check:
         """Apply, run the failing tests, then the suite; the sandbox is put back either way."""
@@ -422,17 +456,29 @@ class RepairSearch:
         self.report.candidates_tried += 1
         self.say(f"  {check.name:14} {candidate.describe()}")
 
-    def _build_on(self, kept: tuple[Candidate, Check]) -> None:
-        candidate, check = kept
+    def _build_on(self, candidate: Candidate, check: Check) -> _Kept:
         assert check.suite is not None
-        apply_ops(self.run.sandbox.project_dir, candidate.ops())
-        _drop_bytecode(self.run.sandbox.project_dir, [op.path for op in candidate.ops()])
-        self.base = [*self.base, *candidate.ops()]
+        project = self.run.sandbox.project_dir
+        ops = candidate.ops()
+        kept = _Kept(candidate, {op.path: (project / op.path).read_bytes() for op in ops}, self.failures,
+                     self.failing, self.signature, set(self.passed_before))
+        apply_ops(project, ops)
+        _drop_bytecode(project, kept.saved)
+        self.base = [*self.base, *ops]
         self.passed_before |= set(check.suite.passed_ids())
         self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
         self.signature = _signature(check.suite, self.failing)
-        self.tried.clear()  # the same edit may mean something else on top of the kept one
-        self.say(f"keeping {candidate.describe()}: {len(self.failing)} failing now; searching on top of it")
+        self.say(f"building on {candidate.describe()}: {len(self.failing)} failing now")
+        return kept
+
+    def _let_go(self, kept: _Kept) -> None:
+        project = self.run.sandbox.project_dir
+        for path, data in kept.saved.items():
+            (project / path).write_bytes(data)
+        _drop_bytecode(project, kept.saved)
+        self.base = self.base[: -len(kept.candidate.ops())]
+        self.failures, self.failing, self.signature = kept.failures, kept.failing, kept.signature
+        self.passed_before = kept.passed_before
 
 
 def _signature(run: TestRun, only: Iterable[str] | None = None) -> frozenset[tuple[str, str, str]]:
@@ -440,11 +486,6 @@ def _signature(run: TestRun, only: Iterable[str] | None = None) -> frozenset[tup
     wanted = set(only) if only is not None else None
     return frozenset((o.test_id, o.outcome, o.message) for o in run.outcomes
                      if o.outcome != "passed" and (wanted is None or o.test_id in wanted))
-
-
-def _identity(candidate: Candidate) -> tuple[str, int, int, str]:
-    r = candidate.repair
-    return (r.path, r.start, r.end, r.new)
 
 
 def _drop_bytecode(project: Path, paths: Iterable[str]) -> None:

@@ -26,6 +26,10 @@ from dagent.ops.syntax import OpParseError, parse
 DraftCallback = Callable[[str, str], None]  # (label, draft text)
 
 
+class SamplingCut(Exception):
+    """The time budget ended inside a sampling call: its drafts are dropped."""
+
+
 @dataclass
 class Proposal:
     source: str  # "model", "delete", "structural"
@@ -63,30 +67,44 @@ class Proposer:
         return self.denoiser.encode(context_tensor(self.tokenizer, text, self.limit))
 
     def _sample(self, context: str, skeletons: list[Skeleton], seed: int, label: str,
-                drafts: list[str | None] | None = None) -> list[Candidate]:
+                drafts: list[str | None] | None = None, deadline: float | None = None) -> list[Candidate]:
         began, forwards_before = time.perf_counter(), self.denoiser.decoder_calls
         prefix = self._encode(context)
         canvas, init = drafted_canvas(self.tokenizer, skeletons, drafts or [None] * len(skeletons),
                                       self.denoiser.canvas_length, self.denoiser.vocab_size)
-        callback = self._draft_callback(label, canvas.pad_id) if self.on_draft else None
-        with torch.inference_mode():
-            candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback, init=init)
-        self.stats.model_s += time.perf_counter() - began
+        callback = self._step_callback(label, canvas.pad_id, deadline)
+        try:
+            with torch.inference_mode():
+                candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback, init=init)
+        finally:
+            self.stats.model_s += time.perf_counter() - began
         self.stats.forwards += self.denoiser.decoder_calls - forwards_before
         self.stats.tokens_written += sum(c.written for c in candidates)
         return candidates
 
-    def _draft_callback(self, label: str, pad_id: int):  # type: ignore[no-untyped-def]
-        def show(step: int, ids: torch.Tensor) -> None:
-            text = decode(self.tokenizer, ids[0].tolist(), pad_id)
-            assert self.on_draft is not None
-            self.on_draft(f"{label} step {step}", text)
+    def _step_callback(self, label: str, pad_id: int, deadline: float | None):  # type: ignore[no-untyped-def]
+        """Called after each denoising step: shows the draft (when asked) and stops at the deadline."""
+        if self.on_draft is None and deadline is None:
+            return None
 
-        return show
+        def step(index: int, ids: torch.Tensor) -> None:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise SamplingCut(f"the deadline came at denoising step {index}")
+            if self.on_draft is not None:
+                self.on_draft(f"{label} step {index}", decode(self.tokenizer, ids[0].tolist(), pad_id))
 
-    def for_targets(self, plan: Plan, sources: dict[str, str], max_targets: int, seed: int) -> list[Proposal]:
+        return step
+
+    def for_targets(self, plan: Plan, sources: dict[str, str], max_targets: int, seed: int,
+                    deadline: float | None = None) -> list[Proposal]:
+        """Candidates for each target; with a `deadline` (perf_counter time) a target whose sampling
+        would not finish in time, judged by the last one, is skipped."""
         proposals: list[Proposal] = []
+        last_s = 0.0
         for rank, target in enumerate(plan.targets[:max_targets]):
+            if deadline is not None and time.perf_counter() + last_s > deadline:
+                break
+            began = time.perf_counter()
             context = target_context(plan, target, sources)
             prefixes = skeleton_prefixes(target)
             heads = [prefixes["replace"], prefixes["insert_after"]]
@@ -94,11 +112,14 @@ class Proposer:
             label = f"{target.path}:{target.line}"
             try:  # the replace starts from the old line, the model's draft to edit; the insert from noise
                 candidates = self._sample(render_context(context), skeletons, seed + rank, label,
-                                          [replace_draft(head) for head in heads])
+                                          [replace_draft(head) for head in heads], deadline)
+            except SamplingCut:
+                break
             except CanvasTooSmall:  # a line too long for the canvas: only the deletion is left to try
                 candidates = []
             proposals += [Proposal("model", close_slot(c.text, heads[c.skeleton]), c.score, rank) for c in candidates]
             proposals.append(Proposal("delete", deletion_candidate(target), None, rank))
+            last_s = time.perf_counter() - began
         return proposals
 
     def for_instruction(self, context: ContextBlock, seed: int) -> list[Proposal]:

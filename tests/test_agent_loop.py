@@ -182,7 +182,7 @@ def test_run_fix_builds_a_two_file_fix_from_a_partial_one(tmp_path: Path) -> Non
     make_repo(tmp_path, TWO_BUGS)
     report = run_fix(tmp_path, budget=Budget(time_s=300, model_rewrites=False))
     assert report.fixed, report.status
-    assert report.rounds == 2 and [a.verdict for a in report.attempts].count("partial") == 1
+    assert report.rounds == 2 and "partial" in [a.verdict for a in report.attempts]
     assert "+    return round(cents * (1 - percent / 100))" in report.diff
     assert "+    return sum(unit * quantity for unit, quantity in lines)" in report.diff
 
