@@ -147,12 +147,12 @@ def test_bench_fix_end_to_end(task_dir: Path, tiny_model: Path, tmp_path: Path) 
     assert report.machine.cpu_count == os.cpu_count() and report.machine.model == str(tiny_model)
     assert report.machine.torch_threads == 1 and report.settings["k"] == 1
     fix_runs, edit = report.results[:2], report.results[2]
-    for r in fix_runs:  # a random model fixes nothing, but it ran and was timed
-        assert r.error == "" and r.rounds == 1 and r.model_s > 0 and r.test_s > 0 and r.tokens_per_forward > 0
-        assert not r.tests_pass
+    for r in fix_runs:  # the grammar's search, then (if unfixed) the random model: either way timed
+        assert r.error == "" and r.rounds >= 1 and r.test_s > 0 and r.candidates_tried >= 1
+        assert r.tests_pass == r.fixed and (r.fixed or r.model_s > 0 or "time budget" in r.status)
     assert edit.fixed and edit.tests_pass and "@staticmethod" in edit.diff  # a structural op: no model needed
     assert report.summary == summarize(report.results)
-    assert report.summary.fixed == 1 and report.summary.line() in run.output
+    assert report.summary.fixed == 1 + sum(r.fixed for r in fix_runs) and report.summary.line() in run.output
     assert "## Summary" in (out / "bench-fix.md").read_text()
     assert (out / "bench-fix.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -166,6 +166,6 @@ def test_bench_fix_with_two_worker_processes(task_dir: Path, tiny_model: Path, t
     assert run.exit_code == 0, run.output
     report = load_report(out / "bench-fix.json")
     assert [r.name for r in report.results] == list(SUBSET[:2])  # in the tasks' order, whichever finished first
-    for r in report.results:  # each worker loaded the model itself and ran its task
-        assert r.error == "" and r.rounds == 1 and r.model_s > 0
+    for r in report.results:  # each worker process ran its task
+        assert r.error == "" and r.rounds >= 1 and r.test_s > 0
     assert report.settings["jobs"] == 2 and report.machine.torch_threads == 1
