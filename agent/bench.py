@@ -82,7 +82,6 @@ class TaskResult(BaseModel):
     wall_s: float = 0.0
     rounds: int = 0
     candidates_tried: int = 0
-    fix_position: int | None = None  # candidates validated up to and including the winning one
     model_s: float = 0.0
     model_load_s: float = 0.0
     test_s: float = 0.0
@@ -218,8 +217,7 @@ def _result(task: Task, report: RunReport, passing: bool) -> TaskResult:
     t = report.timings
     return TaskResult(
         name=task.name, kind=task.kind, fixed=report.fixed, tests_pass=passing, wall_s=t.wall_s,
-        rounds=report.rounds, candidates_tried=report.candidates_tried,
-        fix_position=report.candidates_tried if report.fixed else None, model_s=t.model_s,
+        rounds=report.rounds, candidates_tried=report.candidates_tried, model_s=t.model_s,
         model_load_s=t.model_load_s, test_s=t.test_s, tokens_per_forward=t.tokens_per_forward,
         status=report.status or ("fixed" if report.fixed else "not fixed"), diff=report.diff,
     )

@@ -142,14 +142,22 @@ def validate(run: _Run, ops_text: str, target_failures: list[str], passed_before
         if still or first.timed_out:
             return Check("still_failing", "timed out" if first.timed_out else f"{len(still)} still failing", still)
     suite = run.tests()
+    spoiled = _spoiled(suite, passed_before)
+    if spoiled is not None:
+        return spoiled
+    if must_pass_all and not suite.ok:
+        return Check("still_failing", suite.summary(), suite.failed_ids())
+    return Check("passes", suite.summary(), suite.failed_ids())
+
+
+def _spoiled(suite: TestRun, passed_before: set[str]) -> Check | None:
+    """A suite run that rules a candidate out: it broke a test that passed before, or it timed out."""
     broke = sorted(passed_before.intersection(suite.failed_ids()))
     if broke:
         return Check("regression", f"broke {len(broke)} passing test(s)", broke)
     if suite.timed_out:
         return Check("still_failing", "the suite timed out", [])
-    if must_pass_all and not suite.ok:
-        return Check("still_failing", suite.summary(), suite.failed_ids())
-    return Check("passes", suite.summary(), suite.failed_ids())
+    return None
 
 
 # ---------------------------------------------------------------- fix
@@ -195,8 +203,8 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             sandbox.reset()
             apply_ops(sandbox.project_dir, parse(report.ops))
             report.diff = sandbox.diff()
-        elif not report.status or run.out_of_time():
-            report.status = report.status if not run.out_of_time() else f"time budget of {budget.time_s:.0f}s spent"
+        elif run.out_of_time():
+            report.status = f"time budget of {budget.time_s:.0f}s spent"
         return _finish(report, run)
 
 
@@ -380,7 +388,7 @@ class RepairSearch:
         project = self.run.sandbox.project_dir
         sources = read_sources(project)
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
-        where = [w for w in locations(plan.suspicions, sources) if (w.path, w.line) not in excluded]
+        where = locations(plan.suspicions, sources)
         found = [c for c in grammar_candidates(where, sources) if (c.repair.path, c.repair.start) not in excluded]
         scorer = self.scorer_factory(plan.render()) if self.rank == "model" and self.scorer_factory else None
         began = time.perf_counter()
@@ -427,9 +435,7 @@ class RepairSearch:
             _drop_bytecode(project, saved)
             return self._test(candidate)
         finally:
-            for path, data in saved.items():
-                (project / path).write_bytes(data)
-            _drop_bytecode(project, saved)
+            _put_back(project, saved)
 
     def _test(self, candidate: Candidate) -> Check:
         first = self.run.tests(self.failing)
@@ -440,11 +446,9 @@ class RepairSearch:
             moved = _signature(first) != self.signature
             return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
         suite = self.run.tests()
-        broke = sorted(self.passed_before.intersection(suite.failed_ids()))
-        if broke:
-            return Check("regression", f"broke {len(broke)} passing test(s)", broke)
-        if suite.timed_out:
-            return Check("still_failing", "the suite timed out", [])
+        spoiled = _spoiled(suite, self.passed_before)
+        if spoiled is not None:
+            return spoiled
         if suite.ok:
             return Check("passes", suite.summary(), [], suite)
         return Check("partial", f"{len(suite.failed_ids())} of {len(self.failing)} still failing", suite.failed_ids(), suite)
@@ -472,10 +476,7 @@ class RepairSearch:
         return kept
 
     def _let_go(self, kept: _Kept) -> None:
-        project = self.run.sandbox.project_dir
-        for path, data in kept.saved.items():
-            (project / path).write_bytes(data)
-        _drop_bytecode(project, kept.saved)
+        _put_back(self.run.sandbox.project_dir, kept.saved)
         self.base = self.base[: -len(kept.candidate.ops())]
         self.failures, self.failing, self.signature = kept.failures, kept.failing, kept.signature
         self.passed_before = kept.passed_before
@@ -486,6 +487,13 @@ def _signature(run: TestRun, only: Iterable[str] | None = None) -> frozenset[tup
     wanted = set(only) if only is not None else None
     return frozenset((o.test_id, o.outcome, o.message) for o in run.outcomes
                      if o.outcome != "passed" and (wanted is None or o.test_id in wanted))
+
+
+def _put_back(project: Path, saved: dict[str, bytes]) -> None:
+    """Undo an edit: the files' saved bytes written back (exactly: line endings too), bytecode dropped."""
+    for path, data in saved.items():
+        (project / path).write_bytes(data)
+    _drop_bytecode(project, saved)
 
 
 def _drop_bytecode(project: Path, paths: Iterable[str]) -> None:

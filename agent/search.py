@@ -115,12 +115,11 @@ def order(candidates: Sequence[Candidate], rank: RankMode = "grammar", scorer: S
     grammar: the prior key alone; model: prior key plus the model's score (the top `cap` by prior are
     scored); random: a shuffle (the baseline a ranking must beat).
     """
-    ranked = sorted(candidates, key=lambda c: -c.prior_key)
     if rank == "random":
         shuffled = list(candidates)
         random.Random(seed).shuffle(shuffled)
         return shuffled[:cap]
-    ranked = ranked[:cap]
+    ranked = sorted(candidates, key=lambda c: -c.prior_key)[:cap]
     if rank == "model" and scorer is not None and ranked:
         scores = scorer(ranked)
         ranked = [_with_score(c, s) for c, s in zip(ranked, scores, strict=True)]
