@@ -195,11 +195,11 @@ def _run_dagent(task: Task, repo: Path, settings: FixBenchSettings, proposer: Pr
         proposer.stats = ModelStats()  # its counters add up across runs: count this task's only
     factory = None
     if settings.rank == "model":
-        from dagent.agent.scoring import scorer_factory  # loads torch and the engine only when it ranks
+        from dagent.agent.scoring import ranker_factory  # loads torch and the engine only when it ranks
 
-        factory = scorer_factory(settings.model)
+        factory = ranker_factory(settings.model)
     return run_fix(repo, settings.model, budget, proposer=proposer, seed=settings.seed, rank=settings.rank,
-                   scorer_factory=factory)
+                   ranker_factory=factory)
 
 
 def _listed_tests_pass(task: Task, repo: Path, report: RunReport, tmp: Path, timeout_s: float) -> bool:

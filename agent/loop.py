@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
-from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, RankMode, Scorer, grammar_candidates, locations,
+from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
 from dagent.errors import ApplyError, DagentError
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a gramma
 
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
-ScorerFactory = Callable[[str], Scorer]  # the plan's context text -> a scorer of candidates
+RankerFactory = Callable[[str], ModelRanker]  # the plan's context text -> the model's scorer and filler
 MIN_TEST_TIMEOUT_S = 2.0
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
@@ -165,7 +165,7 @@ def _spoiled(suite: TestRun, passed_before: set[str]) -> Check | None:
 
 def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, test_expr: str | None = None,
             on_event: Event | None = None, proposer: Proposer | None = None, seed: int = 0,
-            rank: RankMode = "grammar", scorer_factory: ScorerFactory | None = None) -> RunReport:
+            rank: RankMode = "grammar", ranker_factory: RankerFactory | None = None) -> RunReport:
     """Find a change that makes the failing tests pass without breaking passing ones.
 
     The repair grammar's candidates at the suspect lines come first, in the search's order; the
@@ -191,7 +191,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
         run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
         with TestWorker(sandbox.project_dir) as run.worker:
-            winning = RepairSearch(run, report, coverage, say, rank, scorer_factory, seed).search()
+            winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
                 _fix_rounds(run, report, proposer, coverage, seed, say)
@@ -348,9 +348,9 @@ class RepairSearch:
     """
 
     def __init__(self, run: _Run, report: RunReport, coverage: CoverageMap, say: Event, rank: RankMode,
-                 scorer_factory: ScorerFactory | None, seed: int) -> None:
+                 ranker_factory: RankerFactory | None, seed: int) -> None:
         self.run, self.report, self.say = run, report, say
-        self.rank, self.scorer_factory, self.seed = rank, scorer_factory, seed
+        self.rank, self.ranker_factory, self.seed = rank, ranker_factory, seed
         self.tests_by_line = coverage.tests_by_line()
         self.failures = failures_of(coverage.run)
         self.failing = coverage.run.failed_ids()
@@ -389,11 +389,15 @@ class RepairSearch:
         sources = read_sources(project)
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
         where = locations(plan.suspicions, sources)
-        found = [c for c in grammar_candidates(where, sources) if (c.repair.path, c.repair.start) not in excluded]
-        scorer = self.scorer_factory(plan.render()) if self.rank == "model" and self.scorer_factory else None
+        ranker = self.ranker_factory(plan.render()) if self.rank == "model" and self.ranker_factory else None
         began = time.perf_counter()
-        ordered = order(found, self.rank, scorer, self.seed + depth, self.run.budget.max_candidates)
-        if scorer is not None:
+        found = grammar_candidates(where, sources)
+        if ranker is not None and ranker.fill is not None:
+            found += fill_candidates(where, sources, ranker.fill)
+        found = [c for c in found if (c.repair.path, c.repair.start) not in excluded]
+        ordered = order(found, self.rank, ranker.score if ranker else None, self.seed + depth,
+                        self.run.budget.max_candidates)
+        if ranker is not None:
             self.run.timings.model_s += time.perf_counter() - began
         self.say(f"level {depth}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
                  f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dagent.agent.holes import HoleTemplate, fill_repairs, hole_templates
 from dagent.agent.localize import Suspicion
 from dagent.agent.repairs import Repair, find_statement, repairs_at
 from dagent.ops.model import Op, Replace
@@ -29,14 +30,15 @@ RankMode = Literal["grammar", "model", "random"]
 # mutations is not absent from real code.
 FAMILY_PRIOR: dict[str, float] = {
     "literal": 0.145, "swap": 0.149, "operator": 0.072, "condition": 0.049, "off_by_one": 0.04,
-    "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01, "combine": 0.01,
-}  # fmt: skip
+    "attribute": 0.02, "statement": 0.01, "name": 0.01, "call": 0.01, "combine": 0.01, "fill": 0.01,
+}  # fmt: skip  (fill, the model's hole fillings, is not in the grammar-only measurement: the floor)
 DECAY = 0.5  # each later alternative at the same site (the grammar lists the likeliest first)
 SITE_DECAY = 0.85  # each later site of the same family in the same statement
 LOCATION_POWER = 2.0  # how sharply a less suspicious location loses to the top one
 MODEL_WEIGHT = 1.0  # nats of model score worth one nat of prior
 MAX_LOCATIONS = 12
 MAX_CANDIDATES = 400
+FILL_LOCATIONS = 3  # the top suspects whose hole templates the model fills
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,40 @@ def grammar_candidates(where: Sequence[Location], sources: Mapping[str, str]) ->
             index = per_site[(repair.family, repair.site)]
             per_site[(repair.family, repair.site)] += 1
             site_rank = sites.setdefault(repair.family, {}).setdefault(repair.site, len(sites[repair.family]))
-            key = (LOCATION_POWER * math.log(location.weight) + math.log(FAMILY_PRIOR.get(repair.family, 0.01))
-                   + index * math.log(DECAY) + site_rank * math.log(SITE_DECAY))  # fmt: skip
-            candidates.append(Candidate(repair, location, index, key))
+            candidates.append(Candidate(repair, location, index, _prior_key(location, repair.family, index, site_rank)))
     return candidates
 
 
+def _prior_key(location: Location, family: str, index: int, site_rank: int) -> float:
+    return (LOCATION_POWER * math.log(location.weight) + math.log(FAMILY_PRIOR.get(family, 0.01))
+            + index * math.log(DECAY) + site_rank * math.log(SITE_DECAY))  # fmt: skip
+
+
 Scorer = Callable[[Sequence[Candidate]], Sequence[float]]
+Filler = Callable[[Sequence[HoleTemplate]], Sequence[Sequence[str]]]  # each template's fillings, best first
+
+
+@dataclass(frozen=True)
+class ModelRanker:
+    """What the model offers the search for one context: a score of candidates, fillings of holes."""
+
+    score: Scorer
+    fill: Filler | None = None
+
+
+def fill_candidates(where: Sequence[Location], sources: Mapping[str, str], filler: Filler,
+                    limit: int = FILL_LOCATIONS) -> list[Candidate]:
+    """The model's fillings of the hole templates at the top `limit` locations, as `fill` candidates."""
+    templates = [(location, t) for location in where[:limit]
+                 for t in hole_templates(sources[location.path], location.path, location.line)]
+    if not templates:
+        return []
+    fillings = filler([t for _, t in templates])
+    candidates: list[Candidate] = []
+    for site, ((location, template), texts) in enumerate(zip(templates, fillings, strict=True)):
+        for index, repair in enumerate(fill_repairs(template, texts, sources[location.path])):
+            candidates.append(Candidate(repair, location, index, _prior_key(location, "fill", index, site)))
+    return candidates
 
 
 def order(candidates: Sequence[Candidate], rank: RankMode = "grammar", scorer: Scorer | None = None,

@@ -2,7 +2,8 @@
 
 `Engine.load()` loads the embedded dagent-tiny (or a model directory / downloaded HF id, never the
 network); `encode(text)` turns a context block into the encoder's prefix state once per text;
-`score(context, requests)` ranks candidate replace ops by AlphaRepair's pseudo-log-likelihood.
+`score(context, requests)` ranks candidate replace ops by AlphaRepair's pseudo-log-likelihood;
+`fill(context, requests, names)` writes k short fillings of a template's hole (engine/fill.py).
 
 How a candidate is scored (the trained canvas of engine/train/data.py: the pinned head
 `@@replace path:LINE\\n<old>@@with\\n`, then the new lines and `@@end\\n`, padded to the canvas length):
@@ -25,7 +26,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
@@ -36,6 +37,8 @@ import torch
 from dagent.engine.backends.diffusion_gemma import expand_cache
 from dagent.engine.canvas import GRAIN, GROWTH
 from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.engine.fill import HOLE_LENGTHS, FillRequest, Filling
+from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.tokenizer import encode
@@ -83,6 +86,7 @@ class EngineStats:
     scored: int = 0  # candidates scored (not counting those answered without the model)
     projected_positions: int = 0  # rows of the vocabulary projection: must equal the scored positions
     score_s: float = 0.0
+    fill_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,13 @@ class Engine:
         if len(self._contexts) > CONTEXT_CACHE:
             self._contexts.popitem(last=False)
         return encoded
+
+    # ------------------------------------------------------------ fill
+
+    def fill(self, context: str, requests: Sequence[FillRequest], names: Iterable[str], k: int = 3,
+             lengths: Sequence[int] = HOLE_LENGTHS) -> list[list[Filling]]:
+        """k denoised fillings of each template's hole, best first (see engine/fill.py)."""
+        return fill_holes(self, context, requests, names, k, lengths)
 
     # ------------------------------------------------------------ score
 
@@ -283,8 +294,13 @@ class Engine:
 
     def _log_probs_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor,
                       targets: torch.LongTensor) -> torch.Tensor:
-        """log p(target) at the flat positions `index` of `canvas`: the decoder body over the whole
-        canvas, the vocabulary projection (and softcap) only at those positions."""
+        """log p(target) at the flat positions `index` of `canvas`."""
+        logp = self.projected_log_probs(prefix, canvas, index)
+        return logp.gather(1, targets.to(logp.device).unsqueeze(1)).squeeze(1).cpu()
+
+    def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
+        """(P, V) log-probabilities at the flat positions `index` of `canvas`: the decoder body over the
+        whole canvas, the vocabulary projection (and softcap) only at those positions."""
         hidden = self._hidden(prefix, canvas)
         if hidden is None:  # a backend without a separable head: full logits, then gather
             logits, _ = self.denoiser.denoise(prefix, canvas, None)
@@ -298,8 +314,7 @@ class Engine:
             self.stats.projected_positions += int(index.numel())
         self.stats.forwards += 1
         self.stats.rows += canvas.shape[0]
-        logp = torch.log_softmax(picked, dim=-1)
-        return logp.gather(1, targets.to(logp.device).unsqueeze(1)).squeeze(1).cpu()
+        return torch.log_softmax(picked, dim=-1).cpu()
 
     def _hidden(self, prefix: PrefixState, canvas: torch.LongTensor) -> torch.Tensor | None:
         """The decoder's final hidden states (B, L, H) without self-conditioning, or None when the

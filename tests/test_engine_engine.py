@@ -10,6 +10,7 @@ import torch
 from test_engine_support import tiny_denoiser, tiny_tokenizer
 
 from dagent.engine.engine import Engine, ScoreRequest, changed_spans
+from dagent.engine.fill import FillRequest, vocabulary_mask
 from dagent.engine.load import EMBEDDED_MODEL
 
 CONTEXT = "<|fix|>\n<|error|> tests/test_stats.py::test_last: IndexError\n<|file|> pkg/stats.py:1\ndef last(xs):\n    return xs[len(xs)]\n"
@@ -151,3 +152,53 @@ def test_trained_identical_candidate_scores_zero_and_the_projection_count_holds(
 def test_trained_model_ranks_a_planted_fix_above_the_buggy_original(trained: Engine, code: str, line: int,
                                                                      old: str, fix: str) -> None:
     assert trained.score_repairs(_block(code), "pkg/m.py", line, old, [fix])[0] > 1.0
+
+
+# ---------------------------------------------------------------- fill
+
+
+def _fill_request(before: str, after: str) -> FillRequest:
+    return FillRequest("pkg/stats.py", 2, OLD, before, after)
+
+
+def test_fill_gives_k_distinct_one_line_fillings_from_the_allowed_tokens(tiny: Engine) -> None:
+    requests = [_fill_request("    return xs[", "]\n"), _fill_request("    return max(", ", 0)\n")]
+    found = tiny.fill(CONTEXT, requests, names=["xs", "len"], k=3)
+    assert len(found) == 2
+    allowed = vocabulary_mask(tiny, ["xs", "len"])
+    for fillings in found:
+        assert 1 <= len(fillings) <= 3 and len({f.text for f in fillings}) == len(fillings)
+        assert [f.score for f in fillings] == sorted((f.score for f in fillings), reverse=True)
+        for f in fillings:
+            assert "\n" not in f.text and math.isfinite(f.score)
+
+
+def test_the_allowed_tokens_exclude_newlines_markers_and_names_out_of_scope(tiny: Engine) -> None:
+    allowed = vocabulary_mask(tiny, ["xs"])
+    texts = [tiny.tokenizer.decode([i]) for i in range(len(allowed))]
+    assert not any(allowed[i] and ("\n" in t or "@@" in t) for i, t in enumerate(texts))
+    assert all(i not in tiny.tokenizer.all_special_ids for i in range(len(allowed)) if allowed[i])
+    assert allowed.any() and not allowed.all()
+
+
+def test_fill_projects_only_at_the_holes(tiny: Engine) -> None:
+    before = tiny.stats.projected_positions
+    tiny.fill(CONTEXT, [_fill_request("    return ", "\n")], names=["xs"], k=2, lengths=(2,))
+    # step 1: one row, 2 hole positions; step 2: 2 branched rows, 1 open position each
+    assert tiny.stats.projected_positions - before == 2 + 2
+
+
+@needs_model
+def test_trained_fill_of_a_bound_is_a_parseable_expression(trained: Engine) -> None:
+    code = "def last(xs):\n    return xs[len(xs)]\n"
+    found = trained.fill(_block(code), [FillRequest("pkg/m.py", 2, "    return xs[len(xs)]\n", "    return xs[", "]\n")],
+                         names=["xs", "len"], k=3)[0]
+    assert found and any(_compiles(f"xs[{f.text}]") for f in found)
+
+
+def _compiles(expression: str) -> bool:
+    try:
+        compile(expression, "<fill>", "eval")
+    except SyntaxError:
+        return False
+    return True

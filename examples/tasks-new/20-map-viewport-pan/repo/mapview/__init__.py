@@ -1,0 +1,3 @@
+from .viewport import Bounds, Viewport, ViewportError
+
+__all__ = ["Bounds", "Viewport", "ViewportError"]
