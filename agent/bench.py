@@ -111,11 +111,18 @@ class BenchSummary(BaseModel):
     median_wall_s: float
     total_wall_s: float
     by_kind: list[KindSummary] = Field(default_factory=list)
+    bug: KindSummary | None = None  # every kind but edit: the bug-fix tasks
+    candidates: int = 0  # validated, over all tasks
+    candidates_per_s: float = 0.0  # validated per second of task wall time
+    median_candidates_to_fix: float = 0.0  # over the fixed tasks: candidates validated up to the fix
 
     def line(self) -> str:
         kinds = ", ".join(f"{k.kind} {k.fixed}/{k.tasks}" for k in self.by_kind)
+        bug = (f"; bug tasks {self.bug.fixed}/{self.bug.tasks}, median wall {self.bug.median_wall_s:.1f}s"
+               if self.bug and self.bug.tasks != self.tasks else "")
         return (f"fixed {self.fixed}/{self.tasks} ({self.fixed_share:.0%}); listed tests pass {self.tests_pass}/{self.tasks} "
-                f"({self.pass_share:.0%}); errors {self.errors}; median wall {self.median_wall_s:.1f}s"
+                f"({self.pass_share:.0%}); errors {self.errors}; median wall {self.median_wall_s:.1f}s{bug}; "
+                f"{self.candidates_per_s:.2f} candidates validated/s, median {self.median_candidates_to_fix:g} to a fix"
                 + (f"; by kind: {kinds}" if kinds else ""))
 
 
@@ -168,7 +175,11 @@ def summarize(results: Sequence[TaskResult]) -> BenchSummary:
     return BenchSummary(tasks=overall.tasks, fixed=overall.fixed, tests_pass=overall.tests_pass,
                         errors=sum(bool(r.error) for r in results), fixed_share=overall.fixed_share,
                         pass_share=overall.pass_share, median_wall_s=overall.median_wall_s,
-                        total_wall_s=sum(r.wall_s for r in results), by_kind=by_kind)
+                        total_wall_s=sum(r.wall_s for r in results), by_kind=by_kind,
+                        bug=_kind_summary("bug", [r for r in results if r.kind != "edit"]),
+                        candidates=sum(r.candidates_tried for r in results),
+                        candidates_per_s=_share(sum(r.candidates_tried for r in results), sum(r.wall_s for r in results)),
+                        median_candidates_to_fix=_median([r.candidates_tried for r in results if r.fixed]))
 
 
 # ---------------------------------------------------------------- one task
@@ -329,11 +340,15 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+_SHOWN_SETTINGS = ("rank", "budget_s", "jobs", "model_rewrites", "seed")
+
+
 def render_markdown(report: BenchReport) -> str:
     m, s = report.machine, report.summary
     lines = ["# dagent bench fix", "",
              f"{m.date} · {m.platform} · {m.cpu_count} CPUs · torch {m.torch_version} ({m.torch_threads} thread(s)) · "
              f"model `{m.model}` · tasks `{report.tasks_root}`", "",
+             "settings: " + ", ".join(f"{k}={v}" for k, v in report.settings.items() if k in _SHOWN_SETTINGS), "",
              "| task | kind | fixed | listed tests pass | wall s | rounds | candidates | model s | test s | tokens/forward | status |",
              "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in report.results:
@@ -341,7 +356,8 @@ def render_markdown(report: BenchReport) -> str:
                      f"{r.candidates_tried} | {r.model_s:.1f} | {r.test_s:.1f} | {r.tokens_per_forward:.1f} | {_cell(r.status)} |")
     lines += ["", "## Summary", "", "| kind | tasks | fixed | fixed share | listed tests pass | pass share | median wall s |",
               "|---|---:|---:|---:|---:|---:|---:|"]
-    for k in [*s.by_kind, _kind_summary("**all**", report.results)]:
+    bug = [_kind_summary("**bug tasks**", [r for r in report.results if r.kind != "edit"])] if s.bug and s.bug.tasks != s.tasks else []
+    for k in [*s.by_kind, *bug, _kind_summary("**all**", report.results)]:
         lines.append(f"| {k.kind} | {k.tasks} | {k.fixed} | {k.fixed_share:.0%} | {k.tests_pass} | {k.pass_share:.0%} | "
                      f"{k.median_wall_s:.1f} |")
     lines += ["", s.line() + f"; bench wall time {report.wall_s:.0f}s", ""]

@@ -231,10 +231,14 @@ def bench_engine_command(
 _MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embedded dagent-tiny)."
 
 
-def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float):  # type: ignore[no-untyped-def]
+def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float,  # type: ignore[no-untyped-def]
+            per_test_timeout: float | None = None, isolated_tests: bool = False):
     from dagent.agent.loop import Budget
 
-    return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout)
+    extra: dict[str, object] = {"isolated_tests": isolated_tests}
+    if per_test_timeout is not None:
+        extra["per_test_timeout_s"] = per_test_timeout
+    return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout, **extra)
 
 
 @app.command("fix")
@@ -249,6 +253,9 @@ def fix_command(
     targets: int = typer.Option(6, help="Suspect lines to write edits for in the first round."),
     budget: float = typer.Option(180.0, help="Wall-time budget in seconds for the whole run."),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    per_test_timeout: float = typer.Option(12.0, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack."),
+    rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score and hole fillings) or random."),
+    isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
     show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
@@ -267,7 +274,8 @@ def fix_command(
     """
     from dagent.agent.commands import fix
 
-    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout), show_canvas, seed))
+    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests),
+                         show_canvas, seed, _rank(rank)))
 
 
 @app.command("edit")
@@ -437,18 +445,25 @@ def eval_mutations_command(
     k: int = typer.Option(8, "-k", help="Candidates per example, denoised in one batch."),
     seed: int = typer.Option(0, help="Seed for the examples and the sampler."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the report as JSON here."),
+    rank: bool = typer.Option(False, "--rank", help="Instead: where the repair search's orders (grammar, model, random) put each fix, side by side."),
 ) -> None:
     """Held-out mutation repair: the share of mutations fixed at top-1 and within k, per mutation kind.
+    With --rank: the position of the fix among the repair search's candidates under each order.
 
     Examples:
 
         dagent eval mutations
 
         dagent eval mutations --model runs/tiny/final -n 500 -k 8 --json eval.json
-    """
-    from dagent.agent.train_cli import run_mutation_eval
 
-    run_mutation_eval(model=model, examples=examples, k=k, seed=seed, json_out=json_out)
+        dagent eval mutations --rank -n 100
+    """
+    from dagent.agent.train_cli import run_mutation_eval, run_rank_eval
+
+    if rank:
+        run_rank_eval(model=model, examples=examples, seed=seed, json_out=json_out)
+    else:
+        run_mutation_eval(model=model, examples=examples, k=k, seed=seed, json_out=json_out)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from dagent.agent.loop import Budget, apply_to_tree, find_project, run_edit, run_fix
 from dagent.agent.report import RunReport
+from dagent.agent.search import RankMode
 from dagent.errors import DagentError
 
 out = Console()  # results: the diff and the summary, on stdout
@@ -47,7 +48,7 @@ class _CanvasView:
 
 
 def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commit: bool, budget: Budget,
-        show_canvas: bool, seed: int) -> int:
+        show_canvas: bool, seed: int, rank: RankMode = "grammar") -> int:
     if apply and commit:
         raise DagentError("choose one of --apply and --commit")
     project = path.resolve()
@@ -62,14 +63,21 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
         if view:
             status.stop()
         proposer_factory = (lambda: _proposer(model, budget.k, view)) if view else None
+        rankers = _rankers(model) if rank == "model" else None
         if view:
             with view.live:
-                report = run_fix(project, model, budget, test_expr, say, proposer_factory(), seed)  # type: ignore[misc]
+                report = run_fix(project, model, budget, test_expr, say, proposer_factory(), seed, rank, rankers)  # type: ignore[misc]
         else:
-            report = run_fix(project, model, budget, test_expr, say, None, seed)
+            report = run_fix(project, model, budget, test_expr, say, None, seed, rank, rankers)
     _print_outcome(report)
     _land(report, project, apply, commit, f"dagent: fix {', '.join(report.failing_before[:3])}")
     return 0 if report.fixed else 1
+
+
+def _rankers(model: str | None):  # type: ignore[no-untyped-def]
+    from dagent.agent.scoring import ranker_factory  # torch loads only when the model ranks
+
+    return ranker_factory(model)
 
 
 def _land(report: RunReport, project: Path, apply: bool, commit: bool, message: str) -> None:

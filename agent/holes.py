@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from dagent.agent.repairs import Repair, find_statement, scope_of
+from dagent.agent.repairs import Repair, enclosing_span, find_statement, parses_in, scope_of
 
 MAX_TEMPLATES = 8  # per statement
 
@@ -30,6 +30,7 @@ class HoleTemplate:
     after: str
     note: str  # with ⟨⟩ where the filling goes: "`if t and ⟨⟩`"
     names: tuple[str, ...]  # in scope: what a filling may use
+    span: tuple[int, int] | None = None  # the enclosing function's lines: where a filling must parse
 
     def filled(self, text: str) -> Repair:
         return Repair(self.path, self.start, self.end, self.old, self.before + text + self.after, "fill",
@@ -50,25 +51,17 @@ def hole_templates(source: str, path: str, line: int, module: ast.Module | None 
     names = tuple(dict.fromkeys([*scope.locals, *scope.module, *_attribute_names(stmt.function)]))
     old = "".join(lines[stmt.start - 1 : stmt.end])
     offset = _Offsets(lines, stmt.start)
-    made = [HoleTemplate(path, stmt.start, stmt.end, old, before, after, note, names)
+    span = enclosing_span(stmt, module, len(lines))
+    made = [HoleTemplate(path, stmt.start, stmt.end, old, before, after, note, names, span)
             for before, after, note in _spans(stmt.node, offset, old)]
-    made += _guards(stmt, path, old, names)
+    made += _guards(stmt, path, old, names, span)
     return made[:MAX_TEMPLATES]
 
 
 def fill_repairs(template: HoleTemplate, fillings: Sequence[str], source: str) -> list[Repair]:
     """The filled templates that parse in the whole file, in the fillings' order."""
     lines = source.splitlines(keepends=True)
-    found = []
-    for text in fillings:
-        repair = template.filled(text)
-        whole = "".join([*lines[: repair.start - 1], repair.new, *lines[repair.end :]])
-        try:
-            ast.parse(whole)
-        except (SyntaxError, ValueError):
-            continue
-        found.append(repair)
-    return found
+    return [repair for text in fillings if parses_in(lines, repair := template.filled(text), template.span)]
 
 
 class _Offsets:
@@ -113,12 +106,12 @@ def _span(node: object, at: _Offsets) -> tuple[int, int] | None:
     return at(node.lineno, node.col_offset), at(node.end_lineno, node.end_col_offset)
 
 
-def _guards(stmt, path: str, old: str, names: tuple[str, ...]) -> list[HoleTemplate]:  # type: ignore[no-untyped-def]
+def _guards(stmt, path: str, old: str, names: tuple[str, ...], span: tuple[int, int]) -> list[HoleTemplate]:  # type: ignore[no-untyped-def]
     """`if ⟨⟩: continue` / `break` before a simple statement inside a loop."""
     if not stmt.in_loop or hasattr(stmt.node, "body"):
         return []
     return [HoleTemplate(path, stmt.start, stmt.end, old, f"{stmt.indent}if ", f":\n{stmt.indent}    {word}\n{old}",
-                         f"`if ⟨⟩: {word}` before", names) for word in ("continue", "break")]
+                         f"`if ⟨⟩: {word}` before", names, span) for word in ("continue", "break")]
 
 
 def _attribute_names(function: ast.AST | None) -> list[str]:

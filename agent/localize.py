@@ -538,6 +538,7 @@ CALLEE = 0.5  # a function the failing test calls (when the traceback stays in t
 CALLEE_DECAY = 0.7  # ... and a function that one calls
 CALLEE_EARLIER = 0.6  # a call on a test line before the failing one, not on it
 CALL_DEPTH = 2
+LOOP_UPDATE = 0.6  # in a loop the frame stopped at, a statement that assigns a name its test reads
 
 
 def _per_failure(frames: Sequence[Frame] | Sequence[Sequence[Frame]]) -> list[list[Frame]]:
@@ -556,10 +557,33 @@ def _frame_evidence(index: SourceIndex, app_frames: list[Frame]) -> dict[tuple[s
         function = index.enclosing_function(frame.path, frame.line)
         if function is None:
             continue
+        loop = _innermost_loop(index.tree(frame.path), frame.line)
+        again = range(loop.lineno, (loop.end_lineno or loop.lineno) + 1) if loop is not None else range(0)
         for line in index.body_lines(function):
-            if line < frame.line:
+            if line < frame.line or line in again:  # ran before it (in this or an earlier iteration)
                 evidence[(frame.path, line)] += EARLIER_LINES * weight
+        if isinstance(loop, ast.While):  # stopped in a loop (a hang, or a raise): what moves its test on
+            for line in _updates_of(loop):
+                evidence[(frame.path, line)] += LOOP_UPDATE * weight
     return evidence
+
+
+def _innermost_loop(tree: ast.Module | None, line: int) -> ast.For | ast.While | None:
+    loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While))
+             and n.lineno <= line <= (n.end_lineno or n.lineno)] if tree is not None else []
+    return max(loops, key=lambda n: n.lineno, default=None)
+
+
+def _updates_of(loop: ast.While) -> list[int]:
+    """Lines in the loop's body that assign a name (or attribute) its test reads."""
+    read = {ast.unparse(n) for n in ast.walk(loop.test) if isinstance(n, (ast.Name, ast.Attribute))}
+    lines = []
+    for node in (n for statement in loop.body for n in ast.walk(statement)):
+        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                   if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        if any(ast.unparse(t) in read for t in targets):
+            lines.append(node.lineno)
+    return lines
 
 
 def _statement_span(node: ast.AST, line: int) -> range:

@@ -11,12 +11,15 @@ calls on --apply. A test that passed before and fails after disqualifies a candi
 
 from __future__ import annotations
 
+import contextlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dagent.agent.localize import is_test_path
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
@@ -35,7 +38,7 @@ if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a gramma
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
 RankerFactory = Callable[[str], ModelRanker]  # the plan's context text -> the model's scorer and filler
-MIN_TEST_TIMEOUT_S = 2.0
+MIN_TEST_TIMEOUT_S = 1.0  # a candidate whose test loops costs about this
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
 
@@ -47,9 +50,10 @@ class Budget:
     max_targets: int = 6
     time_s: float = 180.0  # the deadline for the whole run
     test_timeout_s: float = 120.0  # one pytest run
-    per_test_timeout_s: float = 30.0  # one test of the baseline; candidates get less (see run_fix)
+    per_test_timeout_s: float = 12.0  # a baseline test still running then is hung (failing); candidates get less
     max_candidates: int = MAX_CANDIDATES
     model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
+    isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
 
 
 @dataclass
@@ -184,13 +188,16 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             return _finish(report, run)
         baseline = coverage.run
         report.failing_before = baseline.failed_ids()
+        _say_failures(baseline, say)
         if baseline.ok:
             report.fixed, report.status = True, "all tests pass: nothing to fix"
             return _finish(report, run)
         if not baseline.outcomes and not baseline.collection_errors:
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
         run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
-        with TestWorker(sandbox.project_dir) as run.worker:
+        with contextlib.ExitStack() as stack:
+            run.worker = _warm_worker(run, baseline, stack, say)
+            report.test_runner = "subprocess" if run.worker is None else "worker"
             winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
@@ -206,6 +213,53 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         elif run.out_of_time():
             report.status = f"time budget of {budget.time_s:.0f}s spent"
         return _finish(report, run)
+
+
+_PLACE = re.compile(r"^(?P<path>[^\s:]+\.py):(?P<line>\d+)", re.MULTILINE)
+
+
+def _say_failures(baseline: TestRun, say: Event, shown: int = 8) -> None:
+    """Each failing test and why; a hung one with the line it was stuck at (its dumped stack)."""
+    failing = [o for o in baseline.outcomes if o.outcome in ("failed", "error")]
+    for outcome in failing[:shown]:
+        places = [m.group(0) for m in _PLACE.finditer(outcome.details) if not is_test_path(m.group("path"))]
+        stuck = f", stuck at {places[-1]}" if outcome.timed_out and places else ""
+        say(f"failing: {outcome.test_id}: {outcome.message}{stuck}")
+    if len(failing) > shown:
+        say(f"failing: ... and {len(failing) - shown} more")
+
+
+CROSS_CHECK_PASSING = 20  # passing tests run through the worker beside the failing ones, to compare
+
+
+def _warm_worker(run: _Run, baseline: TestRun, stack: contextlib.ExitStack, say: Event) -> TestWorker | None:
+    """A warm test worker, unless the user asked for isolated runs or it disagrees with the baseline
+    (a plain pytest subprocess) on the failing tests and some passing ones: then None, subprocesses."""
+    if run.budget.isolated_tests:
+        say("tests run in a fresh interpreter each (--isolated-tests)")
+        return None
+    worker = stack.enter_context(TestWorker(run.sandbox.project_dir))
+    sample = [o.test_id for o in baseline.outcomes if not o.timed_out and o.outcome in ("failed", "error")]
+    sample += baseline.passed_ids()[:CROSS_CHECK_PASSING]
+    run.worker = worker
+    differ = disagreements(baseline, run.tests(sample), sample) if sample else []
+    if differ:
+        say(f"the warm test worker disagrees with plain pytest on {len(differ)} test(s) ({differ[0]}): "
+            "running every candidate's tests in a fresh interpreter")
+        return None
+    return worker
+
+
+def disagreements(baseline: TestRun, check: TestRun, test_ids: Iterable[str]) -> list[str]:
+    """Of `test_ids`, those whose pass/fail differs between the two runs (missing from `check`: differs)."""
+    out = []
+    for test_id in test_ids:
+        before, after = baseline.outcome_of(test_id), check.outcome_of(test_id)
+        if before is None or before.outcome == "skipped":
+            continue
+        if after is None or (after.outcome == "passed") != (before.outcome == "passed"):
+            out.append(test_id)
+    return out
 
 
 def _baseline(run: _Run, say: Event) -> CoverageMap | None:
@@ -229,7 +283,7 @@ def _baseline(run: _Run, say: Event) -> CoverageMap | None:
 
 def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
     """A candidate's test may hang (an edited loop bound): cut each test well above its baseline time."""
-    slowest = max((o.duration_s for o in baseline.outcomes), default=0.0)
+    slowest = max((o.duration_s for o in baseline.outcomes if not o.timed_out), default=0.0)
     return min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * slowest + 1.0))
 
 
@@ -391,7 +445,7 @@ class RepairSearch:
         where = locations(plan.suspicions, sources)
         ranker = self.ranker_factory(plan.render()) if self.rank == "model" and self.ranker_factory else None
         began = time.perf_counter()
-        found = grammar_candidates(where, sources)
+        found = grammar_candidates(where, sources, deadline=self.run.began + self.run.budget.time_s)
         if ranker is not None and ranker.fill is not None:
             found += fill_candidates(where, sources, ranker.fill)
         found = [c for c in found if (c.repair.path, c.repair.start) not in excluded]
@@ -449,13 +503,26 @@ class RepairSearch:
         if len(still) >= len(self.failing):
             moved = _signature(first) != self.signature
             return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
-        suite = self.run.tests()
+        covering = self._covering(candidate)
+        if covering:  # the passing tests that execute the edit: a regression shows there first, cheaply
+            spoiled = _spoiled(self.run.tests(covering), self.passed_before)
+            if spoiled is not None:
+                return spoiled
+        suite = self.run.tests()  # every candidate that gets this far is confirmed by the whole suite
         spoiled = _spoiled(suite, self.passed_before)
         if spoiled is not None:
             return spoiled
         if suite.ok:
             return Check("passes", suite.summary(), [], suite)
         return Check("partial", f"{len(suite.failed_ids())} of {len(self.failing)} still failing", suite.failed_ids(), suite)
+
+    def _covering(self, candidate: Candidate) -> list[str]:
+        """Passing tests whose coverage touches the edited lines (with a line either side, for inserts),
+        when they are a real subset of the suite (else the suite run alone is cheaper)."""
+        r = candidate.repair
+        tests = set().union(*(self.tests_by_line.get((r.path, line), set()) for line in range(r.start - 1, r.end + 2)))
+        tests &= self.passed_before
+        return sorted(tests) if len(tests) < len(self.passed_before) // 2 else []
 
     def _record(self, candidate: Candidate, check: Check, round_no: int) -> None:
         self.report.attempts.append(Attempt(

@@ -736,15 +736,33 @@ def repairs_at(source: str, path: str, line: int, module: ast.Module | None = No
                 continue
             new = textwrap.indent(text, stmt.indent, lambda s: bool(s.strip()))
             found.append(Repair(path, stmt.start, stmt.end, old, new, edit.family, edit.note, f"{edit.begin}"))
-    found += [r for r in _statement_repairs(stmt, path, lines, scope, module) if _parses_in_file(lines, r)]
+    span = enclosing_span(stmt, module, len(lines))
+    found += [r for r in _statement_repairs(stmt, path, lines, scope, module) if parses_in(lines, r, span)]
     return _unique(sorted(found, key=lambda r: FAMILIES.index(r.family)))
 
 
-def _parses_in_file(lines: Sequence[str], repair: Repair) -> bool:
-    """Statement inserts and deletes change the block structure: check them in the whole function."""
-    text = "".join([*lines[: repair.start - 1], repair.new, *lines[repair.end :]])
+def enclosing_span(stmt: Statement, module: ast.Module, length: int) -> tuple[int, int]:
+    """Lines (1-based, inclusive, decorators included) of the innermost function or class that holds
+    the statement (itself, for a def or class header); the whole file for module-level code. An edit
+    there changes block structure only inside it."""
+    best: tuple[int, int] | None = None
+    for node in ast.walk(module):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or node.end_lineno is None:
+            continue
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        if first <= stmt.start and stmt.end <= node.end_lineno and (best is None or node.end_lineno - first < best[1] - best[0]):
+            best = (first, node.end_lineno)
+    return best or (1, length)
+
+
+def parses_in(lines: Sequence[str], repair: Repair, span: tuple[int, int] | None = None) -> bool:
+    """Statement inserts and deletes change the block structure: check them in the enclosing function
+    (`span`, which holds the repair's lines), parsed under an `if 1:` so its indentation stands as is;
+    in the whole file without a span. A big module is then not parsed once per candidate."""
+    first, last = span or (1, len(lines))
+    text = "".join([*lines[first - 1 : repair.start - 1], repair.new, *lines[repair.end : last]])
     try:
-        ast.parse(text)
+        ast.parse("if 1:\n" + text if lines[first - 1][:1] in (" ", "\t") else text)
     except (SyntaxError, ValueError):
         return False
     return True

@@ -56,6 +56,7 @@ class RunReport(BaseModel):
     diff: str = ""  # the winning unified diff, paths relative to the repo root
     attempts: list[Attempt] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
+    test_runner: Literal["worker", "subprocess"] = "worker"  # how candidates' tests ran (see loop.disagreements)
     applied: bool = False
     commit: str | None = None
     branch: str | None = None

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from dagent.agent.holes import HoleTemplate, fill_repairs, hole_templates
@@ -86,14 +88,23 @@ def locations(suspicions: Sequence[Suspicion], sources: Mapping[str, str], limit
     return found
 
 
-def grammar_candidates(where: Sequence[Location], sources: Mapping[str, str]) -> list[Candidate]:
-    """Every repair at every location, keyed by location x family prior x in-family decay."""
+@lru_cache(maxsize=64)
+def _repairs(source: str, path: str, line: int) -> tuple[Repair, ...]:
+    # A level after a partial fix asks again for the locations whose file it did not change.
+    return tuple(repairs_at(source, path, line))
+
+
+def grammar_candidates(where: Sequence[Location], sources: Mapping[str, str], deadline: float | None = None) -> list[Candidate]:
+    """Every repair at every location, keyed by location x family prior x in-family decay; at the
+    `deadline` (a perf_counter time) the locations not reached yet are left out."""
     candidates: list[Candidate] = []
     seen: set[tuple[str, int, int, str]] = set()
     for location in where:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         per_site: Counter[tuple[str, str]] = Counter()
         sites: dict[str, dict[str, int]] = {}
-        for repair in repairs_at(sources[location.path], location.path, location.line):
+        for repair in _repairs(sources[location.path], location.path, location.line):
             identity = (repair.path, repair.start, repair.end, repair.new)
             if identity in seen:
                 continue

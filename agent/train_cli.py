@@ -60,3 +60,27 @@ def run_mutation_eval(model: str | None, examples: int, k: int, seed: int, json_
     if json_out is not None:
         json_out.write_text(report.model_dump_json(indent=2))
         console.print(f"report written to {json_out}")
+
+
+def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | None) -> None:
+    from rich.progress import Progress
+
+    from rich.table import Table
+
+    from dagent.agent.rank_eval import CUTS, evaluate_ranks
+
+    console = Console()
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task("ranking", total=examples)
+        report = evaluate_ranks(model, n=examples, seed=seed,
+                                on_example=lambda done, total: progress.update(task, completed=done, total=total))
+    table = Table(title=f"repair-search order on {report.examples} held-out mutations (bug line given), {report.seconds:.0f} s")
+    for column in ("order", "fix among candidates", *(f"fix @{c}" for c in CUTS), "median position", "candidates"):
+        table.add_column(column, justify="left" if column == "order" else "right")
+    for r in report.ranks:
+        median = "-" if r.median_position is None else f"{r.median_position:g}"
+        table.add_row(r.rank, str(r.fix_among), *(str(r.within[c]) for c in CUTS), median, f"{r.mean_candidates:g}")
+    console.print(table)
+    if json_out is not None:
+        json_out.write_text(report.model_dump_json(indent=2))
+        console.print(f"report written to {json_out}")

@@ -23,6 +23,7 @@ from dagent.sandbox.runner import CommandResult, cap_text, run_command
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 _MESSAGE_CHARS = 300
+TIMED_OUT = "timed out after"  # in a hung test's message (the alarm's and faulthandler's)
 _DETAILS_CHARS = 6000
 _EXIT_NO_TESTS = 5
 # pytest exit codes 2 (interrupted, e.g. by collection errors), 3 (internal error), 4 (usage error).
@@ -38,6 +39,11 @@ class TestOutcome:
     message: str = ""  # one line: the assertion, the error, the skip reason
     details: str = ""  # the traceback pytest printed, capped
     duration_s: float = 0.0  # setup + call + teardown, from junit's `time`
+
+    @property
+    def timed_out(self) -> bool:
+        """Stopped by the per-test timeout (a hang): its duration is the timeout, not the test's."""
+        return self.outcome != "passed" and TIMED_OUT in self.message
 
 
 @dataclass

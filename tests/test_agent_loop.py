@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from test_engine_support import SIZE, tiny_tokenizer
 
-from dagent.agent.loop import Budget, _Run, apply_to_tree, find_project, run_edit, run_fix, validate
+from dagent.agent.loop import Budget, _Run, apply_to_tree, disagreements, find_project, run_edit, run_fix, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.tiny import build_tiny_model
 from dagent.sandbox import testing as sandbox_testing
+from dagent.sandbox.results import TestOutcome, TestRun
 from dagent.sandbox.testing import fingerprint
 from dagent.sandbox.worktree import Sandbox
 
@@ -194,3 +195,75 @@ def test_run_fix_falls_back_to_the_model_when_the_grammar_has_nothing(tmp_path: 
                      proposer=Proposer(str(tiny_model), k=1))
     sources = {a.source.split(":")[0] for a in report.attempts}
     assert "grammar" in sources and "model" in sources, sources
+
+
+SHOP = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "shop/__init__.py": "",
+    "shop/price.py": """
+        def discount(cents, percent):
+            if percent > 100:
+                raise ValueError("percent")
+            return cents + cents * percent // 100
+
+
+        def tax(cents):
+            return cents * 2 // 10
+        """,
+    "tests/test_discount.py": """
+        import pytest
+        from shop.price import discount
+
+        def test_discount_half():
+            assert discount(200, 50) == 100
+
+        def test_discount_zero():
+            assert discount(200, 0) == 200
+
+        def test_discount_rejects_over_100():
+            with pytest.raises(ValueError):
+                discount(200, 101)
+        """,
+    "tests/test_tax.py": "from shop.price import tax\n\n" + "".join(
+        f"def test_tax_{n}():\n    assert tax({n * 10}) == {n * 2}\n\n" for n in range(1, 7)),
+}
+
+
+@pytest.mark.slow
+def test_a_candidate_runs_the_tests_that_cover_its_edit_before_the_suite(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    make_repo(tmp_path, SHOP)
+    calls: list[list[str] | None] = []
+    original = _Run.tests
+
+    def recording(self: _Run, test_ids: list[str] | None = None):  # type: ignore[no-untyped-def]
+        calls.append(None if test_ids is None else list(test_ids))
+        return original(self, test_ids)
+
+    monkeypatch.setattr(_Run, "tests", recording)
+    report = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False))
+    assert report.fixed and "+    return cents - cents * percent // 100" in report.diff, report.status
+    covering = ["tests/test_discount.py::test_discount_rejects_over_100", "tests/test_discount.py::test_discount_zero"]
+    assert covering in calls  # the discount tests that passed, not the tax tests
+    assert calls.index(covering) < len(calls) - 1 and calls[-1] is None  # ... and then the whole suite
+
+
+def _outcomes(**by_id: str) -> TestRun:
+    return TestRun([TestOutcome(test_id, outcome) for test_id, outcome in by_id.items()], 0, False, 0.0, "")  # type: ignore[arg-type]
+
+
+def test_disagreements_compare_pass_or_fail_of_the_sampled_tests_only() -> None:
+    baseline = _outcomes(a="passed", b="failed", c="error", d="skipped", e="passed")
+    same = _outcomes(a="passed", b="error", c="failed", d="passed")
+    assert disagreements(baseline, same, ["a", "b", "c", "d"]) == []  # failed/error alike; skips not compared
+    assert disagreements(baseline, _outcomes(a="failed", b="passed"), ["a", "b"]) == ["a", "b"]
+    assert disagreements(baseline, _outcomes(a="passed"), ["a", "e"]) == ["e"]  # missing from the check
+
+
+@pytest.mark.slow
+def test_isolated_tests_run_every_candidate_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    make_repo(tmp_path, BUGGY)
+    report = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False, isolated_tests=True))
+    assert report.fixed and report.test_runner == "subprocess", report.status
+    warm = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False))
+    assert warm.fixed and warm.test_runner == "worker" and warm.diff == report.diff

@@ -195,3 +195,48 @@ def test_shipped_model_writes_a_parseable_op_stream_quickly() -> None:
     elapsed = time.perf_counter() - began
     assert any(validate(close_slot(c.text, head)) is None for c in found), [c.text for c in found]
     assert elapsed < 5.0, elapsed
+
+
+# The failing test loops forever on the buggy code: the value walks away from its stop.
+HANGS = {
+    "pyproject.toml": PYPROJECT,
+    "ramp/__init__.py": "",
+    "ramp/steps.py": '''
+        def steps_to_reach(start, stop, step):
+            """How many steps of `step` take `start` to at least `stop`."""
+            if step <= 0:
+                raise ValueError("step must be positive")
+            steps = 0
+            value = start
+            while value < stop:
+                value -= step
+                steps += 1
+            return steps
+        ''',
+    "tests/test_steps.py": '''
+        import pytest
+        from ramp.steps import steps_to_reach
+
+        def test_already_there():
+            assert steps_to_reach(5, 5, 1) == 0
+
+        def test_three_steps():
+            assert steps_to_reach(0, 9, 3) == 3
+
+        def test_rejects_a_zero_step():
+            with pytest.raises(ValueError):
+                steps_to_reach(0, 1, 0)
+        ''',
+}
+
+
+def test_a_bug_whose_failing_test_hangs_is_fixed_and_the_hang_shown_with_its_line(tmp_path: Path) -> None:
+    make_repo(tmp_path, HANGS)
+    began = time.perf_counter()
+    result = dagent("fix", str(tmp_path), "--per-test-timeout", "3", "--budget", "60")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert time.perf_counter() - began < 60
+    assert "+        value += step" in result.stdout
+    out = result.stdout + result.stderr
+    assert "tests/test_steps.py::test_three_steps" in out and "timed out after 3" in out
+    assert "stuck at ramp/steps.py:8" in out  # the stack where it was stuck: the while loop
