@@ -46,16 +46,9 @@ def _read_stream(file: str) -> str:
 
 
 def _print_diff(diff: str) -> None:
-    """The diff on stdout: highlighted on a terminal, plain when piped (so it can go to `git apply`)."""
-    if not diff:
-        return
-    if sys.stdout.isatty():
-        from rich.syntax import Syntax
+    from dagent.agent.commands import print_diff  # the one home of how a diff is shown
 
-        Console().print(Syntax(diff, "diff", theme="ansi_dark", background_color="default", word_wrap=False))
-    else:
-        sys.stdout.write(diff)
-        sys.stdout.flush()
+    print_diff(diff)
 
 
 _STREAM_ARG = typer.Argument(..., help="An op stream, a unified diff or SEARCH/REPLACE blocks ('-': stdin).")

@@ -4,10 +4,12 @@ with a progress display, print the diff and the summary, and write to the user's
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from rich.status import Status
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
@@ -21,17 +23,29 @@ out = Console()  # results: the diff and the summary, on stdout
 err = Console(stderr=True)  # progress, on stderr
 
 
-def _print_diff(report: RunReport) -> None:
-    if not report.diff:
+def print_diff(diff: str) -> None:
+    """The diff on stdout: highlighted on a terminal, plain when piped (so it can go to `git apply`)."""
+    if not diff:
         return
     if out.is_terminal:
-        out.print(Syntax(report.diff, "diff", theme="ansi_dark", word_wrap=True))
+        out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default", word_wrap=False))
     else:
-        sys.stdout.write(report.diff if report.diff.endswith("\n") else report.diff + "\n")
+        sys.stdout.write(diff if diff.endswith("\n") else diff + "\n")
+        sys.stdout.flush()
+
+
+def _progress(status: Status) -> Callable[[str], None]:
+    """A run's events: each a dim line on stderr, the latest also in the status spinner."""
+
+    def say(message: str) -> None:
+        err.print(f"[dim]{message}[/]")
+        status.update(message.strip())
+
+    return say
 
 
 def _print_outcome(report: RunReport) -> None:
-    _print_diff(report)
+    print_diff(report.diff)
     colour = "green" if report.fixed else "red"
     err.print(f"[{colour}]{report.status}[/]")
     err.print(report.summary_line())
@@ -56,10 +70,7 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
         raise DagentError(f"{path} is not a directory: pass the project directory (where its tests run)")
     view = _CanvasView() if show_canvas else None
     with err.status("dagent fix", spinner="dots") as status:
-        def say(message: str) -> None:
-            err.print(f"[dim]{message}[/]")
-            status.update(message.strip())
-
+        say = _progress(status)
         if view:
             status.stop()
         proposer_factory = (lambda: _proposer(model, budget.k, view)) if view else None
@@ -102,10 +113,7 @@ def edit(instruction: str, target: str, model: str | None, apply: bool, budget: 
         raise DagentError(f"{path_text} does not exist: pass a file or a directory, optionally FILE:SYMBOL")
     project = find_project(path)
     with err.status("dagent edit", spinner="dots") as status:
-        def say(message: str) -> None:
-            err.print(f"[dim]{message}[/]")
-            status.update(message.strip())
-
+        say = _progress(status)
         report = run_edit(instruction, path, project, symbol or None, model, budget, say, seed)
     _print_outcome(report)
     if apply and report.fixed:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,14 +74,15 @@ class _Run:
     def out_of_time(self) -> bool:
         return self.remaining() <= 0
 
-    def tests(self, test_ids: list[str] | None = None) -> TestRun:
+    def tests(self, test_ids: list[str] | None = None, extra_args: Sequence[str] = ()) -> TestRun:
         """pytest in the sandbox, cut at the deadline; hung tests fail after `per_test_timeout_s`."""
         began = time.perf_counter()
         timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
         try:
             if self.worker is not None:
-                return self.worker.run(test_ids, self.test_args, timeout_s=timeout, test_timeout_s=self.per_test_timeout_s)
-            return run_pytest(self.sandbox.project_dir, test_ids, timeout_s=timeout, extra_args=self.test_args,
+                return self.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
+                                       test_timeout_s=self.per_test_timeout_s)
+            return run_pytest(self.sandbox.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
                               test_timeout_s=self.per_test_timeout_s)
         finally:
             self.timings.test_s += time.perf_counter() - began
@@ -408,6 +409,7 @@ class RepairSearch:
         self.tests_by_line = coverage.tests_by_line()
         self.failures = failures_of(coverage.run)
         self.failing = coverage.run.failed_ids()
+        self.hung = any(o.timed_out for o in coverage.run.outcomes)
         self.signature = _signature(coverage.run, self.failing)
         self.passed_before = set(coverage.run.passed_ids())
         self.base: list[Op] = []  # the partial fixes built on, outermost first
@@ -496,12 +498,16 @@ class RepairSearch:
             _put_back(project, saved)
 
     def _test(self, candidate: Candidate) -> Check:
-        first = self.run.tests(self.failing)
-        still = first.failed_ids() + [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
+        # When failing tests hang, a candidate that leaves the first one hanging is done with: stop there.
+        first = self.run.tests(self.failing, ["--maxfail=1"] if self.hung else [])
+        passed = set(first.passed_ids())
+        still = [t for t in self.failing if t not in passed]  # a test stopped before it ran still fails
+        still += [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
         if first.timed_out:
             return Check("still_failing", "timed out", still)
         if len(still) >= len(self.failing):
-            moved = _signature(first) != self.signature
+            ran = {o.test_id for o in first.outcomes}
+            moved = _signature(first) != frozenset(entry for entry in self.signature if entry[0] in ran)
             return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
         covering = self._covering(candidate)
         if covering:  # the passing tests that execute the edit: a regression shows there first, cheaply

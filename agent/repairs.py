@@ -29,6 +29,7 @@ import io
 import itertools
 import textwrap
 import tokenize
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -155,10 +156,17 @@ def _parses(text: str, node: ast.stmt) -> bool:
             break
     if not _is_simple(node):
         probe = probe.rstrip("\n") + "\n    pass\n"
-    try:
-        ast.parse(probe)
-    except (SyntaxError, ValueError):
-        return False
+    return quiet_parses(probe)
+
+
+def quiet_parses(text: str) -> bool:
+    """Whether `text` parses, without the SyntaxWarnings a candidate like `1is x` would print."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
     return True
 
 
@@ -761,11 +769,7 @@ def parses_in(lines: Sequence[str], repair: Repair, span: tuple[int, int] | None
     in the whole file without a span. A big module is then not parsed once per candidate."""
     first, last = span or (1, len(lines))
     text = "".join([*lines[first - 1 : repair.start - 1], repair.new, *lines[repair.end : last]])
-    try:
-        ast.parse("if 1:\n" + text if lines[first - 1][:1] in (" ", "\t") else text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    return quiet_parses("if 1:\n" + text if lines[first - 1][:1] in (" ", "\t") else text)
 
 
 def _unique(repairs: Sequence[Repair]) -> list[Repair]:
