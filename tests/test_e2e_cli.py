@@ -95,15 +95,27 @@ def test_fix_that_fails_exits_1_and_leaves_the_tree_alone(tmp_path: Path) -> Non
     assert len(git.Repo(tmp_path).git.worktree("list").splitlines()) == 1
 
 
-def test_readme_command_fixes_the_demo_bug(tmp_path: Path) -> None:
-    """README command 1's job: the planted `range(len(values) - window)` bug, fixed by the search."""
+def _buggy_stats(tmp_path: Path) -> Path:
     task = tmp_path / "buggy_stats"
     sandbox_testing.make_repo(task, {p.relative_to(ROOT / "examples/buggy_stats").as_posix(): p.read_text()
                                      for p in (ROOT / "examples/buggy_stats").rglob("*.py")}
                               | {"pyproject.toml": (ROOT / "examples/buggy_stats/pyproject.toml").read_text()})
-    result = dagent("fix", str(task), "--budget", "60")
+    return task
+
+
+def test_readme_command_fixes_the_demo_bug(tmp_path: Path) -> None:
+    """README command 1's job: the planted `range(len(values) - window)` bug, fixed by the search."""
+    result = dagent("fix", str(_buggy_stats(tmp_path)), "--budget", "60")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "+    for start in range(len(values) - window + 1):" in result.stdout
+
+
+@pytest.mark.parametrize("rank", ["model", "random"])
+def test_the_other_orders_fix_the_demo_bug_too(tmp_path: Path, rank: str) -> None:
+    result = dagent("fix", str(_buggy_stats(tmp_path)), "--budget", "60", "--rank", rank, "--isolated-tests")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "+    for start in range(len(values) - window + 1):" in result.stdout
+    assert "fresh interpreter" in result.stderr
 
 
 def test_a_budget_is_a_deadline_on_a_bug_no_edit_reaches(tmp_path: Path) -> None:
