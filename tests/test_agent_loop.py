@@ -236,9 +236,9 @@ def test_a_candidate_runs_the_tests_that_cover_its_edit_before_the_suite(tmp_pat
     calls: list[list[str] | None] = []
     original = _Run.tests
 
-    def recording(self: _Run, test_ids: list[str] | None = None):  # type: ignore[no-untyped-def]
+    def recording(self: _Run, test_ids: list[str] | None = None, extra_args=()):  # type: ignore[no-untyped-def]
         calls.append(None if test_ids is None else list(test_ids))
-        return original(self, test_ids)
+        return original(self, test_ids, extra_args)
 
     monkeypatch.setattr(_Run, "tests", recording)
     report = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False))
