@@ -12,14 +12,13 @@ calls on --apply. A test that passed before and fails after disqualifies a candi
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagent.agent.localize import is_test_path
+from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
@@ -189,7 +188,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             return _finish(report, run)
         baseline = coverage.run
         report.failing_before = baseline.failed_ids()
-        _say_failures(baseline, say)
+        _say_failures(baseline, sandbox.project_dir, say)
         if baseline.ok:
             report.fixed, report.status = True, "all tests pass: nothing to fix"
             return _finish(report, run)
@@ -216,15 +215,12 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         return _finish(report, run)
 
 
-_PLACE = re.compile(r"^(?P<path>[^\s:]+\.py):(?P<line>\d+)", re.MULTILINE)
-
-
-def _say_failures(baseline: TestRun, say: Event, shown: int = 8) -> None:
+def _say_failures(baseline: TestRun, project: Path, say: Event, shown: int = 8) -> None:
     """Each failing test and why; a hung one with the line it was stuck at (its dumped stack)."""
     failing = [o for o in baseline.outcomes if o.outcome in ("failed", "error")]
     for outcome in failing[:shown]:
-        places = [m.group(0) for m in _PLACE.finditer(outcome.details) if not is_test_path(m.group("path"))]
-        stuck = f", stuck at {places[-1]}" if outcome.timed_out and places else ""
+        frames = [f for f in traceback_frames(outcome.details, project) if not is_test_path(f.path)]
+        stuck = f", stuck at {frames[0].path}:{frames[0].line}" if outcome.timed_out and frames else ""
         say(f"failing: {outcome.test_id}: {outcome.message}{stuck}")
     if len(failing) > shown:
         say(f"failing: ... and {len(failing) - shown} more")
@@ -239,16 +235,15 @@ def _warm_worker(run: _Run, baseline: TestRun, stack: contextlib.ExitStack, say:
     if run.budget.isolated_tests:
         say("tests run in a fresh interpreter each (--isolated-tests)")
         return None
-    worker = stack.enter_context(TestWorker(run.sandbox.project_dir))
+    run.worker = stack.enter_context(TestWorker(run.sandbox.project_dir))  # run.tests below goes through it
     sample = [o.test_id for o in baseline.outcomes if not o.timed_out and o.outcome in ("failed", "error")]
     sample += baseline.passed_ids()[:CROSS_CHECK_PASSING]
-    run.worker = worker
     differ = disagreements(baseline, run.tests(sample), sample) if sample else []
     if differ:
         say(f"the warm test worker disagrees with plain pytest on {len(differ)} test(s) ({differ[0]}): "
             "running every candidate's tests in a fresh interpreter")
         return None
-    return worker
+    return run.worker
 
 
 def disagreements(baseline: TestRun, check: TestRun, test_ids: Iterable[str]) -> list[str]:
