@@ -35,7 +35,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dagent.agent.loop import Budget, run_edit, run_fix
+from dagent.agent.loop import MAX_LANES, Budget, run_edit, run_fix, usable_cores
 from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
@@ -60,13 +60,18 @@ class FixBenchSettings:
     threads: int | None = None  # torch threads per task run; None: torch's choice with 1 job, 1 per worker otherwise
     rank: RankMode = "grammar"  # the search's order: grammar prior, + model score, or shuffled
     model_rewrites: bool = True  # the model's whole-line rewrites after the grammar
+    lanes: int | None = None  # candidates validated at once per task; None: the cores left per job, up to 2
+
+    def task_lanes(self) -> int:
+        return self.lanes or max(1, min(MAX_LANES, usable_cores() // self.jobs))
 
     def torch_threads(self) -> int | None:
         return self.threads or (1 if self.jobs > 1 else None)
 
     def budget(self) -> Budget:
         return Budget(max_rounds=self.max_rounds, k=self.k, max_targets=self.max_targets,
-                      time_s=self.budget_s, test_timeout_s=self.test_timeout_s, model_rewrites=self.model_rewrites)
+                      time_s=self.budget_s, test_timeout_s=self.test_timeout_s, model_rewrites=self.model_rewrites,
+                      lanes=self.task_lanes())
 
 
 # ---------------------------------------------------------------- records
@@ -325,7 +330,7 @@ def bench_fix(root: Path, settings: FixBenchSettings, only: str | None = None, l
     machine = describe_machine(settings)  # raises ModelLoadError on a bad --model before any task runs
     began = time.perf_counter()
     results = run_tasks(tasks, settings, progress)
-    return BenchReport(machine=machine, tasks_root=str(root), settings=asdict(settings),
+    return BenchReport(machine=machine, tasks_root=str(root), settings={**asdict(settings), "lanes": settings.task_lanes()},
                        wall_s=time.perf_counter() - began, results=results, summary=summarize(results))
 
 
@@ -340,7 +345,7 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-_SHOWN_SETTINGS = ("rank", "budget_s", "jobs", "model_rewrites", "seed")
+_SHOWN_SETTINGS = ("rank", "budget_s", "jobs", "lanes", "model_rewrites", "seed")
 
 
 def render_markdown(report: BenchReport) -> str:

@@ -225,10 +225,10 @@ _MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embed
 
 
 def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float,  # type: ignore[no-untyped-def]
-            per_test_timeout: float | None = None, isolated_tests: bool = False):
+            per_test_timeout: float | None = None, isolated_tests: bool = False, lanes: int | None = None):
     from dagent.agent.loop import Budget
 
-    extra: dict[str, object] = {"isolated_tests": isolated_tests}
+    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes}
     if per_test_timeout is not None:
         extra["per_test_timeout_s"] = per_test_timeout
     return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout, **extra)
@@ -249,6 +249,7 @@ def fix_command(
     per_test_timeout: float = typer.Option(12.0, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack."),
     rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score and hole fillings) or random."),
     isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
+    lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
     show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
@@ -267,7 +268,7 @@ def fix_command(
     """
     from dagent.agent.commands import fix
 
-    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests),
+    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes),
                          show_canvas, seed, _rank(rank)))
 
 
@@ -369,6 +370,7 @@ def bench_fix_command(
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Torch threads per task (default: torch's choice with --jobs 1, else 1 per worker)."),
     rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score) or random."),
     model_rewrites: bool = typer.Option(True, "--model-rewrites/--no-model-rewrites", help="After the grammar, let the model rewrite whole lines."),
+    lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once per task (default: the cores left per job, up to 2)."),
 ) -> None:
     """Run `dagent fix` (`dagent edit` for edit tasks) on every task, each in a fresh temporary repo:
     fixed or not, whether the listed failing tests pass, wall time, rounds, candidates, model and test time.
@@ -388,7 +390,7 @@ def bench_fix_command(
 
     settings = FixBenchSettings(model=model, jobs=jobs, budget_s=budget, k=k, max_rounds=max_rounds,
                                 max_targets=targets, test_timeout_s=timeout, seed=seed, threads=threads,
-                                rank=_rank(rank), model_rewrites=model_rewrites)
+                                rank=_rank(rank), model_rewrites=model_rewrites, lanes=lanes)
 
     def progress(result: TaskResult, done: int, total: int) -> None:
         verdict = "[green]fixed[/]" if result.fixed else "[red]not fixed[/]"

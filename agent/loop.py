@@ -12,7 +12,10 @@ calls on --apply. A test that passed before and fails after disqualifies a candi
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,7 @@ RankerFactory = Callable[[str], ModelRanker]  # the plan's context text -> the m
 MIN_TEST_TIMEOUT_S = 1.0  # a candidate whose test loops costs about this
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
+MAX_LANES = 2  # measured on 2 cores (docs/bench/lanes); more lanes than cores thrash
 
 
 @dataclass
@@ -53,6 +57,27 @@ class Budget:
     max_candidates: int = MAX_CANDIDATES
     model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
     isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
+    lanes: int | None = None  # candidates validated at once, each in its own sandbox; None: one per core, up to 2
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_lanes() -> int:
+    return max(1, min(MAX_LANES, usable_cores()))
+
+
+@dataclass
+class _Lane:
+    """Where one candidate is validated: a sandbox's project dir and its warm worker (None: subprocesses)."""
+
+    project_dir: Path
+    worker: TestWorker | None
 
 
 @dataclass
@@ -66,6 +91,7 @@ class _Run:
     timings: Timings = field(default_factory=Timings)
     per_test_timeout_s: float | None = None
     worker: TestWorker | None = None  # a warm pytest server: a candidate's run costs a fork
+    _timing_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remaining(self) -> float:
         return self.budget.time_s - (time.perf_counter() - self.began)
@@ -73,18 +99,24 @@ class _Run:
     def out_of_time(self) -> bool:
         return self.remaining() <= 0
 
-    def tests(self, test_ids: list[str] | None = None, extra_args: Sequence[str] = ()) -> TestRun:
-        """pytest in the sandbox, cut at the deadline; hung tests fail after `per_test_timeout_s`."""
+    def main_lane(self) -> _Lane:
+        return _Lane(self.sandbox.project_dir, self.worker)
+
+    def tests(self, test_ids: list[str] | None = None, extra_args: Sequence[str] = (), lane: _Lane | None = None) -> TestRun:
+        """pytest in the lane's sandbox (the main one by default), cut at the deadline; hung tests fail
+        after `per_test_timeout_s`. Safe from two threads in two lanes; test time adds up over lanes."""
+        lane = lane or self.main_lane()
         began = time.perf_counter()
         timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
         try:
-            if self.worker is not None:
-                return self.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
+            if lane.worker is not None:
+                return lane.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
                                        test_timeout_s=self.per_test_timeout_s)
-            return run_pytest(self.sandbox.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
+            return run_pytest(lane.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
                               test_timeout_s=self.per_test_timeout_s)
         finally:
-            self.timings.test_s += time.perf_counter() - began
+            with self._timing_lock:
+                self.timings.test_s += time.perf_counter() - began
 
 
 def read_sources(project_dir: Path) -> dict[str, str]:
@@ -198,7 +230,9 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         with contextlib.ExitStack() as stack:
             run.worker = _warm_worker(run, baseline, stack, say)
             report.test_runner = "subprocess" if run.worker is None else "worker"
-            winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed).search()
+            lanes = [run.main_lane(), *_more_lanes(run, stack, say)]
+            report.lanes = len(lanes)
+            winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed, lanes).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
                 _fix_rounds(run, report, proposer, coverage, seed, say)
@@ -244,6 +278,22 @@ def _warm_worker(run: _Run, baseline: TestRun, stack: contextlib.ExitStack, say:
             "running every candidate's tests in a fresh interpreter")
         return None
     return run.worker
+
+
+def _more_lanes(run: _Run, stack: contextlib.ExitStack, say: Event) -> list[_Lane]:
+    """Lanes beside the main one: a twin sandbox with its own warm worker each. Only with the worker:
+    a lane's run in flight must stop when the run is interrupted, and retiring a worker does that."""
+    wanted = run.budget.lanes if run.budget.lanes is not None else default_lanes()
+    if wanted <= 1 or run.worker is None:
+        return []
+    lanes = []
+    for _ in range(wanted - 1):
+        twin = stack.enter_context(run.sandbox.twin())
+        worker = stack.enter_context(TestWorker(twin.project_dir))
+        stack.callback(worker.retire)
+        lanes.append(_Lane(twin.project_dir, worker))
+    say(f"validating {wanted} candidates at a time, each in its own sandbox")
+    return lanes
 
 
 def disagreements(baseline: TestRun, check: TestRun, test_ids: Iterable[str]) -> list[str]:
@@ -398,8 +448,9 @@ class RepairSearch:
     """
 
     def __init__(self, run: _Run, report: RunReport, coverage: CoverageMap, say: Event, rank: RankMode,
-                 ranker_factory: RankerFactory | None, seed: int) -> None:
+                 ranker_factory: RankerFactory | None, seed: int, lanes: list[_Lane] | None = None) -> None:
         self.run, self.report, self.say = run, report, say
+        self.lanes = lanes or [run.main_lane()]  # all kept at the same state: the partial fixes built on
         self.rank, self.ranker_factory, self.seed = rank, ranker_factory, seed
         self.tests_by_line = coverage.tests_by_line()
         self.failures = failures_of(coverage.run)
@@ -455,31 +506,58 @@ class RepairSearch:
         return ordered
 
     def _validate_all(self, ordered: list[Candidate], depth: int) -> list[tuple[Candidate, Check]]:
-        """Validate in order until one passes or the budget ends; the partial fixes met on the way."""
+        """Validate in order, one candidate per lane at a time, until one passes or the budget ends;
+        the partial fixes met on the way. With two lanes the order is kept for starting candidates,
+        results are taken as they come (a candidate in flight when another passes is still recorded)."""
         remaining = list(ordered)
         evidence = Evidence() if self.rank != "random" else None  # the shuffled baseline stays blind
         partials: list[tuple[Candidate, Check]] = []
-        while remaining:
-            if self.run.out_of_time():
-                self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
-                break
-            candidate = next_candidate(remaining, evidence)
-            check = self._check(candidate)
-            if evidence is not None:
-                evidence.note(candidate, check.moved)
-            self._record(candidate, check, depth)
-            if check.name == "passes":
-                self.base = [*self.base, *candidate.ops()]
-                self.report.fixed, self.report.failing_after = True, []
-                self.report.status = "fixed: the whole suite passes"
-                break
-            if check.name == "partial":
-                partials.append((candidate, check))
+        free = list(reversed(self.lanes))
+        flying: dict[Future[Check], tuple[Candidate, _Lane]] = {}
+        with ThreadPoolExecutor(len(self.lanes), thread_name_prefix="dagent-lane") as pool:
+            try:
+                while True:
+                    while free and remaining and not self.report.fixed and not self.run.out_of_time():
+                        candidate, lane = next_candidate(remaining, evidence), free.pop()
+                        flying[self._start(pool, candidate, lane)] = (candidate, lane)
+                    if not flying:
+                        break
+                    done, _ = wait(flying, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        candidate, lane = flying.pop(future)
+                        free.append(lane)
+                        self._take(candidate, future.result(), depth, evidence, partials)
+            except BaseException:  # Ctrl-C or a failure: cut the lanes' runs before the pool waits on them
+                for lane in self.lanes:
+                    if lane.worker is not None:
+                        lane.worker.retire()
+                raise
+        if remaining and not self.report.fixed and self.run.out_of_time():
+            self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
         return partials
 
-    def _check(self, candidate: Candidate) -> Check:
-        """Apply, run the failing tests, then the suite; the sandbox is put back either way."""
-        project = self.run.sandbox.project_dir
+    def _start(self, pool: ThreadPoolExecutor, candidate: Candidate, lane: _Lane) -> Future[Check]:
+        if len(self.lanes) > 1:
+            return pool.submit(self._check, candidate, lane)
+        done: Future[Check] = Future()  # one lane: inline, so Ctrl-C lands in the test run itself, as before
+        done.set_result(self._check(candidate, lane))
+        return done
+
+    def _take(self, candidate: Candidate, check: Check, depth: int, evidence: Evidence | None,
+              partials: list[tuple[Candidate, Check]]) -> None:
+        if evidence is not None:
+            evidence.note(candidate, check.moved)
+        self._record(candidate, check, depth)
+        if check.name == "passes" and not self.report.fixed:
+            self.base = [*self.base, *candidate.ops()]
+            self.report.fixed, self.report.failing_after = True, []
+            self.report.status = "fixed: the whole suite passes"
+        elif check.name == "partial":
+            partials.append((candidate, check))
+
+    def _check(self, candidate: Candidate, lane: _Lane) -> Check:
+        """Apply in the lane's sandbox, run the failing tests, then the suite; the sandbox is put back either way."""
+        project = lane.project_dir
         ops = candidate.ops()
         saved = {op.path: (project / op.path).read_bytes() for op in ops if (project / op.path).is_file()}
         try:
@@ -488,13 +566,13 @@ class RepairSearch:
             return Check("apply_error", str(err).splitlines()[0])
         try:
             _drop_bytecode(project, saved)
-            return self._test(candidate)
+            return self._test(candidate, lane)
         finally:
             _put_back(project, saved)
 
-    def _test(self, candidate: Candidate) -> Check:
+    def _test(self, candidate: Candidate, lane: _Lane) -> Check:
         # When failing tests hang, a candidate that leaves the first one hanging is done with: stop there.
-        first = self.run.tests(self.failing, ["--maxfail=1"] if self.hung else [])
+        first = self.run.tests(self.failing, ["--maxfail=1"] if self.hung else [], lane)
         passed = set(first.passed_ids())
         still = [t for t in self.failing if t not in passed]  # a test stopped before it ran still fails
         still += [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
@@ -506,10 +584,10 @@ class RepairSearch:
             return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
         covering = self._covering(candidate)
         if covering:  # the passing tests that execute the edit: a regression shows there first, cheaply
-            spoiled = _spoiled(self.run.tests(covering), self.passed_before)
+            spoiled = _spoiled(self.run.tests(covering, lane=lane), self.passed_before)
             if spoiled is not None:
                 return spoiled
-        suite = self.run.tests()  # every candidate that gets this far is confirmed by the whole suite
+        suite = self.run.tests(lane=lane)  # every candidate that gets this far is confirmed by the whole suite
         spoiled = _spoiled(suite, self.passed_before)
         if spoiled is not None:
             return spoiled
@@ -538,8 +616,9 @@ class RepairSearch:
         ops = candidate.ops()
         kept = _Kept(candidate, {op.path: (project / op.path).read_bytes() for op in ops}, self.failures,
                      self.failing, self.signature, set(self.passed_before))
-        apply_ops(project, ops)
-        _drop_bytecode(project, kept.saved)
+        for lane in self.lanes:  # the same files in every lane, so the saved bytes serve them all
+            apply_ops(lane.project_dir, ops)
+            _drop_bytecode(lane.project_dir, kept.saved)
         self.base = [*self.base, *ops]
         self.passed_before |= set(check.suite.passed_ids())
         self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
@@ -548,7 +627,8 @@ class RepairSearch:
         return kept
 
     def _let_go(self, kept: _Kept) -> None:
-        _put_back(self.run.sandbox.project_dir, kept.saved)
+        for lane in self.lanes:
+            _put_back(lane.project_dir, kept.saved)
         self.base = self.base[: -len(kept.candidate.ops())]
         self.failures, self.failing, self.signature = kept.failures, kept.failing, kept.signature
         self.passed_before = kept.passed_before

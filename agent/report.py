@@ -57,6 +57,7 @@ class RunReport(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     test_runner: Literal["worker", "subprocess"] = "worker"  # how candidates' tests ran (see loop.disagreements)
+    lanes: int = 1  # candidates validated at once, each in its own sandbox
     applied: bool = False
     commit: str | None = None
     branch: str | None = None

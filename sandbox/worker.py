@@ -66,10 +66,15 @@ class _Server:
     child: int | None = None  # the pytest child in flight, whose session must die with the server
     buf: bytes = field(default=b"")
 
-    def kill(self) -> None:
+    def stop(self) -> None:
+        """SIGKILL the child's and the server's sessions; the pipes stay open for a reader in flight,
+        which then sees EOF (closing them under its select would leave it waiting to its deadline)."""
         if self.child is not None:
             _killpg(self.child, signal.SIGKILL)
         _killpg(self.proc.pid, signal.SIGKILL)
+
+    def kill(self) -> None:
+        self.stop()
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None:
                 pipe.close()
@@ -118,6 +123,8 @@ class TestWorker:
         self.preload = list(preload)
         self.starts = 0  # servers started so far: more than one means one died or was replaced
         self._server: _Server | None = None
+        self._retired = False  # closed for good: no run may start a server again
+        self._in_flight = False  # a run is waiting on the server (maybe in another thread)
         self._finalizer: weakref.finalize | None = None
 
     # -- lifecycle
@@ -137,6 +144,8 @@ class TestWorker:
 
     def start(self) -> None:
         """Start the server now (the first `run` does it otherwise); no-op where fork is not available."""
+        if self._retired:
+            raise SandboxError("the test worker was retired; start a new one")
         if CAN_FORK and (self._server is None or self._server.proc.poll() is not None):
             self.close()
             self._server = self._spawn()
@@ -146,6 +155,17 @@ class TestWorker:
         if self._finalizer is not None:
             self._finalizer()  # runs _Server.kill once
         self._server, self._finalizer = None, None
+
+    def retire(self) -> None:
+        """Close for good, from any thread: a run in flight is cut (its child killed) and raises
+        SandboxError instead of starting a new server, so a run abandoned on Ctrl-C stops. That
+        run's thread closes the pipes itself; without one, everything is closed here."""
+        self._retired = True
+        server = self._server
+        if server is not None:
+            server.stop()
+        if not self._in_flight:
+            self.close()
 
     # -- running
 
@@ -187,6 +207,7 @@ class TestWorker:
             assert self._server is not None
             start = time.monotonic()
             try:
+                self._in_flight = True
                 answer = self._exchange(self._server, request, start + timeout_s + _ANSWER_SLACK_S)
             except _ServerGone as gone:
                 self.close()
@@ -196,6 +217,8 @@ class TestWorker:
             except BaseException:  # Ctrl-C mid-run: the child and the server go, the next run starts afresh
                 self.close()
                 raise
+            finally:
+                self._in_flight = False
             text, cut = _read_output(output)
             elapsed = time.monotonic() - start
             return CommandResult(int(answer["returncode"]), text, elapsed, bool(answer["timed_out"]), cut)

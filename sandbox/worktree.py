@@ -288,8 +288,9 @@ class Sandbox:
             sb.reset()                       # back to the snapshot
     """
 
-    def __init__(self, repo_path: str | Path = ".") -> None:
+    def __init__(self, repo_path: str | Path = ".", snapshot: tuple[str, str | None] | None = None) -> None:
         self.requested = Path(repo_path).expanduser().resolve()
+        self._given_snapshot = snapshot  # a twin's: the first sandbox's snapshot, not a new one
         self._repo: git.Repo | None = None
         self._wt: git.Repo | None = None
         self._tmpdir: Path | None = None
@@ -324,7 +325,7 @@ class Sandbox:
         self._repo, self.repo_root = repo, root
         rel = self.requested.relative_to(root).as_posix()
         self.project_subdir = "" if rel == "." else rel
-        self.snapshot, self.head = _snapshot(repo)
+        self.snapshot, self.head = self._given_snapshot or _snapshot(repo)
         self._tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
         self.path = self._tmpdir / root.name
         _register(self)
@@ -349,6 +350,13 @@ class Sandbox:
                 f"{self.project_subdir} has no files git tracks or would add (all ignored?); "
                 "pass a directory with tracked or untracked-not-ignored files"
             )
+
+    def twin(self) -> Sandbox:
+        """A second, unopened sandbox of the same snapshot (two candidates validated at once, one in
+        each): the user's tree is not read again, so an edit they make meanwhile cannot split the two."""
+        if not self.is_open:
+            raise SandboxError("open the sandbox before making its twin")
+        return Sandbox(self.requested, (self.snapshot, self.head))
 
     def close(self) -> None:
         """Remove the worktree and its temp dir. Safe to call twice."""

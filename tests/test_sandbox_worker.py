@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -255,6 +256,24 @@ def test_close_leaves_no_process_and_a_later_run_starts_afresh(tmp_path: Path) -
     assert not pid_alive(pid) and not tmp.exists() and w.pid is None
     assert w.run(timeout_s=60).ok and w.starts == 2
     w.close()
+
+
+@pytest.mark.slow
+def test_retire_from_another_thread_cuts_a_run_in_flight_and_no_server_starts_again(tmp_path: Path) -> None:
+    write_files(tmp_path, {"tests/test_hang.py": "import time\n\ndef test_hang():\n    time.sleep(1000)\n"})
+    w = TestWorker(tmp_path)
+    w.start()
+    server = w.pid
+    assert server is not None
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(w.run, ["tests/test_hang.py"], (), 600, None)
+        assert wait_until(lambda: w._server is not None and w._server.child is not None, 30)  # type: ignore[union-attr]
+        w.retire()
+        with pytest.raises(SandboxError, match="retired"):
+            running.result(timeout=30)  # cut, not left to its 600 s
+    assert not pid_alive(server) and w.pid is None and w.starts == 1
+    with pytest.raises(SandboxError, match="retired"):
+        w.run(timeout_s=60)
 
 
 def test_an_interpreter_without_pytest_is_an_actionable_error(tmp_path: Path) -> None:

@@ -222,3 +222,18 @@ def test_same_size_edits_made_right_after_a_commit_are_not_missed(tmp_path: Path
         (sb.path / "calc.py").write_text("return a * b\n")
         time.sleep(1.05)
         assert sb.changed_files() == ["calc.py"]
+
+
+def test_a_twin_has_the_same_snapshot_even_after_the_user_edits(user_repo: Path) -> None:
+    with Sandbox(user_repo) as sb:
+        write_files(user_repo, {"pkg/mod.py": "def f():\n    return 9  # edited meanwhile\n"})
+        with sb.twin() as twin:
+            assert twin.snapshot == sb.snapshot and twin.path != sb.path
+            assert (twin.path / "pkg/mod.py").read_text().endswith("return 2  # uncommitted\n")
+            (twin.path / "pkg/mod.py").write_text("changed in the twin\n")
+            assert (sb.path / "pkg/mod.py").read_text().endswith("return 2  # uncommitted\n")
+            twin_dir = twin.path.parent
+        assert not twin_dir.exists() and sb.changed_files() == []
+    assert worktree_paths(user_repo) == [str(user_repo)]
+    with pytest.raises(SandboxError, match="open the sandbox"):
+        Sandbox(user_repo).twin()
