@@ -90,6 +90,7 @@ class _Run:
     began: float
     timings: Timings = field(default_factory=Timings)
     per_test_timeout_s: float | None = None
+    call_timeouts: dict[str, float] = field(default_factory=dict)  # each baseline test's own limit
     worker: TestWorker | None = None  # a warm pytest server: a candidate's run costs a fork
     _timing_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,9 +112,9 @@ class _Run:
         try:
             if lane.worker is not None:
                 return lane.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
-                                       test_timeout_s=self.per_test_timeout_s)
+                                       test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
             return run_pytest(lane.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
-                              test_timeout_s=self.per_test_timeout_s)
+                              test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
         finally:
             with self._timing_lock:
                 self.timings.test_s += time.perf_counter() - began
@@ -227,6 +228,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         if not baseline.outcomes and not baseline.collection_errors:
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
         run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
+        run.call_timeouts = call_timeouts(baseline, budget)
         with contextlib.ExitStack() as stack:
             run.worker = _warm_worker(run, baseline, stack, say)
             report.test_runner = "subprocess" if run.worker is None else "worker"
@@ -331,6 +333,14 @@ def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
     """A candidate's test may hang (an edited loop bound): cut each test well above its baseline time."""
     slowest = max((o.duration_s for o in baseline.outcomes if not o.timed_out), default=0.0)
     return min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * slowest + 1.0))
+
+
+def call_timeouts(baseline: TestRun, budget: Budget) -> dict[str, float]:
+    """Each passing test's own limit for its body: a few times its baseline time, at least a second.
+    Failing tests keep the run-wide limit (a fix may make a test that failed at once run its loop), and
+    so do setup and teardown (a session fixture is paid by whichever test comes first)."""
+    return {o.test_id: min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * o.duration_s + 0.5))
+            for o in baseline.outcomes if o.outcome == "passed"}
 
 
 def _load(model: str | None, budget: Budget, say: Event, run: _Run) -> Proposer:

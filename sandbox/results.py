@@ -141,6 +141,7 @@ def run_pytest(
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
     test_timeout_s: float | None = None,
+    call_timeouts: Mapping[str, float] | None = None,
 ) -> TestRun:
     """Run pytest in `project_dir` (all tests, or only `test_ids`) and parse each test's outcome.
 
@@ -153,7 +154,7 @@ def run_pytest(
     with tempfile.TemporaryDirectory(prefix="dagent-pytest-") as tmp_dir:
         tmp = Path(tmp_dir)
         junit = tmp / "junit.xml"
-        plugin = timeout_args(tmp, test_timeout_s)
+        plugin = timeout_args(tmp, test_timeout_s, call_timeouts)
         argv = [python, *_pytest_args(junit, test_ids, [*plugin, *extra_args])]
         result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
         _require_module(result, junit, "pytest", python)
@@ -292,34 +293,48 @@ import threading
 import pytest
 
 _GRACE_S = 3.0
-_state = {"timeout": None, "dir": None, "stack": None, "rootdir": ""}
+_state = {"timeout": None, "dir": None, "stack": None, "rootdir": "", "calls": {}, "now": None}
 
 
 def pytest_addoption(parser):
     parser.addoption("--dagent-test-timeout", type=float, default=None)
     parser.addoption("--dagent-hang-dir", default=None)
+    parser.addoption("--dagent-call-timeouts", default=None)  # JSON: project-relative node id -> seconds
 
 
 def pytest_configure(config):
     _state["timeout"] = config.getoption("--dagent-test-timeout")
     _state["dir"] = config.getoption("--dagent-hang-dir")
     _state["rootdir"] = str(config.rootpath)
+    calls = config.getoption("--dagent-call-timeouts")
+    if calls:
+        with open(calls) as f:
+            _state["calls"] = json.load(f)
     if _state["timeout"] and _state["dir"]:
         _state["stack"] = open(os.path.join(_state["dir"], "stack"), "w")
 
 
 def _on_alarm(signum, frame):
     __tracebackhide__ = True
-    pytest.fail("timed out after %ss" % _state["timeout"])
+    pytest.fail("timed out after %ss" % _state["now"])
 
 
 def _note_current(item):
     with open(os.path.join(_state["dir"], "current"), "w") as f:
-        json.dump({"nodeid": item.nodeid, "rootdir": _state["rootdir"], "timeout": _state["timeout"]}, f)
+        json.dump({"nodeid": item.nodeid, "rootdir": _state["rootdir"], "timeout": _state["now"]}, f)
 
 
-def _armed(item):
-    timeout = _state["timeout"]
+def _call_timeout(item):
+    """The test's own call-phase timeout, if given (setup and teardown keep the run's: a session
+    fixture is set up by whichever test runs first)."""
+    file, sep, rest = item.nodeid.partition("::")
+    rel = os.path.relpath(os.path.join(_state["rootdir"], file)).replace(os.sep, "/") + sep + rest
+    return _state["calls"].get(rel, _state["timeout"])
+
+
+def _armed(item, call=False):
+    timeout = _call_timeout(item) if call and _state["calls"] else _state["timeout"]
+    _state["now"] = timeout
     if not timeout:
         yield
         return
@@ -347,7 +362,7 @@ def pytest_runtest_setup(item):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    yield from _armed(item)
+    yield from _armed(item, call=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -357,15 +372,20 @@ def pytest_runtest_teardown(item, nextitem):
 TIMEOUT_PLUGIN_MODULE = "_dagent_timeout"
 
 
-def timeout_args(plugin_dir: Path, test_timeout_s: float | None) -> list[str]:
+def timeout_args(plugin_dir: Path, test_timeout_s: float | None, call_timeouts: Mapping[str, float] | None = None) -> list[str]:
     """Write the per-test timeout plugin into `plugin_dir` (which must be on sys.path) and return
-    the pytest arguments that turn it on; none when `test_timeout_s` is None."""
+    the pytest arguments that turn it on; none when `test_timeout_s` is None. `call_timeouts` gives
+    tests (project-relative node ids) their own limit for the test body; the rest get `test_timeout_s`."""
     if test_timeout_s is None:
         return []
     if test_timeout_s <= 0:
         raise SandboxError(f"a per-test timeout must be positive; got {test_timeout_s}")
     (plugin_dir / f"{TIMEOUT_PLUGIN_MODULE}.py").write_text(_TIMEOUT_PLUGIN)
-    return ["-p", TIMEOUT_PLUGIN_MODULE, f"--dagent-test-timeout={test_timeout_s}", f"--dagent-hang-dir={plugin_dir}"]
+    args = ["-p", TIMEOUT_PLUGIN_MODULE, f"--dagent-test-timeout={test_timeout_s}", f"--dagent-hang-dir={plugin_dir}"]
+    if call_timeouts:
+        (plugin_dir / "call_timeouts.json").write_text(json.dumps(dict(call_timeouts)))
+        args.append(f"--dagent-call-timeouts={plugin_dir / 'call_timeouts.json'}")
+    return args
 
 
 _DUMP_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')

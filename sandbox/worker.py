@@ -175,29 +175,33 @@ class TestWorker:
         extra_args: Sequence[str] = (),
         timeout_s: float = 120,
         test_timeout_s: float | None = None,
+        call_timeouts: Mapping[str, float] | None = None,
     ) -> TestRun:
         """pytest on `test_ids` (all tests if None), as `run_pytest` would report it.
 
-        `test_timeout_s` overrides the worker's per-test timeout for this run. A server that died
+        `test_timeout_s` overrides the worker's per-test timeout for this run; `call_timeouts` gives
+        tests their own limit for the test body (see `timeout_args`). A server that died
         is restarted once; if that one dies too, the run falls back to `run_pytest`.
         """
         per_test = test_timeout_s if test_timeout_s is not None else self.test_timeout_s
         if not CAN_FORK:
-            return self._subprocess_run(test_ids, extra_args, timeout_s, per_test)
+            return self._subprocess_run(test_ids, extra_args, timeout_s, per_test, call_timeouts)
         with tempfile.TemporaryDirectory(prefix="dagent-worker-run-") as tmp_dir:
             tmp = Path(tmp_dir)
             junit = tmp / "junit.xml"
-            plugin = timeout_args(tmp, per_test)
+            plugin = timeout_args(tmp, per_test, call_timeouts)
             args = _pytest_args(junit, test_ids, [*plugin, *extra_args])[2:]  # no `-m pytest`
             result = self._request(args, tmp / "output", timeout_s)
             if result is None:
-                return self._subprocess_run(test_ids, extra_args, timeout_s, per_test)
+                return self._subprocess_run(test_ids, extra_args, timeout_s, per_test, call_timeouts)
             return _test_run(result, junit, self.project, tmp if plugin else None)
 
     def _subprocess_run(
-        self, test_ids: Sequence[str] | None, extra_args: Sequence[str], timeout_s: float, per_test: float | None
+        self, test_ids: Sequence[str] | None, extra_args: Sequence[str], timeout_s: float, per_test: float | None,
+        call_timeouts: Mapping[str, float] | None = None,
     ) -> TestRun:
-        return run_pytest(self.project, test_ids, timeout_s, extra_args, self.python, self.env or None, per_test)
+        return run_pytest(self.project, test_ids, timeout_s, extra_args, self.python, self.env or None, per_test,
+                          call_timeouts)
 
     def _request(self, args: list[str], output: Path, timeout_s: float) -> CommandResult | None:
         """Send one run to the server; a dead server is replaced once. None if both died."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_engine_support import SIZE, tiny_tokenizer
 
-from dagent.agent.loop import Budget, _Run, apply_to_tree, disagreements, find_project, run_edit, run_fix, validate
+from dagent.agent.loop import Budget, _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.tiny import build_tiny_model
@@ -274,3 +274,10 @@ def test_isolated_tests_run_every_candidate_in_a_fresh_interpreter(tmp_path: Pat
     assert report.fixed and report.test_runner == "subprocess" and report.lanes == 1, report.status
     warm = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False))
     assert warm.fixed and warm.test_runner == "worker" and warm.diff == report.diff
+
+
+def test_each_passing_test_gets_its_own_limit_and_failing_ones_the_run_wide_one() -> None:
+    baseline = TestRun([TestOutcome("fast", "passed", duration_s=0.01), TestOutcome("slow", "passed", duration_s=1.0),
+                        TestOutcome("huge", "passed", duration_s=30.0), TestOutcome("bad", "failed", duration_s=0.01)],
+                       0, False, 1.0, "")
+    assert call_timeouts(baseline, Budget(per_test_timeout_s=12.0)) == {"fast": 1.0, "slow": 5.5, "huge": 12.0}

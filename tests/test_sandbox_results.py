@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dagent.errors import SandboxError
-from dagent.sandbox import Sandbox, TestRun, collect_coverage, compile_check, run_pytest
+from dagent.sandbox import Sandbox, TestRun, TestWorker, collect_coverage, compile_check, run_pytest
 from dagent.sandbox.testing import make_repo, pid_alive, wait_until, write_files
 
 CALC = """\
@@ -276,6 +276,38 @@ def test_coverage_runs_take_the_per_test_timeout_too(tmp_path: Path) -> None:
     cov = collect_coverage(tmp_path, timeout_s=120, test_timeout_s=1.0)
     assert cov.run.outcome_map() == {"tests/test_spin.py::test_spin": "failed"}
     assert 3 in cov.lines_by_test["tests/test_spin.py::test_spin"]["spin.py"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", ["subprocess", "worker"])
+def test_a_test_given_its_own_limit_is_cut_there_in_its_body_only(tmp_path: Path, runner: str) -> None:
+    write_files(tmp_path, {"tests/test_times.py": textwrap.dedent("""\
+        import time
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def slow_setup():
+            time.sleep(1.5)
+
+        def test_limited(slow_setup):
+            time.sleep(4)
+
+        def test_fast_body(slow_setup):
+            pass
+
+        def test_unlisted():
+            time.sleep(1.5)
+        """)})  # fmt: skip
+    limits = {"tests/test_times.py::test_limited": 1.0, "tests/test_times.py::test_fast_body": 1.0}
+    if runner == "worker":
+        with TestWorker(tmp_path) as worker:
+            run = worker.run(timeout_s=60, test_timeout_s=10.0, call_timeouts=limits)
+    else:
+        run = run_pytest(tmp_path, timeout_s=60, test_timeout_s=10.0, call_timeouts=limits)
+    assert run.outcome_map() == {"tests/test_times.py::test_limited": "failed", "tests/test_times.py::test_fast_body": "passed",
+                                 "tests/test_times.py::test_unlisted": "passed"}  # the 1.5 s setup is not the body's
+    limited = run.outcome_of("tests/test_times.py::test_limited")
+    assert limited is not None and "timed out after 1.0s" in limited.message
 
 
 def test_a_per_test_timeout_must_be_positive(tmp_path: Path) -> None:
