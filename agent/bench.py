@@ -35,7 +35,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dagent.agent.loop import MAX_LANES, Budget, run_edit, run_fix, usable_cores
+from dagent.agent.loop import Budget, default_lanes, run_edit, run_fix
 from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
@@ -63,7 +63,7 @@ class FixBenchSettings:
     lanes: int | None = None  # candidates validated at once per task; None: the cores left per job, up to 2
 
     def task_lanes(self) -> int:
-        return self.lanes or max(1, min(MAX_LANES, usable_cores() // self.jobs))
+        return self.lanes or default_lanes(self.jobs)
 
     def torch_threads(self) -> int | None:
         return self.threads or (1 if self.jobs > 1 else None)

@@ -68,8 +68,9 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def default_lanes() -> int:
-    return max(1, min(MAX_LANES, usable_cores()))
+def default_lanes(jobs: int = 1) -> int:
+    """Lanes for one of `jobs` runs sharing this machine: the cores left to it, up to MAX_LANES."""
+    return max(1, min(MAX_LANES, usable_cores() // jobs))
 
 
 @dataclass
@@ -332,15 +333,19 @@ def _baseline(run: _Run, say: Event) -> CoverageMap | None:
 def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
     """A candidate's test may hang (an edited loop bound): cut each test well above its baseline time."""
     slowest = max((o.duration_s for o in baseline.outcomes if not o.timed_out), default=0.0)
-    return min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * slowest + 1.0))
+    return _limit_for(slowest, budget, slack_s=1.0)
+
+
+def _limit_for(duration_s: float, budget: Budget, slack_s: float) -> float:
+    """A few times a baseline duration, at least MIN_TEST_TIMEOUT_S, at most --per-test-timeout."""
+    return min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * duration_s + slack_s))
 
 
 def call_timeouts(baseline: TestRun, budget: Budget) -> dict[str, float]:
     """Each passing test's own limit for its body: a few times its baseline time, at least a second.
     Failing tests keep the run-wide limit (a fix may make a test that failed at once run its loop), and
     so do setup and teardown (a session fixture is paid by whichever test comes first)."""
-    return {o.test_id: min(budget.per_test_timeout_s, max(MIN_TEST_TIMEOUT_S, 5 * o.duration_s + 0.5))
-            for o in baseline.outcomes if o.outcome == "passed"}
+    return {o.test_id: _limit_for(o.duration_s, budget, slack_s=0.5) for o in baseline.outcomes if o.outcome == "passed"}
 
 
 def _load(model: str | None, budget: Budget, say: Event, run: _Run) -> Proposer:
