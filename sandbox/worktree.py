@@ -1,10 +1,13 @@
-"""The git sandbox: a detached worktree of the user's repo as it is on disk right now.
+"""The git sandbox: a repository of its own holding the user's tree as it is on disk right now.
 
 Opening one snapshots HEAD plus the uncommitted changes and the untracked files that are not ignored.
 The snapshot is a commit built through a temporary index (GIT_INDEX_FILE), so the user's index, work
-tree and stash list are never written: only new objects land in .git/objects. The worktree lives in
-a temp dir named `dagent-sandbox-*`, and a state file under .git/dagent/sandboxes/ records it, so
-`clean_leftovers` (`dagent clean`) can remove what a killed process left behind.
+tree and stash list are never written: only new objects land in .git/objects. The sandbox is a new
+repository that borrows the user's objects read-only (objects/info/alternates) and has refs, stash and
+config of its own, so a test that runs `git stash`, `git branch -f` or `git tag` changes the sandbox,
+never the user's repo. Populated submodules become nested sandboxes the same way. It lives in a temp
+dir named `dagent-sandbox-*`, and a state file under .git/dagent/sandboxes/ records it, so
+`clean_leftovers` (`dagent clean`) can remove what a killed process left behind, and only that.
 """
 
 from __future__ import annotations
@@ -92,10 +95,31 @@ def _tree_of_work_tree(repo: git.Repo, seed_index: Path | None, head: str | None
             # copy2 keeps the mtime: git's racy-clean check compares file mtimes against the index's
             # own, and a newer copy would make it trust stale stat data of files edited just now.
             shutil.copy2(seed_index, index)
+            _unflag_present_files(repo, env)
         elif head is not None:
             _git(repo, "read-tree", head, env=env)
         _git(repo, "add", "-A", env=env)
         return _git(repo, "write-tree", env=env)
+
+
+def _unflag_present_files(repo: git.Repo, env: dict[str, str]) -> None:
+    """Clear assume-unchanged and skip-worktree in the temp index for files that are on disk.
+
+    `git add -A` trusts both flags and would snapshot the committed blob instead of the user's edit;
+    a skip-worktree file absent from disk (a sparse checkout) keeps its flag, so it is not taken as deleted.
+    """
+    listed = _git_raw(repo, "ls-files", "-v", "-z", "--full-name", env=env).decode("utf-8", "surrogateescape")
+    root = Path(repo.working_tree_dir or ".")
+    entries = [(e[0], e[2:]) for e in listed.split("\0") if len(e) > 2]
+    on_disk = [(tag, p) for tag, p in entries if (root / p).is_file() or (root / p).is_symlink()]
+    # one flag per command: given both, update-index applies only the last one
+    _update_flags(repo, env, "--no-assume-unchanged", [p for tag, p in on_disk if tag.islower()])
+    _update_flags(repo, env, "--no-skip-worktree", [p for tag, p in on_disk if tag == "S"])
+
+
+def _update_flags(repo: git.Repo, env: dict[str, str], flag: str, paths: list[str]) -> None:
+    for start in range(0, len(paths), 500):  # keep each command line short
+        _git(repo, "update-index", flag, "--", *paths[start : start + 500], env=env)
 
 
 def _snapshot(repo: git.Repo) -> tuple[str, str | None]:
@@ -115,7 +139,8 @@ def _snapshot(repo: git.Repo) -> tuple[str, str | None]:
 _open_sandboxes: set[Sandbox] = set()
 _registry_lock = threading.Lock()
 _sigterm_installed = False
-_saved_sigterm: object = signal.SIG_DFL
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+_saved_handlers: dict[int, object] = {}
 
 
 def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -128,34 +153,37 @@ def _in_main_thread() -> bool:
 
 
 def _register(sandbox: Sandbox) -> None:
-    """Track an open sandbox; the first one in the main thread turns SIGTERM into KeyboardInterrupt."""
-    global _saved_sigterm, _sigterm_installed
+    """Track an open sandbox; the first one in the main thread turns SIGTERM and SIGHUP (the terminal
+    closed) into KeyboardInterrupt."""
+    global _saved_handlers, _sigterm_installed
     with _registry_lock:
         if not _sigterm_installed and _in_main_thread():
-            previous = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
-            _saved_sigterm = signal.SIG_DFL if previous is None else previous  # None: set outside Python
+            previous = {sig: signal.signal(sig, _sigterm_to_interrupt) for sig in _TERMINATING}
+            # None: a handler set outside Python
+            _saved_handlers = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
             _sigterm_installed = True
         _open_sandboxes.add(sandbox)
 
 
 def _unregister(sandbox: Sandbox) -> None:
-    """Forget a closed sandbox; the last one restores the SIGTERM handler it found."""
+    """Forget a closed sandbox; the last one restores the handlers it found."""
     global _sigterm_installed
     with _registry_lock:
         _open_sandboxes.discard(sandbox)
         if not _open_sandboxes and _sigterm_installed and _in_main_thread():
-            signal.signal(signal.SIGTERM, _saved_sigterm)  # type: ignore[arg-type]
+            for sig, handler in _saved_handlers.items():
+                signal.signal(sig, handler)  # type: ignore[arg-type]
             _sigterm_installed = False
 
 
 @contextlib.contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM while cleaning up, so a second Ctrl-C cannot leave a half-removed worktree."""
+    """Hold SIGINT/SIGTERM/SIGHUP while cleaning up, so a second Ctrl-C cannot leave a half-removed worktree."""
     if not _in_main_thread():
         yield
         return
     pending: list[int] = []
-    sigs = (signal.SIGINT, signal.SIGTERM)
+    sigs = (signal.SIGINT, *_TERMINATING)
     saved = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum)) for sig in sigs}
     try:
         yield
@@ -186,6 +214,7 @@ class _State:
     pid_start: str | None  # /proc start time: tells a live owner from a reused pid
     created: float
     snapshot: str
+    own_repo: bool = False  # a repository of its own (a Sandbox); False: a linked worktree of the user's repo
 
 
 def _state_dir(repo: git.Repo) -> Path:
@@ -224,14 +253,17 @@ def _read_state(path: Path) -> _State | None:
         return None
 
 
-def _remove_worktree(repo: git.Repo, worktree: Path, tmpdir: Path) -> None:
-    """Remove a sandbox worktree, its temp dir and git's record of it; tolerate any of them missing."""
-    with contextlib.suppress(SandboxError):
-        _git(repo, "worktree", "remove", "--force", "--force", str(worktree))
-    shutil.rmtree(tmpdir, ignore_errors=True)
-    _git(repo, "worktree", "prune")
-    if tmpdir.exists():
-        raise SandboxError(f"could not remove the sandbox at {tmpdir}; delete it by hand, then run `dagent clean`")
+def _drop_worktree_entry(repo: git.Repo, worktree: Path) -> None:
+    """Delete git's record of the one linked worktree at `worktree`: a scoped prune.
+
+    A bare `git worktree prune` would also drop the user's worktrees whose directory is missing for
+    a moment (an unmounted disk), so only the entry whose gitdir file names our path goes.
+    """
+    ours = str(worktree / ".git")
+    for entry in (Path(repo.common_dir) / "worktrees").glob("*"):
+        with contextlib.suppress(OSError):
+            if (entry / "gitdir").read_text().strip() == ours:
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 def _listed_worktrees(repo: git.Repo) -> list[Path]:
@@ -239,38 +271,117 @@ def _listed_worktrees(repo: git.Repo) -> list[Path]:
     return [Path(line[len("worktree ") :]) for line in out.splitlines() if line.startswith("worktree ")]
 
 
-def _is_sandbox_path(path: Path) -> bool:
-    return path.parent.name.startswith(PREFIX) or path.name.startswith(PREFIX)
+def _remove_worktree(repo: git.Repo, worktree: Path, tmpdir: Path) -> None:
+    """Remove a linked worktree dagent made, its temp dir and git's record of it (that one alone)."""
+    if worktree in _listed_worktrees(repo):
+        with contextlib.suppress(SandboxError):
+            _git(repo, "worktree", "remove", "--force", "--force", str(worktree))
+    _remove_tmpdir(tmpdir)
+    _drop_worktree_entry(repo, worktree)
 
 
-def _sandbox_tmpdir(path: Path) -> Path:
-    return path.parent if path.parent.name.startswith(PREFIX) else path
+def _remove_tmpdir(tmpdir: Path) -> None:
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    if tmpdir.exists():
+        raise SandboxError(f"could not remove the sandbox at {tmpdir}; delete it by hand, then run `dagent clean`")
+
+
+def _remove_recorded(repo: git.Repo, state: _State) -> bool:
+    """Remove what one stale state file records; True if anything was there to remove.
+
+    Only a `dagent-sandbox-*` temp dir is ever deleted, whatever the file says: a state file is
+    ours, but a hand-edited or foreign one must not be able to point `dagent clean` at user data.
+    """
+    tmpdir, worktree = Path(state.tmpdir), Path(state.worktree)
+    if not tmpdir.name.startswith(PREFIX) or tmpdir not in (worktree, worktree.parent):
+        return False
+    existed = tmpdir.exists()
+    if state.own_repo:
+        _remove_tmpdir(tmpdir)
+    else:
+        existed = existed or worktree in _listed_worktrees(repo)
+        _remove_worktree(repo, worktree, tmpdir)
+    return existed
 
 
 def clean_leftovers(repo_path: str | Path = ".") -> list[str]:
-    """Remove dagent worktrees whose process is gone; return the worktree paths removed.
+    """Remove the sandboxes whose process is gone; return the sandbox paths removed.
 
-    Leftovers are found from the state files under .git/dagent/sandboxes/ and from `git worktree list`
-    entries inside a `dagent-sandbox-*` temp dir. Sandboxes of live processes are kept.
+    Only what dagent's own state files under .git/dagent/sandboxes/ record is removed: a worktree of
+    the user's that merely has `dagent-sandbox` in its path is never touched, and nothing is pruned
+    beyond the entries dagent made. Sandboxes of live processes are kept.
     """
     repo, _root = _open_repo(Path(repo_path).expanduser().resolve())
-    live: set[Path] = set()
-    stale: set[Path] = set()
+    removed: list[str] = []
     for state_file in sorted(_state_dir(repo).glob("*.json")):
         state = _read_state(state_file)
         if state is not None and _owner_alive(state):
-            live.add(Path(state.worktree))
             continue
-        if state is not None:
-            stale.add(Path(state.worktree))
+        if state is not None and _remove_recorded(repo, state):
+            removed.append(state.worktree)
         state_file.unlink(missing_ok=True)
-    listed = set(_listed_worktrees(repo))
-    stale |= {p for p in listed if _is_sandbox_path(p) and p not in live}
-    removed = [p for p in sorted(stale) if p in listed or _sandbox_tmpdir(p).exists()]
-    for path in stale:
-        _remove_worktree(repo, path, _sandbox_tmpdir(path))
-    _git(repo, "worktree", "prune")
-    return [str(p) for p in removed]
+    return sorted(removed)
+
+
+# ---------------------------------------------------------------- the sandbox's own repository
+
+
+def _borrowing_repo(source: git.Repo, path: Path, head: str, tree: str) -> git.Repo:
+    """A new repository at `path` that reads `source`'s objects (never writes them), HEAD detached at
+    `head` and the work tree and index at `tree` (a commit or tree; equal to `head` but in a submodule
+    with uncommitted changes)."""
+    path.mkdir(parents=True, exist_ok=True)
+    _git(source, "-c", "init.defaultBranch=dagent-sandbox", "init", "--quiet", "--template=", str(path))
+    git_dir = path / ".git"
+    objects = Path(source.common_dir).resolve() / "objects"
+    (git_dir / "objects" / "info" / "alternates").write_text(f"{objects}\n")
+    exclude = Path(source.common_dir) / "info" / "exclude"
+    if exclude.is_file():  # the user's private ignores keep their build output out of the sandbox's diff
+        (git_dir / "info").mkdir(exist_ok=True)
+        shutil.copyfile(exclude, git_dir / "info" / "exclude")
+    sandbox = git.Repo(path)
+    _git(sandbox, "update-ref", "--no-deref", "HEAD", head)
+    _git(sandbox, "read-tree", "-u", "--reset", tree)
+    return sandbox
+
+
+def _copy_local_refs(source: git.Repo, sandbox: git.Repo) -> None:
+    """The user's branches and tags, as copies: a test that reads them sees them, one that moves them
+    moves the sandbox's."""
+    refs = _git(source, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags")
+    if refs:
+        (Path(sandbox.git_dir) / "packed-refs").write_text(refs + "\n")
+
+
+def _gitlinks(repo: git.Repo, treeish: str) -> list[tuple[str, str]]:
+    """(path, commit) of every submodule recorded in `treeish`."""
+    out = _git_raw(repo, "ls-tree", "-r", "-z", "--full-tree", treeish).decode("utf-8", "surrogateescape")
+    links = []
+    for entry in filter(None, out.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode, _kind, sha = meta.split()
+        if mode == "160000":
+            links.append((path, sha))
+    return links
+
+
+def _populate_submodules(user_root: Path, sandbox: git.Repo, treeish: str) -> None:
+    """Give each populated submodule of the user's a nested sandbox of its own, with its uncommitted work.
+
+    HEAD stays at the recorded commit, so the superproject sees the same gitlink as in the snapshot.
+    """
+    for rel, commit in _gitlinks(sandbox, treeish):
+        source_dir = user_root / rel
+        if not (source_dir / ".git").exists():
+            continue  # not checked out by the user either
+        source = git.Repo(source_dir)
+        try:
+            tree = _tree_of_work_tree(source, Path(source.git_dir) / "index", commit)
+            nested = _borrowing_repo(source, Path(sandbox.working_dir) / rel, commit, tree)
+            _populate_submodules(source_dir, nested, tree)
+            nested.close()
+        finally:
+            source.close()
 
 
 # ---------------------------------------------------------------- the sandbox
@@ -341,10 +452,13 @@ class Sandbox:
         self._state_file = _state_dir(repo) / f"{self._tmpdir.name}.json"
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
         stat = _proc_stat(os.getpid())
-        state = _State(str(self.path), str(self._tmpdir), os.getpid(), stat and stat[1], time.time(), self.snapshot)
-        self._state_file.write_text(json.dumps(asdict(state)))  # before the worktree: never untracked
-        _git(repo, *_NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(self.path), self.snapshot)
-        self._wt = git.Repo(self.path)
+        state = _State(
+            str(self.path), str(self._tmpdir), os.getpid(), stat and stat[1], time.time(), self.snapshot, own_repo=True
+        )
+        self._state_file.write_text(json.dumps(asdict(state)))  # before the sandbox: never untracked
+        self._wt = _borrowing_repo(repo, self.path, self.snapshot, self.snapshot)
+        _copy_local_refs(repo, self._wt)
+        _populate_submodules(self.repo_root, self._wt, self.snapshot)
         if not self.project_dir.is_dir():
             raise SandboxError(
                 f"{self.project_subdir} has no files git tracks or would add (all ignored?); "
@@ -367,7 +481,7 @@ class Sandbox:
                 assert self._repo is not None
                 if self._wt is not None:
                     self._wt.close()
-                _remove_worktree(self._repo, self.path, self._tmpdir)
+                _remove_tmpdir(self._tmpdir)
                 if self._state_file is not None:
                     self._state_file.unlink(missing_ok=True)
                 self._repo.close()

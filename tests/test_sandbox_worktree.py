@@ -123,7 +123,7 @@ def test_the_sandbox_is_removed_when_the_block_raises(user_repo: Path, error: Ba
 
 def test_sigterm_unwinds_and_removes_the_sandbox(user_repo: Path) -> None:
     proc, path = start_sandbox_holder(user_repo)
-    assert Path(path).is_dir() and path in worktree_paths(user_repo)
+    assert (Path(path) / ".git").is_dir() and worktree_paths(user_repo) == [str(user_repo)]
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "cleaned up" in out
@@ -143,7 +143,7 @@ def test_clean_leftovers_removes_the_sandbox_of_a_killed_process(user_repo: Path
     proc, path = start_sandbox_holder(user_repo)
     proc.kill()  # SIGKILL: no cleanup can run
     proc.wait()
-    assert Path(path).is_dir() and path in worktree_paths(user_repo)
+    assert Path(path).is_dir()
     assert clean_leftovers(user_repo) == [path]
     assert not Path(path).exists() and not Path(path).parent.exists()
     assert worktree_paths(user_repo) == [str(user_repo)]
@@ -162,12 +162,15 @@ def test_clean_leftovers_keeps_sandboxes_of_live_processes(user_repo: Path) -> N
         proc.wait(timeout=30)
 
 
-def test_clean_leftovers_removes_an_untracked_dagent_worktree(user_repo: Path, tmp_path: Path) -> None:
-    # A worktree in a dagent-sandbox-* dir with no state file (its state was lost): an orphan.
-    orphan = tmp_path / "dagent-sandbox-orphan" / "proj"
-    git.Repo(user_repo).git.worktree("add", "--detach", "--quiet", str(orphan), "HEAD")
-    assert clean_leftovers(user_repo) == [str(orphan)]
-    assert worktree_paths(user_repo) == [str(user_repo)]
+def test_clean_leftovers_keeps_a_users_worktree_named_like_a_sandbox(user_repo: Path, tmp_path: Path) -> None:
+    # The user's own linked worktree whose path merely contains `dagent-sandbox`, with uncommitted work:
+    # no state file of dagent's records it, so `dagent clean` must leave it and its parent alone.
+    mine = tmp_path / "dagent-sandbox-mine" / "proj"
+    git.Repo(user_repo).git.worktree("add", "--detach", "--quiet", str(mine), "HEAD")
+    (mine / "work.txt").write_text("uncommitted\n")
+    assert clean_leftovers(user_repo) == []
+    assert (mine / "work.txt").read_text() == "uncommitted\n"
+    assert worktree_paths(user_repo) == [str(user_repo), str(mine)]
 
 
 def test_a_repo_without_commits_can_be_sandboxed(tmp_path: Path) -> None:
