@@ -6,6 +6,7 @@ Every command's --help has examples. Exit codes: 0 success (or fixed), 1 not fix
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Optional
@@ -30,6 +31,13 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
 console = Console(stderr=True)
+
+
+def _seconds(value: float) -> float:
+    """A duration option: a finite number of seconds above zero (nan, inf and 0 are refused)."""
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"must be a finite number of seconds above 0, not {value}")
+    return value
 
 
 # ---------------------------------------------------------------- ops
@@ -126,7 +134,7 @@ _OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skip
 @app.command("test")
 def test_command(
     repo: Path = typer.Option(Path("."), "--repo", help="A directory inside the git repo; pytest runs there."),
-    timeout: float = typer.Option(300.0, "--timeout", help="Seconds before the whole run is killed."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds before the whole run is killed.", callback=_seconds),
     keyword: Optional[str] = typer.Option(None, "-k", help="Only tests matching this pytest -k expression."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="List only the tests that did not pass."),
 ) -> None:
@@ -244,9 +252,9 @@ def fix_command(
     max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton, denoised in one batch."),
     targets: int = typer.Option(6, help="Suspect lines to write edits for in the first round."),
-    budget: float = typer.Option(180.0, help="Wall-time budget in seconds for the whole run."),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
-    per_test_timeout: float = typer.Option(12.0, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack."),
+    budget: float = typer.Option(180.0, help="Wall-time budget in seconds for the whole run.", callback=_seconds),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
+    per_test_timeout: float = typer.Option(12.0, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack.", callback=_seconds),
     rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score and hole fillings) or random."),
     isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
     lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
@@ -279,8 +287,8 @@ def edit_command(
     model: Optional[str] = typer.Option(None, help=_MODEL_HELP),
     apply: bool = typer.Option(False, "--apply", help="Write the edit into your working tree."),
     k: int = typer.Option(8, "-n", "--candidates", help="Model candidates when no structural op fits."),
-    budget: float = typer.Option(300.0, help="Wall-time budget in seconds."),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    budget: float = typer.Option(300.0, help="Wall-time budget in seconds.", callback=_seconds),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """A targeted edit, validated by your tests (tests that passed must still pass), shown as a diff.
@@ -312,8 +320,8 @@ def ci_command(
     allow_ci_config: bool = typer.Option(False, "--allow-ci-config", help="Allow fixes that touch CI configuration (.github/ ...)."),
     max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton."),
-    budget: float = typer.Option(600.0, help="Wall-time budget in seconds."),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds."),
+    budget: float = typer.Option(600.0, help="Wall-time budget in seconds.", callback=_seconds),
+    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """`dagent fix` for CI: no prompts, a patch, a Markdown summary for a PR comment, a JSON report.
@@ -358,11 +366,11 @@ def bench_fix_command(
     tasks: Path = typer.Argument(..., help="A task set (e.g. examples/tasks) or one task folder."),
     model: Optional[str] = typer.Option(None, "--model", help=_MODEL_HELP),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Tasks run at once, each in its own process (1 torch thread each)."),
-    budget: float = typer.Option(120.0, "--budget", help="Wall-time budget of one task, in seconds."),
+    budget: float = typer.Option(120.0, "--budget", help="Wall-time budget of one task, in seconds.", callback=_seconds),
     k: int = typer.Option(4, "--k", min=1, help="Model candidates per edit skeleton."),
     max_rounds: int = typer.Option(3, "--max-rounds", min=1, help="Rounds of propose-and-validate per task."),
     targets: int = typer.Option(6, "--targets", min=1, help="Suspect lines to write edits for in the first round."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Timeout of one test run, in seconds."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Timeout of one test run, in seconds.", callback=_seconds),
     out: Path = typer.Option(Path("runs/bench-fix"), "--out", help="Where bench-fix.json, bench-fix.md and bench-fix.png go."),
     only: Optional[str] = typer.Option(None, "--only", help="Only the tasks whose name contains this."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many tasks (after --only)."),
@@ -461,14 +469,27 @@ def eval_mutations_command(
         run_mutation_eval(model=model, examples=examples, k=k, seed=seed, json_out=json_out)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (Ctrl-C, or SIGTERM/SIGHUP turned into one) is behind `exc`:
+    typer turns it into a silent exit 130."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main() -> None:
     try:
         app()
     except DagentError as err:
         console.print(f"[bold red]error:[/] {err}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
+    except (KeyboardInterrupt, SystemExit) as exc:
+        if not _interrupted(exc):
+            raise
+        console.print("[yellow]interrupted[/]: stopped; sandboxes and test processes were cleaned up, your tree is untouched")
         sys.exit(130)
 
 
