@@ -2,39 +2,39 @@
 
 The user's checkout is never written by a commit: the fix is applied in a temporary detached worktree
 of HEAD (its own index and files), committed there, and only then is a new branch pointed at that
-commit, so a failure at any step leaves no branch behind. Every dagent commit carries the trailer
-`Dagent-Commit: true`; `undo_last` only ever removes a commit with that trailer, and only one that no
-remote-tracking ref contains (an unpushed one).
+commit, so a failure at any step leaves no branch behind. SIGTERM and SIGHUP unwind like Ctrl-C
+while that runs, so the temp worktree and any half-made branch go on a signal too.
+
+dagent records each commit it makes (id and branch) in .git/dagent/commits.json, and each push it
+makes of one. `undo_last` only ever removes a recorded commit (an amended or squashed one has a new
+id, so it is the user's, whatever its message says), and only one that reached no remote: none that
+a remote-tracking ref contains, that dagent pushed, or whose branch's upstream cannot be compared.
+The `Dagent-Commit: true` trailer is still written, for people reading the log; nothing trusts it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
+import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from types import FrameType
+from typing import Any, Iterator
 
 import git
 
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.syntax import OpParseError, parse
-from dagent.sandbox.worktree import (
-    _NO_HOOKS,
-    PREFIX,
-    _git,
-    _interrupts_deferred,
-    _open_repo,
-    _proc_stat,
-    _remove_worktree,
-    _State,
-    _state_dir,
-)
+from dagent.sandbox.worktree import _NO_HOOKS, PREFIX, _git, _open_repo, _proc_stat, _State, _state_dir
 
 TRAILER_KEY = "Dagent-Commit"
 TRAILER = f"{TRAILER_KEY}: true"
@@ -44,6 +44,8 @@ PUSH_TIMEOUT_S = 300
 # (an untouched pointer file still matches its index entry, so the commit keeps it as it was).
 _CHECKOUT_ENV = {"GIT_LFS_SKIP_SMUDGE": "1"}
 _FALLBACK_IDENTITY = {"name": "dagent", "email": "dagent@localhost"}
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+_INTERRUPTING = (signal.SIGINT, *_TERMINATING)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -109,6 +111,162 @@ def _identity_env(repo: git.Repo) -> dict[str, str]:
     return env
 
 
+# ---------------------------------------------------------------- signals
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"received signal {signum}")
+
+
+def _restore(saved: dict[int, Any]) -> None:
+    for sig, handler in saved.items():
+        signal.signal(sig, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl-C does, so every
+    `finally` below runs: their default action kills the process and leaves the temp worktree behind.
+
+    Only the main thread can set handlers (elsewhere this does nothing); an ignored signal (nohup) stays ignored.
+    """
+    saved: dict[int, Any] = {}
+    try:
+        if _in_main_thread():
+            for sig in _TERMINATING:
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    saved[sig] = signal.getsignal(sig)  # saved before set: a signal in between cannot leak ours
+                    signal.signal(sig, _raise_interrupt)
+        yield
+    finally:
+        _restore(saved)
+
+
+@contextlib.contextmanager
+def _deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP over a step that must finish once begun (a git command that writes,
+    the cleanup), and raise the interrupt when it is done: a git child killed half-way, or racing our
+    cleanup, could leave a worktree or a ref that nothing removes."""
+    if not _in_main_thread():
+        yield
+        return
+    pending: list[int] = []
+    saved: dict[int, Any] = {}
+    raised = True
+    try:
+        for sig in _INTERRUPTING:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                saved[sig] = signal.getsignal(sig)
+                signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        yield
+        raised = False
+    finally:
+        _restore(saved)
+        if pending and not raised:  # an exception already unwinds: it must not be replaced
+            raise KeyboardInterrupt(f"received signal {pending[0]}")
+
+
+# ---------------------------------------------------------------- dagent's record of its commits
+
+
+def _record_path(repo: git.Repo) -> Path:
+    # The common dir: one record for the main worktree and every linked one.
+    return Path(repo.common_dir) / "dagent" / "commits.json"
+
+
+def _read_record(repo: git.Repo) -> dict[str, dict[str, Any]]:
+    """sha -> {"branch", "created", "pushed_to": [{"remote", "branch"}]} of every commit dagent made."""
+    path = _record_path(repo)
+    try:
+        data = json.loads(path.read_text())
+        commits = data["commits"]
+        if not isinstance(commits, dict) or not all(isinstance(e, dict) for e in commits.values()):
+            raise ValueError("`commits` is not a map of commit ids")
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DagentError(
+            f"cannot read dagent's record of its commits at {path} ({err}); dagent undo acts only on the "
+            "commits recorded there, so it will not guess. Restore the file, or delete it (then every "
+            "commit counts as yours and dagent undo removes none)"
+        ) from None
+    return commits
+
+
+def _write_atomically(path: Path, data: object) -> None:
+    """Write via a temp file and rename: a crash leaves the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, indent=1, sort_keys=True)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _record_for_update(repo: git.Repo) -> Iterator[dict[str, dict[str, Any]]]:
+    """The record, to change in place; written back when the block ends without an error.
+
+    An exclusive lock held throughout: two dagent processes must not drop each other's entries.
+    """
+    path = _record_path(repo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / "commits.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        commits = _read_record(repo)
+        yield commits
+        _write_atomically(path, {"version": 1, "commits": commits})
+
+
+def _record_commit(repo: git.Repo, sha: str, branch: str) -> None:
+    with _record_for_update(repo) as commits:
+        commits[sha] = {"branch": branch, "created": time.time(), "pushed_to": []}
+
+
+def _forget_commit(repo: git.Repo, sha: str) -> None:
+    with _record_for_update(repo) as commits:
+        commits.pop(sha, None)
+
+
+def _is_ancestor(repo: git.Repo, ancestor: str, tip: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, tip)
+    except git.GitCommandError:  # not an ancestor, or a recorded commit since garbage-collected
+        return False
+    return True
+
+
+def _mark_pushed(repo: git.Repo, remote: str, branch: str) -> list[str]:
+    """Record that the recorded commits in `branch` went to `remote` (a name or a URL); return those
+    newly marked. Called before the push: one killed half-way may have landed."""
+    tip = repo.commit(f"refs/heads/{branch}").hexsha
+    target = {"remote": remote, "branch": branch}
+    marked: list[str] = []
+    with _record_for_update(repo) as commits:
+        for sha, entry in commits.items():
+            pushed = entry.setdefault("pushed_to", [])
+            if target not in pushed and _is_ancestor(repo, sha, tip):
+                pushed.append(target)
+                marked.append(sha)
+    return marked
+
+
+def _unmark_pushed(repo: git.Repo, shas: list[str], remote: str, branch: str) -> None:
+    target = {"remote": remote, "branch": branch}
+    with _record_for_update(repo) as commits:
+        for sha in shas:
+            with contextlib.suppress(KeyError, ValueError):
+                commits[sha]["pushed_to"].remove(target)
+
+
 # ---------------------------------------------------------------- commit on a new branch
 
 
@@ -134,27 +292,61 @@ def _default_branch(repo: git.Repo) -> str:
     return name
 
 
+def _drop_admin_entry(repo: git.Repo, worktree: Path) -> None:
+    """Delete git's record (.git/worktrees/<name>) of the one linked worktree at `worktree`.
+
+    Checked by its `gitdir` file, which names the worktree's `.git`: only dagent's own entry goes.
+    """
+    ours = worktree / ".git"
+    for entry in (Path(repo.common_dir) / "worktrees").glob("*"):
+        with contextlib.suppress(OSError):
+            if Path((entry / "gitdir").read_text().strip()).resolve() == ours:
+                shutil.rmtree(entry)
+
+
+def _remove_temp_worktree(repo: git.Repo, worktree: Path, tmpdir: Path) -> None:
+    """Remove the temp worktree dagent made, by its path, with its temp dir and git's record of it.
+
+    Never a bare `git worktree prune`: it would also drop the user's worktrees whose directory is
+    missing for a moment (an unmounted disk).
+    """
+    with contextlib.suppress(DagentError):
+        _git(repo, "worktree", "remove", "--force", "--force", str(worktree))
+    _drop_admin_entry(repo, worktree)  # `remove` refused (gone, locked, half-made): ours alone, by hand
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    if tmpdir.exists():
+        raise DagentError(
+            f"could not remove the temporary worktree at {tmpdir}; delete it by hand, then run `dagent clean`"
+        )
+
+
 @contextlib.contextmanager
 def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
-    """A detached worktree of `commit` in a `dagent-sandbox-*` temp dir, removed on every exit path.
+    """A detached worktree of `commit` in a `dagent-sandbox-*` temp dir, removed on every exit path
+    (exceptions, Ctrl-C, and SIGTERM/SIGHUP under `_signals_interrupt`).
 
-    It is recorded like a Sandbox's (a state file naming this process), so if the process is killed,
-    `dagent clean` finds and removes it.
+    It is recorded like a Sandbox's (a state file naming this process), so if the process is killed
+    outright (SIGKILL), `dagent clean` finds and removes it.
     """
-    tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
-    path = tmpdir / "commit"
-    state_file = _state_dir(repo) / f"{tmpdir.name}.json"
+    tmpdir: Path | None = None
+    state_file: Path | None = None
     try:
-        state_file.parent.mkdir(parents=True, exist_ok=True)
-        stat = _proc_stat(os.getpid())
-        state = _State(str(path), str(tmpdir), os.getpid(), stat and stat[1], time.time(), commit)
-        state_file.write_text(json.dumps(asdict(state)))  # before the worktree: never an untracked leftover
-        _git(repo, *_NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(path), commit, env=_CHECKOUT_ENV)
-        yield path
+        with _deferred():  # made whole or not at all, and `tmpdir` set as soon as it exists
+            tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
+            state_file = _state_dir(repo) / f"{tmpdir.name}.json"
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            stat = _proc_stat(os.getpid())
+            state = _State(str(tmpdir / "commit"), str(tmpdir), os.getpid(), stat and stat[1], time.time(), commit)
+            state_file.write_text(json.dumps(asdict(state)))  # before the worktree: never an untracked leftover
+            _git(repo, *_NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(tmpdir / "commit"), commit,
+                 env=_CHECKOUT_ENV)  # fmt: skip
+        yield tmpdir / "commit"
     finally:
-        with _interrupts_deferred():
-            _remove_worktree(repo, path, tmpdir)
-            state_file.unlink(missing_ok=True)
+        if tmpdir is not None:
+            with _deferred():
+                _remove_temp_worktree(repo, tmpdir / "commit", tmpdir)
+                if state_file is not None:
+                    state_file.unlink(missing_ok=True)
 
 
 def _apply_in(worktree: Path, subdir: str, ops_text: str, head: str) -> None:
@@ -195,44 +387,68 @@ def _commit_in(worktree: Path, message: str, env: dict[str, str]) -> str:
         wt.close()
 
 
+def _make_branch(repo: git.Repo, name: str, sha: str) -> None:
+    """Record `sha` as dagent's, then point the new branch at it, atomically (empty old value: the
+    ref must not exist yet). Recorded first, so a branch dagent made is never unrecorded; on any
+    exception or signal both are taken back, so no half-made branch stays."""
+    ref = f"refs/heads/{name}"
+    try:
+        with _deferred():
+            _record_commit(repo, sha, name)
+            _git(repo, "update-ref", "-m", f"dagent: commit {_short(sha)}", ref, sha, "")
+    except BaseException:
+        with _deferred():
+            with contextlib.suppress(DagentError):
+                # Old value `sha`: deleted only if it is ours (the commit was made just now, here).
+                _git(repo, "update-ref", "-d", ref, sha)
+            with contextlib.suppress(DagentError, OSError):
+                _forget_commit(repo, sha)
+        raise
+
+
 def commit_to_new_branch(
     repo_path: Path, project_dir: Path, ops_text: str, message: str, branch: str | None = None
 ) -> tuple[str, str]:
     """Commit the fix `ops_text` (paths relative to `project_dir`) on HEAD, on a new branch.
 
     Returns (branch, commit sha). The user's checkout, index and working tree are not touched.
-    Raises DagentError, and leaves no branch, when the ops do not apply on HEAD.
+    Raises DagentError, and leaves no branch, when the ops do not apply on HEAD; an interrupt or
+    SIGTERM/SIGHUP (KeyboardInterrupt) leaves no branch and no temp worktree either.
     """
-    repo, root = _open_repo(Path(repo_path).expanduser().resolve())
-    try:
-        project = Path(project_dir).expanduser().resolve()
-        if not project.is_relative_to(root):
-            raise DagentError(f"{project} is not inside the repository at {root}")
-        subdir = "" if project == root else project.relative_to(root).as_posix()
-        if not repo.head.is_valid():
-            raise DagentError(f"{root} has no commits yet: make a first commit, or use --apply instead of --commit")
-        head = repo.head.commit.hexsha
-        name = _valid_branch(repo, branch) if branch else _default_branch(repo)
-        with _temp_worktree(repo, head) as worktree:
-            _apply_in(worktree, subdir, ops_text, head)
-            sha = _commit_in(worktree, _with_trailer(message), _identity_env(repo))
-        # Last, and atomically (empty old value: the ref must not exist yet): no branch unless all worked.
-        _git(repo, "update-ref", "-m", f"dagent: commit {_short(sha)}", f"refs/heads/{name}", sha, "")
-        return name, sha
-    finally:
-        repo.close()
+    with _signals_interrupt():
+        repo, root = _open_repo(Path(repo_path).expanduser().resolve())
+        try:
+            project = Path(project_dir).expanduser().resolve()
+            if not project.is_relative_to(root):
+                raise DagentError(f"{project} is not inside the repository at {root}")
+            subdir = "" if project == root else project.relative_to(root).as_posix()
+            if not repo.head.is_valid():
+                raise DagentError(f"{root} has no commits yet: make a first commit, or use --apply instead of --commit")
+            head = repo.head.commit.hexsha
+            name = _valid_branch(repo, branch) if branch else _default_branch(repo)
+            with _temp_worktree(repo, head) as worktree:
+                _apply_in(worktree, subdir, ops_text, head)
+                with _deferred():  # a git commit cut half-way would race the worktree's removal
+                    sha = _commit_in(worktree, _with_trailer(message), _identity_env(repo))
+            _make_branch(repo, name, sha)  # last: no branch unless all worked
+            return name, sha
+        finally:
+            repo.close()
 
 
 # ---------------------------------------------------------------- undo
 
 
-def _newest_dagent_tip(repo: git.Repo) -> tuple[str, git.Commit]:
-    """The local branch whose tip is the newest commit with dagent's trailer, and that commit."""
+def _newest_dagent_tip(repo: git.Repo, recorded: dict[str, dict[str, Any]]) -> tuple[str, git.Commit]:
+    """The local branch whose tip is the newest commit dagent recorded making, and that commit.
+
+    By id, never by message: an amended or squashed commit keeps the trailer but not the id.
+    """
     tips: list[tuple[int, str, git.Commit]] = []
     for line in _git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads").splitlines():
         sha, ref = line.split(" ", 1)
-        commit = repo.commit(sha)
-        if is_dagent_commit(commit.message):  # type: ignore[arg-type]
+        if sha in recorded:
+            commit = repo.commit(sha)
             tips.append((commit.committed_date, ref.removeprefix("refs/heads/"), commit))
     if not tips:
         raise DagentError(_nothing_to_undo(repo))
@@ -242,7 +458,8 @@ def _newest_dagent_tip(repo: git.Repo) -> tuple[str, git.Commit]:
 
 def _nothing_to_undo(repo: git.Repo) -> str:
     message = (
-        f"nothing to undo: no local branch ends in a commit dagent made (one with the trailer `{TRAILER}`); "
+        "nothing to undo: no local branch ends in a commit dagent made (dagent records the ids of its "
+        f"commits in {_record_path(repo)}; one amended, squashed or rebased since has a new id and is yours). "
         "dagent undo only removes its own unpushed commits"
     )
     if repo.head.is_valid():
@@ -257,16 +474,40 @@ def _remote_of(repo: git.Repo, ref: str) -> str:
     return next((n for n in names if short.startswith(f"{n}/")), short.split("/", 1)[0])
 
 
-def _refuse_if_pushed(repo: git.Repo, commit: git.Commit) -> None:
+def _refuse_if_pushed(repo: git.Repo, branch: str, commit: git.Commit, entry: dict[str, Any]) -> None:
+    """Refuse a commit that reached any remote: one a remote-tracking ref contains, or dagent pushed
+    (to a remote or a URL, which leaves no tracking ref); then compare with the branch's upstream."""
     pushed = _refs_containing(repo, commit.hexsha, "refs/remotes")
-    if not pushed:
+    remotes = {_remote_of(repo, ref) for ref in pushed}
+    where = [ref.removeprefix("refs/remotes/") for ref in pushed]
+    for target in entry.get("pushed_to", []):
+        remotes.add(str(target.get("remote")))
+        where.append(f"{target.get('branch')}, pushed by dagent")
+    if remotes:
+        raise DagentError(
+            f"refusing to undo {_short(commit.hexsha)} ({commit.summary!r}): it is already pushed to "
+            f"{', '.join(sorted(remotes))} (on {', '.join(where)}). dagent only undoes unpushed commits; "
+            f"to take it back, run `git revert {_short(commit.hexsha)}` and push that"
+        )
+    _refuse_if_upstream_unknown(repo, branch, commit)
+
+
+def _refuse_if_upstream_unknown(repo: git.Repo, branch: str, commit: git.Commit) -> None:
+    """A branch with an upstream on a remote may be pushed there; refuse when no local ref shows what that
+    upstream holds (a URL, or a tracking ref never fetched). One that exists was checked by the caller."""
+    remote = _config(repo, f"branch.{branch}.remote")
+    merge = _config(repo, f"branch.{branch}.merge")
+    if not remote or not merge or remote == ".":  # no upstream, or a local branch as one
         return
-    remotes = sorted({_remote_of(repo, ref) for ref in pushed})
-    where = ", ".join(ref.removeprefix("refs/remotes/") for ref in pushed)
+    tracking = _git(repo, "for-each-ref", "--format=%(upstream)", f"refs/heads/{branch}")
+    if tracking and _ref_exists(repo, tracking):
+        return
+    sha = _short(commit.hexsha)
     raise DagentError(
-        f"refusing to undo {_short(commit.hexsha)} ({commit.summary!r}): it is already pushed to "
-        f"{', '.join(remotes)} (on {where}). dagent only undoes unpushed commits; "
-        f"to take it back, run `git revert {_short(commit.hexsha)}` and push that"
+        f"refusing to undo {sha} ({commit.summary!r}): branch {branch} has an upstream ({merge} on {remote}) "
+        "with no remote-tracking ref here to compare with, so it may already be pushed. If a fetch can "
+        f"update it, run `git fetch {remote}` and try again; if you know it is not pushed, run "
+        f"`git branch --unset-upstream {branch}` first; otherwise run `git revert {sha}` and push that"
     )
 
 
@@ -316,15 +557,16 @@ def _parent_kept_elsewhere(repo: git.Repo, branch: str, parent: git.Commit) -> b
 
 
 def undo_last(repo_path: Path) -> str:
-    """Undo the newest unpushed dagent commit at the tip of a local branch; return what was done.
+    """Undo the newest unpushed commit dagent recorded making, at the tip of a local branch; return what was done.
 
     A checked-out branch is moved back one commit (its work tree must be clean); a `dagent/...` branch
     that holds nothing but that commit is deleted; any other branch is moved back one commit.
     """
     repo, _root = _open_repo(Path(repo_path).expanduser().resolve())
     try:
-        branch, commit = _newest_dagent_tip(repo)
-        _refuse_if_pushed(repo, commit)
+        recorded = _read_record(repo)
+        branch, commit = _newest_dagent_tip(repo, recorded)
+        _refuse_if_pushed(repo, branch, commit, recorded[commit.hexsha])
         _refuse_if_elsewhere(repo, branch, commit)
         if len(commit.parents) != 1:
             raise DagentError(f"refusing to undo {_short(commit.hexsha)}: dagent commits have exactly one parent")
@@ -351,8 +593,17 @@ def undo_last(repo_path: Path) -> str:
 # ---------------------------------------------------------------- push
 
 
+def _without_credentials(remote: str) -> str:
+    """A remote name or URL with any `user:token@` removed: it is written to the record and to messages."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", remote)
+
+
 def push_branch(repo_path: Path, remote: str, branch: str) -> None:
-    """`git push REMOTE BRANCH` (a new branch, no force); git's own message on failure."""
+    """`git push REMOTE BRANCH` (a new branch, no force); git's own message on failure.
+
+    The dagent commits it carries are recorded as pushed to REMOTE (a name or a URL), so dagent undo
+    refuses them even where no remote-tracking ref shows the push.
+    """
     repo, _root = _open_repo(Path(repo_path).expanduser().resolve())
     try:
         if not remote or remote.startswith("-"):
@@ -360,11 +611,15 @@ def push_branch(repo_path: Path, remote: str, branch: str) -> None:
         if branch.startswith("-") or not _ref_exists(repo, f"refs/heads/{branch}"):
             raise DagentError(f"there is no local branch {branch!r} to push")
         refspec = f"refs/heads/{branch}:refs/heads/{branch}"  # full names: a tag of the same name is no issue
+        shown = _without_credentials(remote)
+        marked = _mark_pushed(repo, shown, branch)  # before: a push cut half-way may have landed
         try:
             # No terminal prompt: in CI a missing credential must fail, not wait for a password forever.
             repo.git.execute(["git", "push", "--quiet", remote, refspec], env={"GIT_TERMINAL_PROMPT": "0"},
                              kill_after_timeout=PUSH_TIMEOUT_S)  # fmt: skip
         except git.GitCommandError as err:
-            raise DagentError(f"`git push {remote} {branch}` failed: {_git_message(err)}") from err
+            if isinstance(err.status, int) and err.status > 0:  # git itself said no; a kill (timeout) is < 0
+                _unmark_pushed(repo, marked, shown, branch)
+            raise DagentError(f"`git push {shown} {branch}` failed: {_git_message(err)}") from err
     finally:
         repo.close()
