@@ -2,12 +2,15 @@
 
 It imports pytest and its plugins once, then for each request (one JSON line on stdin) forks a child
 that runs `pytest.main` in a session of its own and answers (JSON lines on stdout): first the child's
-pid, then how it ended. Only the standard library and pytest are used, so any interpreter with
-pytest can run it. The project's own modules are never imported here, only in the children.
+pid, then how it ended. Before answering, every process the run started is SIGKILLed and reaped: the
+server is a child subreaper, so what left the child's group (`setsid`, a daemon's double fork) is
+still under it. Only the standard library and pytest are used, so any interpreter with pytest can
+run it. The project's own modules are never imported here, only in the children.
 """
 
 from __future__ import annotations  # the hints below, on interpreters back to 3.7
 
+import ctypes
 import gc
 import importlib
 import importlib.util
@@ -19,10 +22,12 @@ import signal
 import sys
 import time
 import traceback
-from typing import Any, Dict, Iterable, List, NoReturn, Optional, Set
+from typing import Any, Dict, Iterable, List, NoReturn, Optional, Set, Tuple
 
 _KILL_GRACE_S = 1.0  # after SIGTERM at the deadline, before SIGKILL
 _POLL_S = 0.01  # where no pidfd is available to wait on
+_SWEEP_S = 2.0  # how long the end-of-run kill may take (a fork bomb is cut off there)
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def _log(text: str) -> None:
@@ -141,7 +146,7 @@ def _child(request: Dict[str, Any], lines: _Lines, root: str) -> NoReturn:
     code = 3
     try:
         os.setsid()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # SIGHUP: ignored under `nohup`
             signal.signal(sig, signal.SIG_DFL)
         out = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(out, 1)
@@ -166,6 +171,100 @@ def _child(request: Dict[str, Any], lines: _Lines, root: str) -> NoReturn:
             except Exception:  # noqa: BLE001
                 pass
         os._exit(code)
+
+
+# ---------------------------------------------------------------- killing a run's processes
+# As dagent.sandbox.runner does it (this script cannot import dagent), simpler: the server has one
+# child at a time, so every process under it belongs to the run in flight.
+
+
+def _become_subreaper() -> bool:
+    """Orphans of a child's processes come to the server, not to init; False where prctl is missing."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return int(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+_HAS_CHILDREN_FILE = os.path.exists("/proc/self/task/%d/children" % os.getpid())  # CONFIG_PROC_CHILDREN
+
+
+def _stat(pid: int) -> Optional[Tuple[int, str]]:
+    """(ppid, state) of `pid`, None if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()  # the command name may hold spaces and parentheses
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[0].decode()
+
+
+def _children(pid: int) -> List[int]:
+    kids: List[int] = []
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids += [int(kid) for kid in f.read().split()]
+    except OSError:
+        pass  # gone meanwhile
+    return kids
+
+
+def _proc_table(root: int) -> Dict[int, Tuple[int, str]]:
+    """pid -> (ppid, state) of the processes under `root` at least: walked down from it where the kernel
+    lists children (a few reads per run instead of one per process on the machine), else all of /proc."""
+    if not _HAS_CHILDREN_FILE:
+        names = os.listdir("/proc") if os.path.isdir("/proc") else []
+        stats = {int(name): _stat(int(name)) for name in names if name.isdigit()}
+        return {pid: stat for pid, stat in stats.items() if stat is not None}
+    table: Dict[int, Tuple[int, str]] = {}
+    todo = [root]
+    while todo:
+        for kid in _children(todo.pop()):
+            stat = _stat(kid)
+            if stat is not None and kid not in table:
+                table[kid] = stat
+                todo.append(kid)
+    return table
+
+
+def _descendants(table: Dict[int, Tuple[int, str]], root: int) -> Set[int]:
+    children: Dict[int, List[int]] = {}
+    for pid, (ppid, _state) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found: Set[int] = set()
+    todo = list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    return found
+
+
+def _kill_descendants(spare: Optional[int]) -> None:
+    """SIGKILL every process under the server until none runs, then reap its zombie children but `spare`."""
+    me, deadline = os.getpid(), time.monotonic() + _SWEEP_S
+    while True:
+        table = _proc_table(me)
+        under = _descendants(table, me)
+        live = [pid for pid in under if table[pid][1] not in ("Z", "X")]
+        if not live or time.monotonic() > deadline:
+            break
+        for pid in live:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.005)
+    for pid in under:
+        if pid != spare and table[pid][0] == me and table[pid][1] == "Z":
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
 
 
 # ---------------------------------------------------------------- waiting
@@ -223,7 +322,6 @@ def _wait(pid: int, deadline: float, lines: _Lines) -> bool:
             watch = [lines.fd_in] + ([pidfd] if pidfd is not None else [])
             ready, _, _ = select.select(watch, [], [], remaining if pidfd is not None else min(remaining, _POLL_S))
             if lines.fd_in in ready and not lines.feed():
-                _killpg(pid, signal.SIGKILL)
                 _client_gone()
         return False
     finally:
@@ -232,7 +330,8 @@ def _wait(pid: int, deadline: float, lines: _Lines) -> bool:
 
 
 def _client_gone() -> NoReturn:
-    """The client died without closing us (SIGKILL): remove what it would have, and go."""
+    """The client died without closing us (SIGKILL): kill the run in flight, remove what it would have, and go."""
+    _kill_descendants(spare=None)
     if _config.get("tmp"):
         shutil.rmtree(_config["tmp"], ignore_errors=True)
     os._exit(0)
@@ -262,7 +361,8 @@ def _serve(request: Dict[str, Any], lines: _Lines, root: str) -> None:
     timed_out = _wait(pid, start + float(request["timeout"]), lines)
     if timed_out:
         _stop(pid)
-    _killpg(pid, signal.SIGKILL)  # leftovers: a test's background server, a `sleep &`
+    _killpg(pid, signal.SIGKILL)
+    _kill_descendants(spare=pid)  # leftovers: a test's background server, a `sleep &`, a daemon
     status = _reap(pid)
     lines.send({"returncode": _returncode(status), "timed_out": timed_out, "duration_s": time.monotonic() - start})
 
@@ -273,6 +373,7 @@ _config: Dict[str, Any] = {}  # the client's: project, preload, tmp
 def main() -> None:
     config = json.loads(sys.argv[1])
     _config.update(config)
+    _become_subreaper()
     root = os.path.realpath(config["project"])
     # Like `python -m pytest`: the working directory first on sys.path, not this script's folder.
     sys.path[0] = os.getcwd()

@@ -3,9 +3,10 @@
 `TestWorker` starts one long-lived server (`_worker_server.py`, run with the project's interpreter in the
 project dir) that has imported pytest and its plugins. Each `run` forks a child there, in a session of
 its own, that runs pytest on the chosen test ids and writes junit XML; the child is killed with its
-process group at the deadline. The outcome is the same `TestRun` that `run_pytest` returns. The
-server never imports the project's modules (and each child drops any it finds), so every candidate
-sees the files as they are now, and global state one run leaves behind dies with its child.
+process group at the deadline, and every process the run started, wherever it moved, when it ends.
+The outcome is the same `TestRun` that `run_pytest` returns. The server never imports the project's
+modules (and each child drops any it finds), so every candidate sees the files as they are now, and
+global state one run leaves behind dies with its child.
 
     with TestWorker(sandbox.project_dir, test_timeout_s=2.0) as worker:
         run = worker.run(failing_ids, timeout_s=60)
@@ -39,7 +40,16 @@ from dagent.sandbox.results import (
     run_pytest,
     timeout_args,
 )
-from dagent.sandbox.runner import CommandResult, child_env, cut_marker
+from dagent.sandbox.runner import (
+    CommandResult,
+    InterruptGuard,
+    become_subreaper,
+    child_env,
+    cut_marker,
+    kill_run,
+    mark_run,
+    new_run_token,
+)
 
 SERVER_SCRIPT = Path(__file__).with_name("_worker_server.py")
 CAN_FORK = os.name == "posix" and hasattr(os, "fork")
@@ -63,15 +73,18 @@ class _Server:
     proc: subprocess.Popen[bytes]
     tmp: Path  # the timeout plugin and the server's log
     log: IO[bytes]
+    token: str  # in the environment of the server and all it starts (see runner.kill_run)
     child: int | None = None  # the pytest child in flight, whose session must die with the server
     buf: bytes = field(default=b"")
 
     def stop(self) -> None:
-        """SIGKILL the child's and the server's sessions; the pipes stay open for a reader in flight,
-        which then sees EOF (closing them under its select would leave it waiting to its deadline)."""
+        """SIGKILL the child's and the server's sessions, then whatever else carries the token (a
+        test's daemon); the pipes stay open for a reader in flight, which then sees EOF (closing them
+        under its select would leave it waiting to its deadline)."""
         if self.child is not None:
             _killpg(self.child, signal.SIGKILL)
         _killpg(self.proc.pid, signal.SIGKILL)
+        kill_run(self.proc.pid, self.token, spare=self.proc.pid)
 
     def kill(self) -> None:
         self.stop()
@@ -204,29 +217,49 @@ class TestWorker:
                           call_timeouts)
 
     def _request(self, args: list[str], output: Path, timeout_s: float) -> CommandResult | None:
-        """Send one run to the server; a dead server is replaced once. None if both died."""
+        """Send one run to the server; a dead server is replaced once. None if both died.
+
+        SIGTERM and SIGHUP to dagent interrupt the run as Ctrl-C does; a second one cannot cut the kill short."""
         request = {"args": args, "output": str(output), "timeout": timeout_s}
-        for _attempt in range(2):
-            self.start()
-            assert self._server is not None
-            start = time.monotonic()
-            try:
-                self._in_flight = True
-                answer = self._exchange(self._server, request, start + timeout_s + _ANSWER_SLACK_S)
-            except _ServerGone as gone:
-                self.close()
-                if gone.stuck:  # past the run's own deadline: a timeout, not a reason to run it again
-                    return CommandResult(-int(signal.SIGKILL), "", time.monotonic() - start, True)
-                continue
-            except BaseException:  # Ctrl-C mid-run: the child and the server go, the next run starts afresh
-                self.close()
-                raise
-            finally:
-                self._in_flight = False
-            text, cut = _read_output(output)
-            elapsed = time.monotonic() - start
-            return CommandResult(int(answer["returncode"]), text, elapsed, bool(answer["timed_out"]), cut)
+        with InterruptGuard() as guard:
+            for _attempt in range(2):
+                result = self._attempt(request, output, timeout_s, guard)
+                if result is not None:
+                    return result
         return None
+
+    def _attempt(
+        self, request: dict[str, object], output: Path, timeout_s: float, guard: InterruptGuard
+    ) -> CommandResult | None:
+        """One run on the server (started if need be); None if the server died under it."""
+        self.start()
+        assert self._server is not None
+        start = time.monotonic()
+        try:
+            self._in_flight = True
+            answer = self._exchange(self._server, request, start + timeout_s + _ANSWER_SLACK_S)
+        except _ServerGone as gone:
+            self._close_held(guard)
+            if gone.stuck:  # past the run's own deadline: a timeout, not a reason to run it again
+                return CommandResult(-int(signal.SIGKILL), "", time.monotonic() - start, True)
+            return None
+        except BaseException:  # Ctrl-C mid-run: the child and the server go, the next run starts afresh
+            guard.hold()
+            self.close()
+            raise
+        finally:
+            self._in_flight = False
+        text, cut = _read_output(output)
+        elapsed = time.monotonic() - start
+        return CommandResult(int(answer["returncode"]), text, elapsed, bool(answer["timed_out"]), cut)
+
+    def _close_held(self, guard: InterruptGuard) -> None:
+        """Close with signals held, so the kill completes; one that came meanwhile interrupts after."""
+        guard.hold()
+        try:
+            self.close()
+        finally:
+            guard.release()
 
     def _exchange(self, server: _Server, request: dict[str, object], deadline: float) -> dict[str, Any]:
         try:
@@ -241,6 +274,8 @@ class TestWorker:
         return answer
 
     def _spawn(self) -> _Server:
+        become_subreaper()  # if the server dies, its run's orphans come to us, to be killed and reaped
+        token = new_run_token()
         tmp = Path(tempfile.mkdtemp(prefix="dagent-worker-"))
         timeout_args(tmp, 1.0)  # writes the timeout plugin where the server can import it once
         log = open(tmp / "server.log", "wb")
@@ -248,13 +283,13 @@ class TestWorker:
         try:
             proc = subprocess.Popen(
                 [self.python, str(SERVER_SCRIPT), json.dumps(config)], cwd=self.project,
-                env=child_env(_pythonpath(self.project, self.env, tmp)), stdin=subprocess.PIPE,
+                env=mark_run(child_env(_pythonpath(self.project, self.env, tmp)), token), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=log, start_new_session=True,
             )  # fmt: skip
         except OSError as err:
             log.close()
             raise SandboxError(f"cannot start the test worker with {self.python!r}: {err}") from err
-        server = _Server(proc, tmp, log)
+        server = _Server(proc, tmp, log, token)
         self._finalizer = weakref.finalize(self, server.kill)
         self.starts += 1
         self._await_ready(server)
