@@ -2,7 +2,9 @@
 
 Ops apply in order to an in-memory copy of the files they touch (a later op sees the earlier ones'
 results, across files); nothing is written until every op has succeeded, and then every file is
-replaced atomically, with the ones already replaced restored if a later write fails.
+replaced atomically, with the ones already replaced restored if a later write fails or an exception
+(KeyboardInterrupt included) cuts the write; SIGINT, SIGTERM and SIGHUP are held while files are swapped
+in or restored, and re-delivered once the tree is whole again (all old or all new).
 
 Anchors (the `old` lines of a replace or delete, the `anchor` lines of an insert) resolve:
 1. exactly, as whole lines;
@@ -20,9 +22,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import signal
 import tempfile
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -45,6 +50,7 @@ from dagent.ops.syntax import render_op
 
 BINARY_PROBE = 8192  # bytes read to look for a NUL, as git does
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
+_HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # bytes no Latin-1 text file holds
 
 
@@ -631,6 +637,13 @@ class _Journal:
                 pass  # a leftover temp file or directory is harmless
         return failed
 
+    def drop_backups(self) -> None:
+        """The swap is complete: the moved-aside originals are no longer needed."""
+        for _, backup in self.swapped:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self.swapped.clear()
+
 
 def _stage(root: Path, change: FileChange, journal: _Journal) -> tuple[Path, Path]:
     target = root / change.path
@@ -655,35 +668,98 @@ def _backup_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.dagent-bak")
 
 
+class _Interrupted(Exception):
+    """A held signal arrived while files were being staged: stop, undo, and let it through."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+
+@contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold SIGINT, SIGTERM and SIGHUP for the block (the list it yields records them) and re-deliver
+    them when it ends, so that no swap or rollback is cut halfway. Only the main thread can set handlers;
+    elsewhere nothing is held (signals are handled in the main thread anyway)."""
+    pending: list[int] = []
+    previous: dict[int, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in _HELD_SIGNALS:
+            try:
+                previous[signum] = signal.signal(signum, lambda number, _frame: pending.append(number))
+            except (ValueError, OSError):  # not the main interpreter, or a signal this platform lacks
+                continue
+    try:
+        yield pending
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+        _redeliver(pending)
+
+
+def _redeliver(pending: list[int]) -> None:
+    """Raise each held signal once; the first exception a handler raises (KeyboardInterrupt) wins."""
+    error: BaseException | None = None
+    for signum in dict.fromkeys(pending):
+        try:
+            signal.raise_signal(signum)
+        except BaseException as err:  # noqa: BLE001 - kept until every signal is delivered
+            error = error or err
+    if error is not None:
+        raise error
+
+
 def _commit(root: Path, changes: list[FileChange]) -> None:
-    """Stage every new file next to its target, then swap them in; on any failure, undo everything."""
+    """Stage every new file next to its target, then swap them in; on any failure or interrupt, undo
+    everything. Signals are held throughout: one arriving while files are staged stops the staging,
+    one arriving during the swap waits for it to end; either is re-delivered once the tree is whole."""
     journal = _Journal()
     removals = [root / c.path for c in changes if c.after is None] + [root / c.old_path for c in changes if c.old_path]
-    try:
-        staged = [_stage(root, c, journal) for c in changes if c.after is not None]
-        for temp, target in staged:
-            backup = _backup_name(target) if target.exists() else None
-            if backup is not None:
-                os.replace(target, backup)
-                journal.swapped.append((target, backup))
-            os.replace(temp, target)
-            journal.temps.remove(temp)
-            if backup is None:
-                journal.swapped.append((target, None))
-        for target in removals:
-            backup = _backup_name(target)
-            os.replace(target, backup)
-            journal.swapped.append((target, backup))
-    except OSError as err:
-        failed = journal.undo()
-        if failed:
-            raise ApplyError(f"writing failed ({err}) and these could not be restored: " + "; ".join(failed)) from None
-        raise ApplyError(f"writing failed ({err}); every file was restored, nothing was changed") from None
-    for _, backup in journal.swapped:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
+    with _signals_held() as pending:
+        try:
+            staged: list[tuple[Path, Path]] = []
+            for change in (c for c in changes if c.after is not None):
+                if pending:
+                    raise _Interrupted(pending[0])
+                staged.append(_stage(root, change, journal))
+            _swap_in(journal, staged, removals)
+        except BaseException as err:
+            failed = journal.undo()
+            if isinstance(err, (OSError, _Interrupted)):
+                raise _write_error(err, failed) from None
+            _note_unrestored(err, failed)
+            raise
+        journal.drop_backups()
     for target in removals:
         _prune_empty_dirs(root, target.parent)
+
+
+def _swap_in(journal: _Journal, staged: list[tuple[Path, Path]], removals: list[Path]) -> None:
+    """Move each target aside and its staged file in, then move the removed files aside; all journaled."""
+    for temp, target in staged:
+        backup = _backup_name(target) if target.exists() else None
+        if backup is not None:
+            os.replace(target, backup)
+            journal.swapped.append((target, backup))
+        os.replace(temp, target)
+        journal.temps.remove(temp)
+        if backup is None:
+            journal.swapped.append((target, None))
+    for target in removals:
+        backup = _backup_name(target)
+        os.replace(target, backup)
+        journal.swapped.append((target, backup))
+
+
+def _write_error(err: OSError | _Interrupted, failed: list[str]) -> ApplyError:
+    what = str(err) if isinstance(err, _Interrupted) else f"writing failed ({err})"
+    if failed:
+        return ApplyError(f"{what} and these could not be restored: " + "; ".join(failed))
+    return ApplyError(f"{what}; every file was restored, nothing was changed")
+
+
+def _note_unrestored(err: BaseException, failed: list[str]) -> None:
+    if failed and hasattr(err, "add_note"):  # Python 3.11+: shown under the traceback
+        err.add_note("dagent: the interrupted apply could not restore: " + "; ".join(failed))
 
 
 def _prune_empty_dirs(root: Path, directory: Path) -> None:
