@@ -68,6 +68,15 @@ class AnchorError(ApplyError):
         self.already_applied = already_applied
 
 
+class EmptyStream(ApplyError):
+    """The stream holds no op (an empty or blank text): there is nothing to apply, and reporting
+    "applied" would hide that the edit went missing. load_ops, plan_ops, apply_ops and check all raise
+    or report it alike."""
+
+    def __init__(self, message: str = "the stream holds no op: nothing to apply (is the file empty, or was the edit cut off?)") -> None:
+        super().__init__(message)
+
+
 # ---------------------------------------------------------------- file formats
 
 
@@ -560,6 +569,8 @@ def _changes(tree: _Tree) -> list[FileChange]:
 
 def _plan(root: Path, ops: Sequence[Op], problems: list[str] | None = None) -> ApplyResult:
     """Run the ops in memory. With `problems` given, a failing op is recorded there and skipped."""
+    if not ops:
+        raise EmptyStream()
     tree = _Tree(Path(root))
     refused: set[int] = set()
     for index, op in enumerate(ops, 1):  # every path first: a refusal wins over any anchor problem
@@ -589,12 +600,12 @@ def _fail(err: ApplyError, index: int, total: int, op: Op, problems: list[str] |
 
 
 def plan_ops(root: Path | str, ops: Sequence[Op]) -> ApplyResult:
-    """Everything apply_ops would do, computed in memory; writes nothing (a dry run)."""
+    """Everything apply_ops would do, computed in memory; writes nothing (a dry run). No ops: EmptyStream."""
     return _plan(Path(root), ops)
 
 
 def apply_ops(root: Path | str, ops: Sequence[Op]) -> ApplyResult:
-    """Apply `ops` to the repo at `root`, all or nothing: on any error no file changes."""
+    """Apply `ops` to the repo at `root`, all or nothing: on any error no file changes. No ops: EmptyStream."""
     result = _plan(Path(root), ops)
     _commit(Path(root).resolve(), result.changes)
     return replace(result, written=True)

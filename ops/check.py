@@ -66,8 +66,6 @@ def check_text(root: Path | str, text: str) -> list[str]:
     """check_ops for a stream in text form (op text, unified diff or SEARCH/REPLACE)."""
     try:
         ops = load_ops(text, Path(root))
-    except DagentError as err:
+    except DagentError as err:  # an empty stream too (EmptyStream), as apply reports it
         return [str(err)]
-    if not ops:
-        return ["the stream holds no op"]
     return check_ops(root, ops)

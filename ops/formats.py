@@ -8,6 +8,10 @@
   possibly inside ``` fences; an empty SEARCH creates the file (or, with `root` given and the file
   there, appends to it).
 
+A hunk's body must hold exactly the lines its header counts (`@@ -a,b +c,d @@`), as `git apply`
+insists: a diff cut mid-hunk is refused rather than applied in part; so is a file header with no hunk
+and a diff that holds no change at all.
+
 Limits: ops keep a file's final-newline state, so `\\ No newline at end of file` is read and dropped;
 a hunk without any context line in an existing file has nothing to anchor on and is refused (make the
 diff with some context, the default -U3 is fine); binary patches and copies are refused.
@@ -23,7 +27,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from dagent.errors import DagentError
-from dagent.ops.apply import check_path, decode
+from dagent.ops.apply import EmptyStream, check_path, decode
 from dagent.ops.model import CreateFile, Delete, Insert, MoveFile, Op, RemoveFile, Replace
 from dagent.ops.syntax import OP_MARKERS, OpParseError, parse
 
@@ -69,13 +73,17 @@ def load_ops(text: str, root: Path | None = None) -> list[Op]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     kind = detect_format(text)
     if kind == "diff":
-        return diff_to_ops(text)
-    if kind == "search_replace":
-        return search_replace_to_ops(text, root)
-    try:
-        return parse(text)
-    except OpParseError as err:
-        raise FormatError(f"expected {err.expected}, got {err.got!r}", err.line) from None
+        ops = diff_to_ops(text)
+    elif kind == "search_replace":
+        ops = search_replace_to_ops(text, root)
+    else:
+        try:
+            ops = parse(text)
+        except OpParseError as err:
+            raise FormatError(f"expected {err.expected}, got {err.got!r}", err.line) from None
+    if not ops:  # applying it would report success for doing nothing
+        raise EmptyStream()
+    return ops
 
 
 # ---------------------------------------------------------------- unified diff
@@ -100,7 +108,13 @@ class _Patch:
     deleted: bool = False
     rename_from: str | None = None
     rename_to: str | None = None
+    headers: bool = False  # it has '---'/'+++' lines, so hunks must follow
     hunks: list[_Hunk] = field(default_factory=list)
+
+    def name(self) -> str:
+        """The path to name in messages."""
+        old, new = _patch_paths(self)
+        return new or old or "?"
 
 
 def unquote_path(text: str) -> str:
@@ -186,11 +200,12 @@ class _DiffReader:
                     self.patches.append(patch)
                 patch.old = _header_path(line[4:], lineno)
                 patch.new = _header_path(self.lines[self.i][4:], lineno + 1)
+                patch.headers = True
                 self.i += 1
             elif line.startswith("@@"):
                 if patch is None:
                     raise FormatError("a hunk before any file header ('diff --git' or '---'/'+++')", lineno)
-                patch.hunks.append(self._hunk(line, lineno))
+                patch.hunks.append(self._hunk(patch, line, lineno))
             elif patch is not None:
                 self._extended_header(patch, line, lineno)
         return self.patches
@@ -213,7 +228,7 @@ class _DiffReader:
         elif line[:1] in ("+", "-") and not line.startswith(("+++", "---")) and patch.hunks:
             raise FormatError("a changed line after the hunk ended: the hunk header's line counts are too small", lineno)
 
-    def _hunk(self, header: str, lineno: int) -> _Hunk:
+    def _hunk(self, patch: _Patch, header: str, lineno: int) -> _Hunk:
         match = _HUNK.match(header)
         if not match:
             raise FormatError(f"a hunk header '@@ -START,COUNT +START,COUNT @@', got {header[:60]!r}", lineno)
@@ -222,21 +237,35 @@ class _DiffReader:
         hunk = _Hunk(lineno, int(match[1]), int(match[3]), new_len)
         while (old_len > 0 or new_len > 0) and self.i < len(self.lines):
             line = self.lines[self.i]
-            if line.startswith(("diff --git ", "@@ ")):
-                break  # counts too large (a hand-written diff): the hunk ends here
             sign, body = (line[0], line[1:]) if line else (" ", "")  # a blank context line lost its space
             if sign == "\\":
                 self.i += 1
                 continue
+            if line.startswith(("diff --git ", "@@ ")) or (sign in " -" and old_len == 0) or (sign in " +" and new_len == 0):
+                break  # the body ends before the header's counts are met: reported below
             if sign not in " -+":
                 raise FormatError(f"a hunk line starting with ' ', '-' or '+', got {line[:60]!r}", self.i + 1)
             hunk.body.append((sign, body + "\n"))
             old_len -= sign in " -"
             new_len -= sign in " +"
             self.i += 1
+        if old_len > 0 or new_len > 0:
+            raise _cut_short(patch, len(patch.hunks) + 1, match, hunk, lineno)
         if self.i < len(self.lines) and self.lines[self.i].startswith("\\"):
             self.i += 1  # "\ No newline at end of file" after the last line
         return hunk
+
+
+def _cut_short(patch: _Patch, number: int, match: re.Match[str], hunk: _Hunk, lineno: int) -> FormatError:
+    """A hunk whose body does not hold the lines its header counts: applying the part read would lose the rest."""
+    counted = [int(match[i]) if match[i] is not None else 1 for i in (2, 4)]
+    held = [sum(sign in signs for sign, _ in hunk.body) for signs in (" -", " +")]
+    return FormatError(
+        f"{patch.name()}: hunk {number} ({match[0]!r}) is cut short: its header counts {counted[0]} old and "
+        f"{counted[1]} new line(s), its body holds {held[0]} and {held[1]}; the diff was truncated or its counts "
+        "are wrong, so none of it is applied",
+        lineno,
+    )
 
 
 def diff_to_ops(text: str) -> list[Op]:
@@ -246,10 +275,14 @@ def diff_to_ops(text: str) -> list[Op]:
         raise FormatError("no file in this diff (expected 'diff --git' or '---'/'+++' lines)", 1)
     ops: list[Op] = []
     for patch in patches:
+        if patch.headers and not patch.hunks:
+            raise FormatError(f"{patch.name()}: a file header ('---'/'+++') with no hunk after it: the diff is cut short or empty", patch.line)
         try:
             ops += _patch_ops(patch)
         except ValidationError as err:  # e.g. an empty path
             raise FormatError(f"this file patch does not make a valid op: {_first_error(err)}", patch.line) from None
+    if not ops:
+        raise FormatError("this diff holds no change that ops can apply (only mode changes or unchanged files)", 1)
     return ops
 
 

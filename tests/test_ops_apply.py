@@ -355,7 +355,7 @@ def test_check_ops_lists_every_problem_without_writing(repo: Path) -> None:
 
 def test_check_text_never_raises(repo: Path) -> None:
     assert check_text(repo, "@@replace app.py\nx\n") == ["line 3: expected '@@end' to close the op that starts after line 0, got 'end of text'"]
-    assert check_text(repo, "") == ["the stream holds no op"]
+    assert check_text(repo, "")[0].startswith("the stream holds no op")
     assert check_text(repo, "@@static app.py A.f\n")[0].startswith("op 1 of 1 (@@static app.py A.f): app.py: no function or class 'A'")
     assert check_text(repo, "@@replace app.py\nprint(mean([1, 2]))\n@@with\nprint(mean([1]))\n@@end\n") == []
 

@@ -110,9 +110,11 @@ def test_diff_errors_carry_line_numbers() -> None:
         diff_to_ops("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n+c\n")
 
 
-def test_hand_written_diff_with_wrong_counts_still_imports() -> None:
+def test_hand_written_diff_with_wrong_counts_is_refused() -> None:
+    # counts larger than the body: once read as a cut diff, with the next file's '---' taken as a removed line
     diff = "--- a/x.py\n+++ b/x.py\n@@ -1,9 +1,9 @@\n a\n-b\n+B\n c\n--- a/y.py\n"
-    assert diff_to_ops(diff)[0] == Replace(path="x.py", old="a\nb\nc\n-- a/y.py\n", new="a\nB\nc\n", line=1)
+    with pytest.raises(FormatError, match=r"line 3: x.py: hunk 1 \('@@ -1,9 \+1,9 @@'\) is cut short: .* 9 old and 9 new"):
+        diff_to_ops(diff)
 
 
 @needs_git

@@ -14,6 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from dagent.errors import ApplyError, DagentError
+from dagent.ops.apply import EmptyStream, apply_ops, plan_ops
+from dagent.ops.check import check_ops, check_text
+from dagent.ops.formats import FormatError, load_ops
 
 FILES = 3000
 LEFTOVER_SUFFIXES = (".dagent-tmp", ".dagent-bak")
@@ -100,3 +106,60 @@ def test_interrupted_apply_is_all_or_nothing(tmp_path: Path, hook: str, at: int,
         child.kill()
     assert child.returncode in (0, 130, -signal.SIGTERM), f"child failed ({child.returncode}): {err[-2000:]}"
     _assert_all_or_nothing(root, f"{signal.Signals(signum).name} via {hook} at {at}")
+
+
+# ---------------------------------------------------------------- 3. a unified diff cut mid-hunk
+
+STATS = "def mean(xs):\n    total = sum(xs)\n    return total / (len(xs) - 1)\n"
+WHOLE = (
+    "--- a/stats.py\n+++ b/stats.py\n@@ -1,3 +1,3 @@\n def mean(xs):\n     total = sum(xs)\n"
+    "-    return total / (len(xs) - 1)\n+    return total / len(xs)\n"
+)
+
+
+def test_diff_cut_mid_hunk_is_refused(tmp_path: Path) -> None:
+    """Attack: a diff cut after the `-` line (its `+` line lost) passed `ops check` and deleted the line."""
+    (tmp_path / "stats.py").write_text(STATS)
+    cut = WHOLE[: WHOLE.index("+    return")]
+    assert len(load_ops(WHOLE)) == 1  # the whole diff is fine
+    for text in (cut, cut + "--- a/other.py\n+++ b/other.py\n@@ -1 +1 @@\n-a\n+b\n"):
+        problems = check_text(tmp_path, text)
+        assert len(problems) == 1 and "stats.py" in problems[0] and "@@ -1,3 +1,3 @@" in problems[0], problems
+        with pytest.raises(FormatError, match=r"stats.py: hunk 1 .*cut short"):
+            load_ops(text)
+    assert (tmp_path / "stats.py").read_text() == STATS
+
+
+def test_empty_diff_is_refused(tmp_path: Path) -> None:
+    """Attack: a diff with file headers but no hunk (or cut right after them) was "applied" as no change."""
+    (tmp_path / "stats.py").write_text(STATS)
+    for text in ("--- a/stats.py\n+++ b/stats.py\n", "diff --git a/stats.py b/stats.py\nindex 1..2 100644\n--- a/stats.py\n+++ b/stats.py\n"):
+        with pytest.raises(FormatError, match="stats.py: .*no hunk"):
+            load_ops(text)
+        assert check_text(tmp_path, text) != []
+    with pytest.raises(FormatError, match="no change"):
+        load_ops("diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n")
+
+
+# ---------------------------------------------------------------- 4. an empty op stream
+
+
+def test_empty_stream_is_one_clear_error_on_every_path(tmp_path: Path) -> None:
+    """Attack: an empty stream was "applied: 0 op(s)" (exit 0) by `ops apply` but failed `ops check`."""
+    (tmp_path / "stats.py").write_text(STATS)
+    for text in ("", "\n\n"):
+        with pytest.raises(EmptyStream, match="holds no op") as caught:
+            load_ops(text)
+        assert isinstance(caught.value, ApplyError) and isinstance(caught.value, DagentError)
+        assert check_text(tmp_path, text) == [str(caught.value)]
+    for call in (apply_ops, plan_ops):
+        with pytest.raises(EmptyStream, match="holds no op"):
+            call(tmp_path, [])
+    assert check_ops(tmp_path, []) == [str(EmptyStream())]
+    stream = tmp_path / "empty.ops"
+    stream.write_text("")
+    from dagent.agent.cli import app
+
+    result = CliRunner().invoke(app, ["ops", "apply", str(stream), "--repo", str(tmp_path)])
+    assert isinstance(result.exception, EmptyStream), result.output
+    assert (tmp_path / "stats.py").read_text() == STATS
