@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dagent.agent.baseline import run_baseline
 from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
@@ -30,7 +31,7 @@ from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
-from dagent.sandbox.results import CoverageMap, TestRun, collect_coverage, compile_check, run_pytest
+from dagent.sandbox.results import CoverageMap, TestRun, compile_check, run_pytest
 from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a gramma
 
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
-RankerFactory = Callable[[str], ModelRanker]  # the plan's context text -> the model's scorer and filler
+# the plan's context text and the run's deadline (perf_counter time) -> the model's scorer and filler
+RankerFactory = Callable[[str, float], ModelRanker]
 MIN_TEST_TIMEOUT_S = 1.0  # a candidate whose test loops costs about this
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
@@ -218,7 +220,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
         coverage = _baseline(run, say)
         if coverage is None:
-            report.status = f"time budget of {budget.time_s:.0f}s spent on the baseline test run"
+            report.status = _baseline_cut(run)
             return _finish(report, run)
         baseline = coverage.run
         report.failing_before = baseline.failed_ids()
@@ -235,6 +237,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             report.test_runner = "subprocess" if run.worker is None else "worker"
             lanes = [run.main_lane(), *_more_lanes(run, stack, say)]
             report.lanes = len(lanes)
+            run.timings.baseline_s = time.perf_counter() - began
             winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed, lanes).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
@@ -274,7 +277,8 @@ def _warm_worker(run: _Run, baseline: TestRun, stack: contextlib.ExitStack, say:
         return None
     run.worker = stack.enter_context(TestWorker(run.sandbox.project_dir))  # run.tests below goes through it
     sample = [o.test_id for o in baseline.outcomes if not o.timed_out and o.outcome in ("failed", "error")]
-    sample += baseline.passed_ids()[:CROSS_CHECK_PASSING]
+    passing = sorted((o for o in baseline.outcomes if o.outcome == "passed"), key=lambda o: o.duration_s)
+    sample += [o.test_id for o in passing[:CROSS_CHECK_PASSING]]  # the fastest: a slow test is no sample
     differ = disagreements(baseline, run.tests(sample), sample) if sample else []
     if differ:
         say(f"the warm test worker disagrees with plain pytest on {len(differ)} test(s) ({differ[0]}): "
@@ -312,22 +316,28 @@ def disagreements(baseline: TestRun, check: TestRun, test_ids: Iterable[str]) ->
 
 
 def _baseline(run: _Run, say: Event) -> CoverageMap | None:
-    """The suite under coverage; None when the time budget cut it (a --timeout cut is an error)."""
-    say("running the tests with coverage in a sandbox")
-    began = time.perf_counter()
-    budget = run.budget
+    """The plain suite, then coverage where localisation needs it (see agent/baseline.py); None when
+    the baseline's deadline, the budget left or --timeout, whichever comes first, cut it."""
     if run.out_of_time():
         return None
-    cut_by_budget = run.remaining() < budget.test_timeout_s
-    timeout = min(budget.test_timeout_s, run.remaining())
-    coverage = collect_coverage(run.sandbox.project_dir, timeout_s=timeout, extra_args=run.test_args,
-                                test_timeout_s=budget.per_test_timeout_s)
-    run.timings.test_s += time.perf_counter() - began
-    if coverage.run.timed_out and cut_by_budget:
+    say("running the tests in a sandbox, then coverage of the tests that can localise the failure")
+    timeout = min(run.budget.test_timeout_s, run.remaining())
+    found = run_baseline(run.sandbox.project_dir, run.test_args, timeout, run.budget.per_test_timeout_s)
+    run.timings.test_s += found.plain_s + found.traced_s
+    run.timings.baseline_plain_s, run.timings.baseline_traced_s = found.plain_s, found.traced_s
+    run.timings.traced_tests = len(found.traced)
+    if found.run.timed_out:
         return None
-    if coverage.run.timed_out:
-        raise DagentError(f"the test suite did not finish in {timeout:.0f}s; raise --timeout")
-    return coverage
+    return found.coverage
+
+
+def _baseline_cut(run: _Run) -> str:
+    """The status of a run whose baseline did not finish: which limit cut it, and what to raise."""
+    if run.remaining() <= 0.5:
+        return (f"time budget of {run.budget.time_s:.0f}s spent on the baseline test run, so no edit was tried; "
+                "raise --budget (the plain suite must run once before any candidate)")
+    return (f"the baseline test run did not finish within --timeout {run.budget.test_timeout_s:.0f}s, so no edit "
+            "was tried; raise --timeout")
 
 
 def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:
@@ -506,9 +516,10 @@ class RepairSearch:
         sources = read_sources(project)
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
         where = locations(plan.suspicions, sources)
-        ranker = self.ranker_factory(plan.render()) if self.rank == "model" and self.ranker_factory else None
+        deadline = self.run.began + self.run.budget.time_s
+        ranker = self._ranker(plan.render(), deadline)
         began = time.perf_counter()
-        found = grammar_candidates(where, sources, deadline=self.run.began + self.run.budget.time_s)
+        found = grammar_candidates(where, sources, deadline=deadline)
         if ranker is not None and ranker.fill is not None:
             found += fill_candidates(where, sources, ranker.fill)
         found = [c for c in found if (c.repair.path, c.repair.start) not in excluded]
@@ -519,6 +530,16 @@ class RepairSearch:
         self.say(f"level {depth}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
                  f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip
         return ordered
+
+    def _ranker(self, context: str, deadline: float) -> ModelRanker | None:
+        """The model's scorer and filler, or None (the grammar's order) when the model does not rank or
+        too little time is left to load it and score: the budget holds for the model too."""
+        if self.rank != "model" or self.ranker_factory is None:
+            return None
+        if self.run.remaining() < MODEL_PHASE_MIN_S:
+            self.say(f"ranking by the grammar's order: {self.run.remaining():.0f}s left is too little for the model")
+            return None
+        return self.ranker_factory(context, deadline)
 
     def _validate_all(self, ordered: list[Candidate], depth: int) -> list[tuple[Candidate, Check]]:
         """Validate in order, one candidate per lane at a time, until one passes or the budget ends;
@@ -698,7 +719,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
             proposals = [Proposal("structural", render([plan.op]))]
         else:
             proposer = proposer or _load(model, budget, say, run)
-            proposals = rank_proposals(proposer.for_instruction(plan.context, seed))
+            proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.began + budget.time_s))
         _try_edits(run, report, proposals, passed_before, say)
         if report.fixed:
             sandbox.reset()

@@ -34,6 +34,10 @@ class Timings(BaseModel):
     model_s: float = 0.0  # encoder + denoising
     test_s: float = 0.0  # every pytest run, baseline included
     model_load_s: float = 0.0
+    baseline_s: float = 0.0  # everything before the first candidate: plain run, traced run, worker start
+    baseline_plain_s: float = 0.0  # the untraced suite
+    baseline_traced_s: float = 0.0  # coverage of the tests that can localise the failure
+    traced_tests: int = 0  # how many tests that traced run covered
     forwards: int = 0  # decoder forwards
     tokens_written: int = 0  # non-pad tokens the model wrote
 
