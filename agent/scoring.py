@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+import math
+import time
 from functools import lru_cache
 
 from dagent.agent.holes import HoleTemplate
@@ -18,6 +20,7 @@ from dagent.engine.engine import Engine
 from dagent.engine.fill import FillRequest
 
 FILLINGS = 3  # per template
+FILL_BATCH = 8  # templates filled per engine call: the deadline is checked between calls
 
 
 @lru_cache(maxsize=2)
@@ -25,36 +28,52 @@ def _engine(model: str | None) -> Engine:
     return Engine.load(model)
 
 
-def ranker_factory(model: str | None) -> Callable[[str], ModelRanker]:
-    """For a plan's context text, the model's scorer and filler (loads the engine on first use)."""
+def ranker_factory(model: str | None) -> Callable[..., ModelRanker]:
+    """For a plan's context text, the model's scorer and filler (loads the engine on first use).
 
-    def for_context(context: str) -> ModelRanker:
+    With a `deadline` (a perf_counter time) both stop between batched engine calls once it has passed:
+    candidates not scored by then keep a neutral score of 0 (their grammar order), templates not
+    filled get no fillings. The budget the user set is a deadline the model must hold too.
+    """
+
+    def for_context(context: str, deadline: float = math.inf) -> ModelRanker:
         def score(candidates: Sequence[Candidate]) -> list[float]:
-            return score_candidates(_engine(model), context, candidates)
+            return score_candidates(_engine(model), context, candidates, deadline)
 
         def fill(templates: Sequence[HoleTemplate]) -> list[list[str]]:
-            return fill_templates(_engine(model), context, templates)
+            return fill_templates(_engine(model), context, templates, deadline)
 
         return ModelRanker(score, fill)
 
     return for_context
 
 
-def fill_templates(engine: Engine, context: str, templates: Sequence[HoleTemplate]) -> list[list[str]]:
-    """Up to FILLINGS texts for each template's hole, best first, in one batched fill."""
-    requests = [FillRequest(t.path, t.start, t.old, t.before, t.after) for t in templates]
+def fill_templates(engine: Engine, context: str, templates: Sequence[HoleTemplate],
+                   deadline: float = math.inf) -> list[list[str]]:
+    """Up to FILLINGS texts for each template's hole, best first, a few templates per batched fill."""
     names = {name for t in templates for name in t.names}
-    return [[f.text for f in found] for found in engine.fill(context, requests, names, k=FILLINGS)]
+    texts: list[list[str]] = []
+    for start in range(0, len(templates), FILL_BATCH):
+        batch = templates[start : start + FILL_BATCH]
+        if time.perf_counter() > deadline:
+            texts += [[] for _ in batch]
+            continue
+        requests = [FillRequest(t.path, t.start, t.old, t.before, t.after) for t in batch]
+        texts += [[f.text for f in found] for found in engine.fill(context, requests, names, k=FILLINGS)]
+    return texts
 
 
-def score_candidates(engine: Engine, context: str, candidates: Sequence[Candidate]) -> list[float]:
+def score_candidates(engine: Engine, context: str, candidates: Sequence[Candidate],
+                     deadline: float = math.inf) -> list[float]:
     """One batched engine call per edited statement (the candidates there share path, line and old text)."""
     groups: dict[tuple[str, int, str], list[int]] = defaultdict(list)
     for i, candidate in enumerate(candidates):
         r = candidate.repair
         groups[(r.path, r.start, r.old)].append(i)
-    scores = [float("-inf")] * len(candidates)
+    scores = [0.0] * len(candidates)  # neutral: the same as the original, so the prior order decides
     for (path, line, old), members in groups.items():
+        if time.perf_counter() > deadline:
+            break
         news = [candidates[i].repair.new for i in members]
         for i, value in zip(members, engine.score_repairs(context, path, line, old, news), strict=True):
             scores[i] = value
