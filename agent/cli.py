@@ -33,6 +33,10 @@ app.add_typer(eval_app, name="eval")
 console = Console(stderr=True)
 
 
+_ISOLATE_HELP = ("Run the tests under bubblewrap (bwrap): your repo and home read-only, only the sandbox and the "
+                 "temp dir writable, so a test writing through an absolute path cannot reach your files.")
+
+
 def _seconds(value: float) -> float:
     """A duration option: a finite number of seconds above zero (nan, inf and 0 are refused)."""
     if not math.isfinite(value) or value <= 0:
@@ -137,6 +141,7 @@ def test_command(
     timeout: float = typer.Option(300.0, "--timeout", help="Seconds before the whole run is killed.", callback=_seconds),
     keyword: Optional[str] = typer.Option(None, "-k", help="Only tests matching this pytest -k expression."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="List only the tests that did not pass."),
+    isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
 ) -> None:
     """Run the test suite in a sandbox: a git worktree of your tree as it is now (uncommitted and
     untracked files included). Your files, index and stash are never touched.
@@ -147,7 +152,7 @@ def test_command(
     """
     from dagent.sandbox import Sandbox
 
-    with Sandbox(repo) as sandbox:
+    with Sandbox(repo, isolate=isolate) as sandbox:
         run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
     _print_test_run(run, quiet, timeout)
     raise typer.Exit(0 if run.ok else 1)
@@ -233,10 +238,11 @@ _MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embed
 
 
 def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float,  # type: ignore[no-untyped-def]
-            per_test_timeout: float | None = None, isolated_tests: bool = False, lanes: int | None = None):
+            per_test_timeout: float | None = None, isolated_tests: bool = False, lanes: int | None = None,
+            isolate: bool = False):
     from dagent.agent.loop import Budget
 
-    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes}
+    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate}
     if per_test_timeout is not None:
         extra["per_test_timeout_s"] = per_test_timeout
     return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout, **extra)
@@ -258,6 +264,7 @@ def fix_command(
     rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score and hole fillings) or random."),
     isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
     lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
+    isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
@@ -276,7 +283,7 @@ def fix_command(
     """
     from dagent.agent.commands import fix
 
-    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes),
+    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes, isolate),
                          show_canvas, seed, _rank(rank)))
 
 
@@ -289,6 +296,7 @@ def edit_command(
     k: int = typer.Option(8, "-n", "--candidates", help="Model candidates when no structural op fits."),
     budget: float = typer.Option(300.0, help="Wall-time budget in seconds.", callback=_seconds),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
+    isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """A targeted edit, validated by your tests (tests that passed must still pass), shown as a diff.
@@ -306,7 +314,7 @@ def edit_command(
     """
     from dagent.agent.commands import edit
 
-    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout), seed))
+    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate), seed))
 
 
 @app.command("ci")
@@ -322,6 +330,7 @@ def ci_command(
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton."),
     budget: float = typer.Option(600.0, help="Wall-time budget in seconds.", callback=_seconds),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
+    isolate: Optional[bool] = typer.Option(None, "--isolate/--no-isolate", help=_ISOLATE_HELP + " Default: on where bwrap is installed."),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """`dagent fix` for CI: no prompts, a patch, a Markdown summary for a PR comment, a JSON report.
@@ -337,7 +346,13 @@ def ci_command(
     from dagent.agent.commands import ci
 
     raise typer.Exit(ci(path, test_expr, model, out, branch, push, allow_ci_config,
-                        _budget(max_rounds, k, 6, budget, timeout), seed))
+                        _budget(max_rounds, k, 6, budget, timeout, isolate=_ci_isolation(isolate)), seed))
+
+
+def _ci_isolation(asked: bool | None) -> bool:
+    from dagent.sandbox.isolation import bwrap_path
+
+    return asked if asked is not None else bwrap_path() is not None
 
 
 @app.command("undo")

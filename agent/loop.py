@@ -59,6 +59,7 @@ class Budget:
     max_candidates: int = MAX_CANDIDATES
     model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
     isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
+    isolate: bool = False  # tests under bwrap, the user's files read-only (sandbox/isolation.py)
     lanes: int | None = None  # candidates validated at once, each in its own sandbox; None: one per core, up to 2
 
 
@@ -117,6 +118,7 @@ class _Run:
                 return lane.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
                                        test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
             return run_pytest(lane.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
+                              python=self.sandbox.python,
                               test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
         finally:
             with self._timing_lock:
@@ -215,9 +217,11 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
-    with Sandbox(path) as sandbox:
+    with Sandbox(path, isolate=budget.isolate) as sandbox:
         run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began)
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
+        if budget.isolate:
+            say("tests run under bwrap: your repo and home are read-only to them (--isolate)")
         coverage = _baseline(run, say)
         if coverage is None:
             report.status = _baseline_cut(run)
@@ -275,7 +279,7 @@ def _warm_worker(run: _Run, baseline: TestRun, stack: contextlib.ExitStack, say:
     if run.budget.isolated_tests:
         say("tests run in a fresh interpreter each (--isolated-tests)")
         return None
-    run.worker = stack.enter_context(TestWorker(run.sandbox.project_dir))  # run.tests below goes through it
+    run.worker = stack.enter_context(run.sandbox.worker())  # run.tests below goes through it
     sample = [o.test_id for o in baseline.outcomes if not o.timed_out and o.outcome in ("failed", "error")]
     passing = sorted((o for o in baseline.outcomes if o.outcome == "passed"), key=lambda o: o.duration_s)
     sample += [o.test_id for o in passing[:CROSS_CHECK_PASSING]]  # the fastest: a slow test is no sample
@@ -296,7 +300,7 @@ def _more_lanes(run: _Run, stack: contextlib.ExitStack, say: Event) -> list[_Lan
     lanes = []
     for _ in range(wanted - 1):
         twin = stack.enter_context(run.sandbox.twin())
-        worker = stack.enter_context(TestWorker(twin.project_dir))
+        worker = stack.enter_context(twin.worker())
         stack.callback(worker.retire)
         lanes.append(_Lane(twin.project_dir, worker))
     say(f"validating {wanted} candidates at a time, each in its own sandbox")
@@ -322,7 +326,8 @@ def _baseline(run: _Run, say: Event) -> CoverageMap | None:
         return None
     say("running the tests in a sandbox, then coverage of the tests that can localise the failure")
     timeout = min(run.budget.test_timeout_s, run.remaining())
-    found = run_baseline(run.sandbox.project_dir, run.test_args, timeout, run.budget.per_test_timeout_s)
+    found = run_baseline(run.sandbox.project_dir, run.test_args, timeout, run.budget.per_test_timeout_s,
+                         python=run.sandbox.python)
     run.timings.test_s += found.plain_s + found.traced_s
     run.timings.baseline_plain_s, run.timings.baseline_traced_s = found.plain_s, found.traced_s
     run.timings.traced_tests = len(found.traced)
@@ -704,7 +709,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
-    with Sandbox(project) as sandbox:
+    with Sandbox(project, isolate=budget.isolate) as sandbox:
         run = _Run(sandbox, budget, [], began)
         say("running the tests in a sandbox")
         baseline = run.tests()

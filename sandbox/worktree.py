@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import git
 
 from dagent.errors import SandboxError
+from dagent.sandbox.isolation import isolated_python
 
 if TYPE_CHECKING:
     from dagent.sandbox.results import TestRun
@@ -399,8 +400,11 @@ class Sandbox:
             sb.reset()                       # back to the snapshot
     """
 
-    def __init__(self, repo_path: str | Path = ".", snapshot: tuple[str, str | None] | None = None) -> None:
+    def __init__(self, repo_path: str | Path = ".", snapshot: tuple[str, str | None] | None = None,
+                 isolate: bool = False) -> None:
         self.requested = Path(repo_path).expanduser().resolve()
+        self.isolate = isolate  # tests under bwrap: the user's files read-only (see sandbox/isolation.py)
+        self.python = sys.executable  # how tests start: dagent's interpreter, or a wrapper that isolates it
         self._given_snapshot = snapshot  # a twin's: the first sandbox's snapshot, not a new one
         self._repo: git.Repo | None = None
         self._wt: git.Repo | None = None
@@ -459,6 +463,9 @@ class Sandbox:
         self._wt = _borrowing_repo(repo, self.path, self.snapshot, self.snapshot)
         _copy_local_refs(repo, self._wt)
         _populate_submodules(self.repo_root, self._wt, self.snapshot)
+        if self.isolate:
+            protected = [self.repo_root, Path(repo.common_dir), Path.home()]
+            self.python = str(isolated_python(self._tmpdir, sys.executable, protected, [self._tmpdir]))
         if not self.project_dir.is_dir():
             raise SandboxError(
                 f"{self.project_subdir} has no files git tracks or would add (all ignored?); "
@@ -470,7 +477,7 @@ class Sandbox:
         each): the user's tree is not read again, so an edit they make meanwhile cannot split the two."""
         if not self.is_open:
             raise SandboxError("open the sandbox before making its twin")
-        return Sandbox(self.requested, (self.snapshot, self.head))
+        return Sandbox(self.requested, (self.snapshot, self.head), isolate=self.isolate)
 
     def close(self) -> None:
         """Remove the worktree and its temp dir. Safe to call twice."""
@@ -566,20 +573,21 @@ class Sandbox:
         test_ids: Sequence[str] | None = None,
         timeout_s: float = 300,
         extra_args: Sequence[str] = (),
-        python: str = sys.executable,
+        python: str | None = None,
     ) -> TestRun:
-        """pytest in `project_dir`; see `dagent.sandbox.results.run_pytest`."""
+        """pytest in `project_dir` with `python` (default: the sandbox's); see `dagent.sandbox.results.run_pytest`."""
         from dagent.sandbox.results import run_pytest
 
         self._worktree()
-        return run_pytest(self.project_dir, test_ids, timeout_s=timeout_s, extra_args=extra_args, python=python)
+        return run_pytest(self.project_dir, test_ids, timeout_s=timeout_s, extra_args=extra_args,
+                          python=python or self.python)  # fmt: skip
 
-    def worker(self, python: str = sys.executable, test_timeout_s: float | None = None) -> TestWorker:
+    def worker(self, python: str | None = None, test_timeout_s: float | None = None) -> TestWorker:
         """A warm `TestWorker` in `project_dir` (see `dagent.sandbox.worker`); close it before the sandbox."""
         from dagent.sandbox.worker import TestWorker
 
         self._worktree()
-        return TestWorker(self.project_dir, python=python, test_timeout_s=test_timeout_s)
+        return TestWorker(self.project_dir, python=python or self.python, test_timeout_s=test_timeout_s)
 
     def __repr__(self) -> str:
         where = self.path if self.is_open else "closed"
