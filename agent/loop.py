@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagent.agent.baseline import run_baseline
+from dagent.agent.baseline import Baseline, run_baseline
 from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
@@ -222,10 +222,11 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
         if budget.isolate:
             say("tests run under bwrap: your repo and home are read-only to them (--isolate)")
-        coverage = _baseline(run, say)
-        if coverage is None:
-            report.status = _baseline_cut(run)
+        found = _baseline(run, say)
+        if found is None or found.run.timed_out:
+            report.status = _baseline_cut(run, found.run if found else None)
             return _finish(report, run)
+        coverage = found.coverage
         baseline = coverage.run
         report.failing_before = baseline.failed_ids()
         _say_failures(baseline, sandbox.project_dir, say)
@@ -319,9 +320,9 @@ def disagreements(baseline: TestRun, check: TestRun, test_ids: Iterable[str]) ->
     return out
 
 
-def _baseline(run: _Run, say: Event) -> CoverageMap | None:
-    """The plain suite, then coverage where localisation needs it (see agent/baseline.py); None when
-    the baseline's deadline, the budget left or --timeout, whichever comes first, cut it."""
+def _baseline(run: _Run, say: Event) -> Baseline | None:
+    """The plain suite, then coverage where localisation needs it (see agent/baseline.py), cut at the
+    budget left or --timeout, whichever comes first; None when no time was left to start it."""
     if run.out_of_time():
         return None
     say("running the tests in a sandbox, then coverage of the tests that can localise the failure")
@@ -331,18 +332,24 @@ def _baseline(run: _Run, say: Event) -> CoverageMap | None:
     run.timings.test_s += found.plain_s + found.traced_s
     run.timings.baseline_plain_s, run.timings.baseline_traced_s = found.plain_s, found.traced_s
     run.timings.traced_tests = len(found.traced)
-    if found.run.timed_out:
-        return None
-    return found.coverage
+    return found
 
 
-def _baseline_cut(run: _Run) -> str:
-    """The status of a run whose baseline did not finish: which limit cut it, and what to raise."""
+def _baseline_cut(run: _Run, cut: TestRun | None) -> str:
+    """The status of a run whose baseline did not finish: what it learned, which limit cut it, what to raise."""
     if run.remaining() <= 0.5:
-        return (f"time budget of {run.budget.time_s:.0f}s spent on the baseline test run, so no edit was tried; "
-                "raise --budget (the plain suite must run once before any candidate)")
-    return (f"the baseline test run did not finish within --timeout {run.budget.test_timeout_s:.0f}s, so no edit "
-            "was tried; raise --timeout")
+        limit = f"the time budget of {run.budget.time_s:.0f}s"
+        advice = "raise --budget (the plain suite must run once before any candidate)"
+    else:
+        limit, advice = f"--timeout {run.budget.test_timeout_s:.0f}s", "raise --timeout"
+    learned = ""
+    if cut is not None and cut.finished_before_cut:
+        failing = [o.test_id for o in cut.finished_before_cut if o.outcome in ("failed", "error")]
+        learned = f" {len(cut.finished_before_cut)} test(s) had finished, {len(failing)} failing"
+        learned += f" ({', '.join(failing[:3])}{', ...' if len(failing) > 3 else ''});" if failing else ";"
+    if cut is not None and cut.running_when_cut:
+        learned += f" it was running {cut.running_when_cut};"
+    return f"the baseline test run did not finish within {limit}, so no edit was tried;{learned} {advice}"
 
 
 def _candidate_test_timeout(baseline: TestRun, budget: Budget) -> float:

@@ -56,6 +56,9 @@ class TestRun:
     duration_s: float
     output: str  # pytest's own output (stdout and stderr), capped
     collection_errors: list[str] = field(default_factory=list)
+    # a run cut by its whole-run timeout: the tests that had finished by then, and the one it was in
+    finished_before_cut: list[TestOutcome] = field(default_factory=list)
+    running_when_cut: str | None = None
 
     def ids_with(self, *outcomes: Outcome) -> list[str]:
         return [o.test_id for o in self.outcomes if o.outcome in outcomes]
@@ -174,6 +177,8 @@ def _test_run(result: CommandResult, junit: Path, project: Path, hang_dir: Path 
     elif hang_dir is not None:
         outcomes = _hard_timeout(hang_dir, project)
     run = TestRun(outcomes, result.returncode, result.timed_out, result.duration_s, result.output, errors)
+    if result.timed_out and not junit.is_file() and hang_dir is not None:
+        run.finished_before_cut, run.running_when_cut = _progress(hang_dir, project)
     if outcomes and not junit.is_file():
         return run  # pytest was stopped by the per-test timeout's last resort: the hung test is named
     if not result.timed_out and not errors and (result.returncode in _EXIT_BROKEN or not junit.is_file()):
@@ -355,6 +360,15 @@ def _armed(item, call=False):
             faulthandler.cancel_dump_traceback_later()
 
 
+def pytest_runtest_logreport(report):
+    # one line per finished phase, flushed: if the whole run is killed, what had finished is known
+    if _state["dir"] is None or (report.when != "call" and report.passed):
+        return
+    with open(os.path.join(_state["dir"], "progress"), "a") as f:
+        f.write(json.dumps({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
+                            "duration": report.duration, "rootdir": _state["rootdir"]}) + "\\n")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     yield from _armed(item)
@@ -405,6 +419,30 @@ def _hard_timeout(hang_dir: Path, project: Path) -> list[TestOutcome]:
     message = f"timed out after {current['timeout']}s (stopped by faulthandler: it ignored the alarm)"
     details = cap_text("\n".join([*frames, f"E   {message}"]), _DETAILS_CHARS)
     return [TestOutcome(test_id, "failed", message, details, float(current["timeout"]))]
+
+
+def _progress(hang_dir: Path, project: Path) -> tuple[list[TestOutcome], str | None]:
+    """What a killed run had finished (from the plugin's progress lines) and the test it was in."""
+    finished: dict[str, TestOutcome] = {}
+    try:
+        lines = (hang_dir / "progress").read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # the last line, cut mid-write
+        test_id = _rebase_node_id(entry["nodeid"], Path(entry["rootdir"]), project)
+        outcome: Outcome = "error" if entry["when"] != "call" and entry["outcome"] == "failed" else entry["outcome"]
+        if test_id not in finished or outcome != "passed":
+            finished[test_id] = TestOutcome(test_id, outcome, duration_s=float(entry["duration"]))
+    try:
+        current = json.loads((hang_dir / "current").read_text())
+        running = _rebase_node_id(current["nodeid"], Path(current["rootdir"]), project)
+    except (OSError, ValueError, KeyError):
+        running = None
+    return list(finished.values()), running if running not in finished else None
 
 
 def _dumped_frames(dump: str, project: Path) -> list[str]:

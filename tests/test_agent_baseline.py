@@ -101,3 +101,17 @@ def test_the_winner_is_confirmed_by_the_whole_suite_even_with_tests_never_traced
     assert report.fixed and "+    return value // size" in report.diff, report.status
     assert calls[-1] is None  # the whole suite, the 200 untraced tests included
     assert 0 < report.timings.traced_tests == 100
+
+
+@pytest.mark.slow
+def test_a_baseline_cut_by_its_timeout_is_a_status_with_what_it_learned_not_an_error(tmp_path: Path) -> None:
+    make_repo(tmp_path, {
+        "tests/test_a.py": "".join(f"def test_ok_{n}():\n    pass\n\n\n" for n in range(5))
+        + "def test_wrong():\n    assert 1 == 2\n",
+        "tests/test_z.py": "import time\n\n\ndef test_slow():\n    time.sleep(30)\n",
+    })  # fmt: skip
+    report = run_fix(tmp_path, budget=Budget(time_s=60, test_timeout_s=4, model_rewrites=False))
+    assert not report.fixed and report.candidates_tried == 0
+    assert "did not finish within --timeout 4s" in report.status, report.status
+    assert "6 test(s) had finished, 1 failing (tests/test_a.py::test_wrong)" in report.status
+    assert "it was running tests/test_z.py::test_slow" in report.status and "raise --timeout" in report.status
