@@ -33,6 +33,8 @@ app.add_typer(eval_app, name="eval")
 console = Console(stderr=True)
 
 
+_PYTHON_HELP = ("The Python that runs your tests (default: $VIRTUAL_ENV, else a .venv/venv in the project or "
+                "the repo root, else dagent's own); it needs pytest and coverage.")
 _ISOLATE_HELP = ("Run the tests under bubblewrap (bwrap): your repo and home read-only, only the sandbox and the "
                  "temp dir writable, so a test writing through an absolute path cannot reach your files.")
 
@@ -142,6 +144,7 @@ def test_command(
     keyword: Optional[str] = typer.Option(None, "-k", help="Only tests matching this pytest -k expression."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="List only the tests that did not pass."),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
+    python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
 ) -> None:
     """Run the test suite in a sandbox: a git worktree of your tree as it is now (uncommitted and
     untracked files included). Your files, index and stash are never touched.
@@ -152,7 +155,8 @@ def test_command(
     """
     from dagent.sandbox import Sandbox
 
-    with Sandbox(repo, isolate=isolate) as sandbox:
+    with Sandbox(repo, isolate=isolate, python=python) as sandbox:
+        console.print(sandbox.interpreter.describe(), highlight=False)
         run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
     _print_test_run(run, quiet, timeout)
     raise typer.Exit(0 if run.ok else 1)
@@ -239,10 +243,10 @@ _MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embed
 
 def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float,  # type: ignore[no-untyped-def]
             per_test_timeout: float | None = None, isolated_tests: bool = False, lanes: int | None = None,
-            isolate: bool = False):
+            isolate: bool = False, python: str | None = None):
     from dagent.agent.loop import Budget
 
-    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate}
+    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate, "python": python}
     if per_test_timeout is not None:
         extra["per_test_timeout_s"] = per_test_timeout
     return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout, **extra)
@@ -265,6 +269,7 @@ def fix_command(
     isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
     lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
+    python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
@@ -283,7 +288,7 @@ def fix_command(
     """
     from dagent.agent.commands import fix
 
-    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes, isolate),
+    raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes, isolate, python),
                          show_canvas, seed, _rank(rank)))
 
 
@@ -297,6 +302,7 @@ def edit_command(
     budget: float = typer.Option(300.0, help="Wall-time budget in seconds.", callback=_seconds),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
+    python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """A targeted edit, validated by your tests (tests that passed must still pass), shown as a diff.
@@ -314,7 +320,7 @@ def edit_command(
     """
     from dagent.agent.commands import edit
 
-    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate), seed))
+    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate, python=python), seed))
 
 
 @app.command("ci")
@@ -331,6 +337,7 @@ def ci_command(
     budget: float = typer.Option(600.0, help="Wall-time budget in seconds.", callback=_seconds),
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
     isolate: Optional[bool] = typer.Option(None, "--isolate/--no-isolate", help=_ISOLATE_HELP + " Default: on where bwrap is installed."),
+    python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """`dagent fix` for CI: no prompts, a patch, a Markdown summary for a PR comment, a JSON report.
@@ -346,7 +353,7 @@ def ci_command(
     from dagent.agent.commands import ci
 
     raise typer.Exit(ci(path, test_expr, model, out, branch, push, allow_ci_config,
-                        _budget(max_rounds, k, 6, budget, timeout, isolate=_ci_isolation(isolate)), seed))
+                        _budget(max_rounds, k, 6, budget, timeout, isolate=_ci_isolation(isolate), python=python), seed))
 
 
 def _ci_isolation(asked: bool | None) -> bool:

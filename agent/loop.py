@@ -60,6 +60,7 @@ class Budget:
     model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
     isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
     isolate: bool = False  # tests under bwrap, the user's files read-only (sandbox/isolation.py)
+    python: str | None = None  # --python; None: the project's own venv, else dagent's (sandbox/interpreter.py)
     lanes: int | None = None  # candidates validated at once, each in its own sandbox; None: one per core, up to 2
 
 
@@ -217,7 +218,8 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
-    with Sandbox(path, isolate=budget.isolate) as sandbox:
+    with Sandbox(path, isolate=budget.isolate, python=budget.python) as sandbox:
+        say(sandbox.interpreter.describe())
         run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began)
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
         if budget.isolate:
@@ -716,7 +718,8 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
-    with Sandbox(project, isolate=budget.isolate) as sandbox:
+    with Sandbox(project, isolate=budget.isolate, python=budget.python) as sandbox:
+        say(sandbox.interpreter.describe())
         run = _Run(sandbox, budget, [], began)
         say("running the tests in a sandbox")
         baseline = run.tests()

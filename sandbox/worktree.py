@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import git
 
 from dagent.errors import SandboxError
+from dagent.sandbox.interpreter import Interpreter, choose_interpreter, require_test_modules
 from dagent.sandbox.isolation import isolated_python
 
 if TYPE_CHECKING:
@@ -401,10 +402,12 @@ class Sandbox:
     """
 
     def __init__(self, repo_path: str | Path = ".", snapshot: tuple[str, str | None] | None = None,
-                 isolate: bool = False) -> None:
+                 isolate: bool = False, python: str | None = None) -> None:
         self.requested = Path(repo_path).expanduser().resolve()
         self.isolate = isolate  # tests under bwrap: the user's files read-only (see sandbox/isolation.py)
-        self.python = sys.executable  # how tests start: dagent's interpreter, or a wrapper that isolates it
+        self._asked_python = python  # --python; None: the project's own (see sandbox/interpreter.py)
+        self.interpreter = Interpreter(sys.executable, "dagent's own")
+        self.python = sys.executable  # how tests start: the interpreter, or a wrapper that isolates it
         self._given_snapshot = snapshot  # a twin's: the first sandbox's snapshot, not a new one
         self._repo: git.Repo | None = None
         self._wt: git.Repo | None = None
@@ -440,6 +443,9 @@ class Sandbox:
         self._repo, self.repo_root = repo, root
         rel = self.requested.relative_to(root).as_posix()
         self.project_subdir = "" if rel == "." else rel
+        self.interpreter = choose_interpreter(self.requested, root, self._asked_python)
+        require_test_modules(self.interpreter)
+        self.python = self.interpreter.path
         self.snapshot, self.head = self._given_snapshot or _snapshot(repo)
         self._tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
         self.path = self._tmpdir / root.name
@@ -465,7 +471,7 @@ class Sandbox:
         _populate_submodules(self.repo_root, self._wt, self.snapshot)
         if self.isolate:
             protected = [self.repo_root, Path(repo.common_dir), Path.home()]
-            self.python = str(isolated_python(self._tmpdir, sys.executable, protected, [self._tmpdir]))
+            self.python = str(isolated_python(self._tmpdir, self.interpreter.path, protected, [self._tmpdir]))
         if not self.project_dir.is_dir():
             raise SandboxError(
                 f"{self.project_subdir} has no files git tracks or would add (all ignored?); "
@@ -477,7 +483,7 @@ class Sandbox:
         each): the user's tree is not read again, so an edit they make meanwhile cannot split the two."""
         if not self.is_open:
             raise SandboxError("open the sandbox before making its twin")
-        return Sandbox(self.requested, (self.snapshot, self.head), isolate=self.isolate)
+        return Sandbox(self.requested, (self.snapshot, self.head), isolate=self.isolate, python=self.interpreter.path)
 
     def close(self) -> None:
         """Remove the worktree and its temp dir. Safe to call twice."""
