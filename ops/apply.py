@@ -315,6 +315,7 @@ class _Tree:
         self.root = root.resolve()
         self.disk: dict[str, _File | None] = {}
         self.state: dict[str, _File | None] = {}
+        self.notes: list[str] = []  # what the ops skipped without failing (files a rename could not scan)
         self._python: list[str] | None = None
 
     def key(self, path: str) -> tuple[str, bool]:
@@ -406,19 +407,10 @@ def _edit(tree: _Tree, op: Replace | Insert | Delete) -> None:
 
 def _structural(tree: _Tree, op: AddImport | MakeStatic | AddParameter | RenameSymbol) -> None:
     key, current = _text_file(tree, op.path)
-    if isinstance(op, RenameSymbol):
-        files = tree.python_files()
-        files.setdefault(key, current.text)
-        try:
-            renamed = cstops.rename_symbol(files, key, op.symbol, op.new_name)
-        except ApplyError:
-            raise
-        except Exception as err:  # libcst on odd code: a refusal with a reason, never a crash
-            raise ApplyError(f"{op.path}: @@rename failed: {type(err).__name__}: {err}") from None
-        for changed_key, text in renamed.items():
-            tree.put(changed_key, replace(tree.get(changed_key), text=text))  # type: ignore[arg-type]
-        return
     try:
+        if isinstance(op, RenameSymbol):
+            _rename(tree, key, current, op)
+            return
         if isinstance(op, AddImport):
             text = cstops.add_import(current.text, op.statement, op.path)
         elif isinstance(op, MakeStatic):
@@ -427,9 +419,20 @@ def _structural(tree: _Tree, op: AddImport | MakeStatic | AddParameter | RenameS
             text = cstops.add_parameter(current.text, op.symbol, op.parameter, op.path)
     except ApplyError:
         raise
+    except RecursionError:  # a libcst pass on code deep enough to pass the gauge: a refusal, not a crash
+        raise cstops.NestingRefused(op.path, f"RecursionError in @@{op.kind}") from None
     except Exception as err:  # libcst on odd code: still a refusal with a reason, never a crash
         raise ApplyError(f"{op.path}: @@{op.kind} failed: {type(err).__name__}: {err}") from None
     tree.put(key, replace(current, text=text))
+
+
+def _rename(tree: _Tree, key: str, current: _File, op: RenameSymbol) -> None:
+    """A repo-wide rename over every Python file in memory; files libcst cannot take are noted, not fatal."""
+    files = tree.python_files()
+    files.setdefault(key, current.text)
+    renamed = cstops.rename_symbol(files, key, op.symbol, op.new_name, skipped=tree.notes)
+    for changed_key, text in renamed.items():
+        tree.put(changed_key, replace(tree.get(changed_key), text=text))  # type: ignore[arg-type]
 
 
 def _file_op(tree: _Tree, op: CreateFile | RemoveFile | MoveFile) -> None:
@@ -500,6 +503,7 @@ class ApplyResult:
 
     changes: list[FileChange]
     written: bool = False
+    notes: list[str] = field(default_factory=list)  # files skipped by a rename (too deep for libcst), to show the user
 
     @property
     def changed(self) -> dict[str, tuple[str, str]]:
@@ -583,13 +587,14 @@ def _plan(root: Path, ops: Sequence[Op], problems: list[str] | None = None) -> A
     for index, op in enumerate(ops, 1):
         if index in refused:
             continue
-        snapshot = dict(tree.state)
+        snapshot, noted = dict(tree.state), len(tree.notes)
         try:
             _apply_one(tree, op)
         except ApplyError as err:
             tree.state = snapshot
+            del tree.notes[noted:]
             _fail(err, index, len(ops), op, problems)
-    return ApplyResult(_changes(tree))
+    return ApplyResult(_changes(tree), notes=list(dict.fromkeys(tree.notes)))
 
 
 def _fail(err: ApplyError, index: int, total: int, op: Op, problems: list[str] | None) -> None:

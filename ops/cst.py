@@ -12,11 +12,19 @@ Rename across a repo (`rename_symbol`) is best effort where Python is dynamic:
   as a keyword argument in calls to the class (`Class(name=...)`);
 - strings other than `__all__` entries, comments, `getattr(obj, "name")` and other dynamic uses are
   left alone.
+
+libcst's native parser overflows its stack and kills the process (SIGSEGV) on a couple of thousand
+nested brackets, and its Python passes hit RecursionError on expressions a few hundred levels deep. So
+nothing reaches libcst before a token-level gauge (`nesting_problem`) has passed it: too deep a file is
+refused (NestingRefused) where it is edited and skipped, with a note, where a rename only scans it.
 """
 
 from __future__ import annotations
 
+import io
+import keyword
 import posixpath
+import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,24 +34,219 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from dagent.errors import ApplyError
 
+# ---------------------------------------------------------------- nesting gauge
+
+# CPython itself refuses more nested brackets ("too many nested parentheses"), so no valid file is lost.
+MAX_BRACKETS = 200
+# Estimated tree depth (operators chained in an expression, brackets, indentation). libcst's native parser
+# needs about 7 KiB of stack per bracket, 2.4 KiB per lambda and 1.2-1.5 KiB per other operator, so on an
+# 8 MiB stack it dies near 1,500 nested brackets or 5,000 chained operators; both caps together stay under
+# 2.5 MiB. Its Python passes give up (RecursionError, caught) from a few hundred levels anyway.
+MAX_DEPTH = 500
+
+# How tightly each operator binds, loosest first. An operator closes the chains of tighter ones before it
+# (`a*b + c*d`: each product is its own subtree), and adds one level to the chain of its own class.
+_BINARY = {"|": 4, "^": 5, "&": 6, "<<": 7, ">>": 7, "+": 8, "-": 8, "*": 9, "/": 9, "//": 9, "%": 9, "@": 9, "**": 11}
+_COMPARE = {"<", ">", "==", ">=", "<=", "!=", "<>", "in", "is"}  # one flat node in libcst however long
+_WORDS = {"lambda": 0, "yield": 0, "if": 1, "else": 1, "for": 1, "or": 2, "and": 3, "not": 4, "await": 12}
+_PREFIX, _COMPARISON, _TRAILER, _CONCAT = 10, 5, 13, 14
+_CLASSES = 15
+_SEPARATORS = {",", ";", "=", ":="}  # end an item (augmented assignments too, see _is_separator)
+_CLOSERS = (")", "]", "}")
+
+
+@dataclass
+class _Level:
+    """One bracket level of an expression (or the statement level): its operator chains by class."""
+
+    runs: list[int] = field(default_factory=lambda: [0] * _CLASSES)
+    lambda_params: int = 0  # lambdas whose parameter list is still open here
+
+
+class NestingRefused(ApplyError):
+    """Source nested too deeply for libcst (whose native parser can crash the process on it)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: too deeply nested for libcst ({problem}): refused, as libcst crashes or gives up on such code; edit it as text (@@replace) instead")
+        self.path, self.problem = path, problem
+
+
+def _is_separator(text: str) -> bool:
+    return text in _SEPARATORS or (text.endswith("=") and len(text) > 1 and text[:-1] in _BINARY)
+
+
+class _NestingGauge:
+    """Follows tokens and estimates how deep the tree libcst builds gets: bracket levels, plus each
+    level's operator chains, plus indentation. Commas, semicolons and assignments end an item, so flat
+    data (a 100,000-element list) stays shallow however long it is."""
+
+    def __init__(self) -> None:
+        self.levels = [_Level()]
+        self.links = 0  # the levels' runs, summed
+        self.indent = 0
+        self.previous: tokenize.TokenInfo | None = None
+
+    def depth(self) -> int:
+        return self.links + len(self.levels) - 1 + self.indent
+
+    def feed(self, token: tokenize.TokenInfo) -> str | None:
+        """Take one token; returns why the source is too deep, or None."""
+        kind, text = token.type, token.string
+        if kind in (tokenize.INDENT, tokenize.DEDENT):
+            self.indent += 1 if kind == tokenize.INDENT else -1
+        elif kind == tokenize.NEWLINE:  # a statement ends (its brackets are all closed)
+            self._reset(self.levels[0])
+        elif kind == tokenize.OP:
+            self._operator(text)
+        elif kind == tokenize.NAME and text in _COMPARE:
+            self._chain(_COMPARISON, grow=False)
+        elif kind == tokenize.NAME and text in _WORDS:
+            self._chain(_WORDS[text], closes=self._after_operand())
+            if text == "lambda":  # twice the native stack of another operator
+                self._chain(_WORDS[text], closes=False)
+                self.levels[-1].lambda_params += 1
+        elif kind == tokenize.STRING:
+            if self.previous is not None and self.previous.type == tokenize.STRING:
+                self._chain(_CONCAT)  # implicit concatenation nests too
+            inner = _fstring_depth(text)
+            if inner and (len(self.levels) - 1 + inner > MAX_BRACKETS or self.depth() + inner > MAX_DEPTH):
+                return f"an f-string nested too deeply at line {token.start[0]}"
+        if kind not in (tokenize.NL, tokenize.COMMENT):
+            self.previous = token
+        if len(self.levels) - 1 > MAX_BRACKETS:
+            return f"more than {MAX_BRACKETS} nested brackets at line {token.start[0]}"
+        if self.depth() > MAX_DEPTH:
+            return f"an expression more than {MAX_DEPTH} levels deep at line {token.start[0]}"
+        return None
+
+    def _after_operand(self) -> bool:
+        """Whether the previous token ends an operand (so `-` is binary and `(` a call)."""
+        prev = self.previous
+        if prev is None:
+            return False
+        if prev.type == tokenize.NAME:
+            return not keyword.iskeyword(prev.string) or prev.string in ("True", "False", "None")
+        return prev.type in (tokenize.NUMBER, tokenize.STRING) or prev.string in (*_CLOSERS, "...")
+
+    def _chain(self, rank: int, grow: bool = True, closes: bool = True) -> None:
+        """An operator of class `rank` grows its own chain by one level. After an operand it also ends
+        the tighter chains before it (their subtree is complete); in prefix position (`-`, `not`,
+        `lambda` right after another operator) it sits inside that operator's operand and ends nothing."""
+        runs = self.levels[-1].runs
+        for tighter in range(rank + 1, _CLASSES if closes else 0):
+            self.links -= runs[tighter]
+            runs[tighter] = 0
+        runs[rank] += grow
+        self.links += grow
+
+    def _reset(self, level: _Level) -> None:
+        self.links -= sum(level.runs)
+        level.runs = [0] * _CLASSES
+
+    def _operator(self, text: str) -> None:
+        level = self.levels[-1]
+        if text in ("(", "[", "{"):
+            if self._after_operand():
+                self._chain(_TRAILER)  # a call or subscript nests its target
+            self.levels.append(_Level())
+        elif text in _CLOSERS:
+            if len(self.levels) > 1:
+                self._reset(self.levels.pop())
+        elif text == ":":
+            level.lambda_params -= level.lambda_params > 0  # a lambda's body follows its parameters
+        elif _is_separator(text):
+            if not level.lambda_params:  # else a lambda's parameter list: the lambdas still nest
+                self._reset(level)
+        elif text == ".":
+            self._chain(_TRAILER)
+        elif text in _COMPARE:
+            self._chain(_COMPARISON, grow=False)
+        elif text in _BINARY and self._after_operand():
+            self._chain(_BINARY[text])
+        elif text in _BINARY or text == "~":  # unary -x, ~x, *args, **kwargs, @decorator
+            self._chain(_PREFIX, closes=False)
+
+
+def _fstring_depth(token: str) -> int:
+    """A generous depth estimate for the expressions of an f-string, which libcst parses but the
+    tokenize of Python < 3.12 keeps inside one STRING token: brackets, plus operator characters
+    chained within a bracket (a comma ends the chain). 0 for other strings."""
+    prefix = token[: len(token) - len(token.lstrip("rRbBuUfF"))]
+    if "f" not in prefix.lower():
+        return 0
+    depth = chain = deepest = 0
+    for char in token[len(prefix) :]:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth, chain = max(depth - 1, 0), 0
+        elif char == ",":
+            chain = 0
+        elif depth and char in "+-*/%@&|^~<>.!=:":
+            chain += 1
+        deepest = max(deepest, depth + chain)
+    return deepest
+
+
+def nesting_problem(src: str) -> str | None:
+    """Why `src` is too deeply nested to hand to libcst, or None. Reads tokens only (pure Python, no
+    recursion), and stops at the first excess, so a huge hostile file costs little."""
+    gauge = _NestingGauge()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(src).readline):
+            problem = gauge.feed(token)
+            if problem is not None:
+                return problem
+    except (tokenize.TokenError, SyntaxError) as err:
+        if "too many" in str(err):  # Python 3.12+ tokenizes in C, which caps nesting and indentation itself
+            return f"Python's tokenizer refuses it: {err}"
+        # else unfinished or badly indented: libcst's tokenizer refuses it before parsing anything
+    return None
+
+
+def _guard(src: str, path: str) -> None:
+    problem = nesting_problem(src)
+    if problem is not None:
+        raise NestingRefused(path, problem)
+
+
+def _too_deep(path: str, stage: str) -> NestingRefused:
+    return NestingRefused(path, f"RecursionError in its {stage}")
+
+
 # ---------------------------------------------------------------- parsing and checks
 
 
 def parse_module(src: str, path: str = "<source>") -> cst.Module:
-    """Parse `src` with libcst; a syntax error becomes an ApplyError naming `path` and the line."""
+    """Parse `src` with libcst; a syntax error becomes an ApplyError naming `path` and the line, and
+    source too deeply nested for libcst a NestingRefused."""
+    _guard(src, path)
     try:
         return cst.parse_module(src)
     except cst.ParserSyntaxError as err:
         raise ApplyError(f"{path}: does not parse as Python (line {err.raw_line}: {err.message})") from None
+    except RecursionError:
+        raise _too_deep(path, "parser") from None
+
+
+def _parse_statement(src: str, what: str) -> cst.BaseStatement:
+    """One statement built from an op's text (an import, a parameter), through the same guard."""
+    _guard(src, what)
+    try:
+        return cst.parse_statement(src)
+    except RecursionError:
+        raise _too_deep(what, "parser") from None
 
 
 def _checked(src: str, path: str, what: str) -> str:
     """Refuse a result that libcst cannot re-parse or that Python cannot compile (e.g. duplicate argument)."""
     try:
-        cst.parse_module(src)
+        parse_module(src, path)
         compile(src, path, "exec", dont_inherit=True)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError) as err:
+    except ApplyError as err:
         raise ApplyError(f"{path}: {what} would leave invalid Python ({err}); nothing was changed") from None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        raise ApplyError(f"{path}: {what} would leave invalid Python ({type(err).__name__}: {err}); nothing was changed") from None
     return src
 
 
@@ -124,7 +327,7 @@ def _insert_index(module: cst.Module, future: bool) -> int:
 
 def _parse_import(statement: str) -> list[cst.Import | cst.ImportFrom]:
     try:
-        line = cst.parse_statement(statement.strip() + "\n")
+        line = _parse_statement(statement.strip() + "\n", "the import statement")
     except cst.ParserSyntaxError as err:
         raise ApplyError(f"not a valid import statement: {statement!r} ({err.message})") from None
     parts = list(line.body) if isinstance(line, cst.SimpleStatementLine) else []
@@ -286,8 +489,7 @@ def make_static(src: str, symbol: str, path: str = "<source>") -> str:
     if decorators & {"staticmethod", "classmethod", "property"} or any(d.endswith(".setter") for d in decorators):
         kind = sorted(decorators & {"staticmethod", "classmethod", "property"}) or ["property setter"]
         raise ApplyError(f"{path}: {symbol} is already a {kind[0]}; it cannot be made static")
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    scopes = wrapper.resolve(ScopeProvider)
+    scopes = _scopes(module, path)
     first = _first_param(func)
     uses = _self_uses(func, scopes)
     if uses:
@@ -311,7 +513,7 @@ def make_static(src: str, symbol: str, path: str = "<source>") -> str:
 
 def _parse_param(parameter: str) -> cst.Param:
     try:
-        stub = cst.parse_statement(f"def _f({parameter}):\n    pass\n")
+        stub = _parse_statement(f"def _f({parameter}):\n    pass\n", "the parameter")
     except cst.ParserSyntaxError:
         raise ApplyError(f"not a valid parameter: {parameter!r} (expected name, name=default or name: T = default)") from None
     assert isinstance(stub, cst.FunctionDef)
@@ -429,21 +631,38 @@ class _Renamer(cst.CSTTransformer):
         return updated.with_changes(value=updated.prefix + updated.quote + self.new + updated.quote)
 
 
+def _scopes(module: cst.Module, path: str) -> Mapping[cst.CSTNode, object]:
+    try:
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    except RecursionError:
+        raise _too_deep(path, "scope analysis") from None
+
+
 @dataclass
 class _Repo:
-    """Parsed modules of the repo, with scopes, and the names each module can be imported as."""
+    """Parsed modules of the repo, with scopes, and the names each module can be imported as.
+    A file that does not parse is left out; one too deeply nested for libcst too, with the reason
+    kept in `too_deep`."""
 
     files: dict[str, str]
     modules: dict[str, cst.Module] = field(default_factory=dict)
     scopes: dict[str, object] = field(default_factory=dict)
+    too_deep: dict[str, str] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
 
     def load(self, path: str) -> cst.Module | None:
         if path not in self.modules:
-            try:
-                module = cst.parse_module(self.files[path])
-            except cst.ParserSyntaxError:
+            if path in self.too_deep or path in self.broken:
                 return None
-            self.scopes[path] = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+            try:
+                module = parse_module(self.files[path], path)
+                self.scopes[path] = _scopes(module, path)
+            except NestingRefused as err:
+                self.too_deep[path] = err.problem
+                return None
+            except ApplyError:
+                self.broken.add(path)
+                return None
             self.modules[path] = module
         return self.modules[path]
 
@@ -535,14 +754,18 @@ class _ImportScan(cst.CSTVisitor):
             self.from_imports.append((node, source, alias))
 
 
-def rename_symbol(files: dict[str, str], path: str, symbol: str, new_name: str) -> dict[str, str]:
+def rename_symbol(files: dict[str, str], path: str, symbol: str, new_name: str, skipped: list[str] | None = None) -> dict[str, str]:
     """Rename `symbol` (`name` or `Class.member`) defined in `files[path]` to `new_name`, with its uses
     across `files` (repo-relative path -> source of every .py file). Returns the changed files only.
+
+    Other files too deeply nested for libcst are skipped; `skipped`, when given, gets a note for each.
     """
     if path not in files:
         raise ApplyError(f"{path}: not a Python file of the repo")
     repo = _Repo(files)
     if repo.load(path) is None:
+        if path in repo.too_deep:
+            raise NestingRefused(path, repo.too_deep[path])
         parse_module(files[path], path)  # raises with the position
     parts = symbol.split(".")
     if parts[-1] == new_name:
@@ -556,6 +779,11 @@ def rename_symbol(files: dict[str, str], path: str, symbol: str, new_name: str) 
         code = module.visit(_Renamer(plan, parts[-1], new_name)).code
         if code != files[file]:
             changed[file] = _checked(code, file, f"renaming {symbol} to {new_name}")
+    if skipped is not None:
+        skipped += [
+            f"{file}: skipped by the rename of {symbol}: too deeply nested for libcst ({problem}); uses there, if any, keep the old name"
+            for file, problem in sorted(repo.too_deep.items())
+        ]
     return changed
 
 

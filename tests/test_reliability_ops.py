@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import EmptyStream, apply_ops, plan_ops
 from dagent.ops.check import check_ops, check_text
+from dagent.ops.cst import add_parameter, rename_symbol
 from dagent.ops.formats import FormatError, load_ops
 
 FILES = 3000
@@ -106,6 +107,105 @@ def test_interrupted_apply_is_all_or_nothing(tmp_path: Path, hook: str, at: int,
         child.kill()
     assert child.returncode in (0, 130, -signal.SIGTERM), f"child failed ({child.returncode}): {err[-2000:]}"
     _assert_all_or_nothing(root, f"{signal.Signals(signum).name} via {hook} at {at}")
+
+
+# ---------------------------------------------------------------- 2. libcst on absurdly nested code
+
+DEEP = "x = " + "(" * 2000 + "1" + ")" * 2000 + "\n"  # segfaults libcst's native parser
+LONG = "y = " + " + ".join(["1"] * 1000) + "\n"  # valid; RecursionError in libcst's scope analysis
+MOD = "def foo():\n    return 1\n"
+USE = "from mod import foo\n\nprint(foo())\n"
+
+# Prints what apply/check made of the stream; exit 0 applied, 3 a DagentError (a clear refusal).
+CST_CHILD = r"""
+import sys
+from dagent.errors import DagentError
+from dagent.ops.apply import apply_ops
+from dagent.ops.check import check_text
+from dagent.ops.formats import load_ops
+
+root, stream, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == "check":
+    print("PROBLEMS", *check_text(root, stream), sep="\n")
+    sys.exit(0)
+try:
+    result = apply_ops(root, load_ops(stream))
+except DagentError as err:
+    print("REFUSED", err)
+    sys.exit(3)
+print("APPLIED", result.summary(), *result.notes, sep="\n")
+"""
+
+
+def _run_cst_child(root: Path, stream: str, mode: str = "apply") -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-c", CST_CHILD, str(root), stream, mode]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def _nested_repo(tmp_path: Path, **extra: str) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name, text in {"mod.py": MOD, "use.py": USE, **extra}.items():
+        (root / name).write_text(text)
+    return root
+
+
+def test_deeply_nested_file_elsewhere_does_not_crash_a_rename(tmp_path: Path) -> None:
+    """Attack: 2000 nested brackets in some other .py file of the repo (libcst segfaults on it) during @@rename."""
+    root = _nested_repo(tmp_path, **{"deep.py": DEEP})
+    done = _run_cst_child(root, "@@rename mod.py foo bar\n")
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stdout}{done.stderr[-1500:]}"
+    assert "def bar():" in (root / "mod.py").read_text() and "from mod import bar" in (root / "use.py").read_text()
+    assert "deep.py" in done.stdout and "skipped" in done.stdout, done.stdout
+    assert (root / "deep.py").read_text() == DEEP
+
+
+def test_long_expression_elsewhere_does_not_block_a_rename(tmp_path: Path) -> None:
+    """Attack: a valid 1000-term `1 + 1 + ...` in another file made every rename fail with RecursionError
+    (as does, past the nesting gauge, 199 nested lists: libcst's scope analysis runs out of recursion)."""
+    root = _nested_repo(tmp_path, **{"long.py": LONG, "lists.py": "x = " + "[" * 199 + "]" * 199 + "\n"})
+    done = _run_cst_child(root, "@@rename mod.py foo bar\n")
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stdout}{done.stderr[-1500:]}"
+    assert "def bar():" in (root / "mod.py").read_text() and "from mod import bar" in (root / "use.py").read_text()
+    assert "long.py: skipped" in done.stdout and "lists.py: skipped" in done.stdout and "RecursionError" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        "@@rename deep.py f g\n",
+        "@@param deep.py f y=1\n",
+        "@@import deep.py import os\n",
+        "@@static deep.py C.m\n",
+        "@@param mod.py foo y=" + "(" * 2000 + "1" + ")" * 2000 + "\n",
+    ],
+)
+def test_structural_op_on_a_deeply_nested_file_is_refused_clearly(tmp_path: Path, stream: str) -> None:
+    """Attack: the file being edited (or the op's own parameter text) holds 2000 nested brackets."""
+    deep = "class C:\n    def m(self):\n        return 1\n\n\ndef f(x):\n    return x\n\n\n" + DEEP
+    root = _nested_repo(tmp_path, **{"deep.py": deep})
+    done = _run_cst_child(root, stream)
+    assert done.returncode == 3, f"exit {done.returncode}: {done.stdout}{done.stderr[-1500:]}"
+    assert "too deeply nested" in done.stdout, done.stdout
+    assert (root / "deep.py").read_text() == deep and (root / "mod.py").read_text() == MOD
+
+
+def test_ops_check_on_deeply_nested_files_reports_instead_of_crashing(tmp_path: Path) -> None:
+    """Attack: `dagent ops check` of structural ops in a repo holding 2000-bracket and 1000-term files."""
+    root = _nested_repo(tmp_path, **{"deep.py": "def f(x):\n    return x\n" + DEEP, "long.py": LONG})
+    done = _run_cst_child(root, "@@rename mod.py foo bar\n@@param deep.py f y=1\n", mode="check")
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stdout}{done.stderr[-1500:]}"
+    problems = done.stdout.split("\n", 1)[1].strip().splitlines()
+    assert len(problems) == 1 and "op 2 of 2" in problems[0] and "deep.py" in problems[0] and "too deeply nested" in problems[0], problems
+
+
+def test_nesting_guard_keeps_ordinary_big_code() -> None:
+    """Not an attack: big flat data and moderately long expressions must still be edited."""
+    data = "TABLE = [\n" + "".join(f"    (-{i}, {i} + 1, 'x' if {i} else 'y'),\n" for i in range(300)) + "]\n"
+    formula = "def f(x):\n    return " + " + ".join(f"x * {i}" for i in range(100)) + "\n"
+    renamed = rename_symbol({"a.py": data + formula, "b.py": data}, "a.py", "f", "g")
+    assert "def g(x):" in renamed["a.py"]
+    assert "def f(x, y=1):" in add_parameter(formula, "f", "y=1")
 
 
 # ---------------------------------------------------------------- 3. a unified diff cut mid-hunk
