@@ -35,6 +35,10 @@ console = Console(stderr=True)
 
 _PYTHON_HELP = ("The Python that runs your tests (default: $VIRTUAL_ENV, else a .venv/venv in the project or "
                 "the repo root, else dagent's own); it needs pytest and coverage.")
+_JSON_HELP = ("Print the whole report as one JSON document on stdout and nothing else there "
+              "(schema: docs/report.schema.json, fields: docs/report-json.md); progress stays on stderr.")
+_QUIET_HELP = "Print the result alone: the diff and the verdict, no progress."
+_VERBOSE_HELP = "Also list every candidate with its verdict, and every suspect line."
 _ISOLATE_HELP = ("Run the tests under bubblewrap (bwrap): your repo and home read-only, only the sandbox and the "
                  "temp dir writable, so a test writing through an absolute path cannot reach your files.")
 
@@ -145,6 +149,7 @@ def test_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="List only the tests that did not pass."),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Run the test suite in a sandbox: a git worktree of your tree as it is now (uncommitted and
     untracked files included). Your files, index and stash are never touched.
@@ -158,7 +163,14 @@ def test_command(
     with Sandbox(repo, isolate=isolate, python=python) as sandbox:
         console.print(sandbox.interpreter.describe(), highlight=False)
         run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
-    _print_test_run(run, quiet, timeout)
+        interpreter = sandbox.interpreter.describe()
+    if json_out:
+        from dagent.agent.commands import print_json
+        from dagent.agent.report import TestReport
+
+        print_json(TestReport.from_run(run, str(repo.resolve()), interpreter))
+    else:
+        _print_test_run(run, quiet, timeout)
     raise typer.Exit(0 if run.ok else 1)
 
 
@@ -270,7 +282,10 @@ def fix_command(
     lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
-    show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live."),
+    show_canvas: bool = typer.Option(False, "--show-canvas", help="Show the canvas settling, live (on a terminal)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=_VERBOSE_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """Fix failing tests: localise, let the diffusion model write candidate edits, keep the one that turns the suite green.
@@ -285,11 +300,21 @@ def fix_command(
         dagent fix . -k test_parser --apply
 
         dagent fix --commit --max-rounds 5 --budget 300
+
+        dagent fix . --json > report.json
     """
     from dagent.agent.commands import fix
 
     raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes, isolate, python),
-                         show_canvas, seed, _rank(rank)))
+                         show_canvas, seed, _rank(rank), _output(quiet, verbose, json_out, show_canvas)))
+
+
+def _output(quiet: bool, verbose: bool, json_out: bool, show_canvas: bool = False):  # type: ignore[no-untyped-def]
+    from dagent.agent.commands import Output
+
+    if quiet and verbose:
+        raise typer.BadParameter("choose one of -q and -v")
+    return Output("quiet" if quiet else "verbose" if verbose else "normal", json_out, show_canvas)
 
 
 @app.command("edit")
@@ -303,6 +328,9 @@ def edit_command(
     timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=_VERBOSE_HELP),
+    json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
 ) -> None:
     """A targeted edit, validated by your tests (tests that passed must still pass), shown as a diff.
@@ -320,7 +348,8 @@ def edit_command(
     """
     from dagent.agent.commands import edit
 
-    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate, python=python), seed))
+    raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate, python=python), seed,
+                          _output(quiet, verbose, json_out)))
 
 
 @app.command("ci")

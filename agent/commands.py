@@ -1,26 +1,44 @@
 """What `dagent fix`, `dagent edit`, `dagent ci` and `dagent undo` do beyond parsing: run the loop
-with a progress display, print the diff and the summary, and write to the user's tree only when asked."""
+with a progress display (agent/display.py), print the diff and the summary (or, with --json, the report
+alone on stdout), and write to the user's tree only when asked."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.live import Live
-from rich.status import Status
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
+from dagent.agent.display import Display, Verbosity, explain, print_result
 from dagent.agent.loop import Budget, apply_to_tree, find_project, run_edit, run_fix
 from dagent.agent.report import RunReport
 from dagent.agent.search import RankMode
 from dagent.errors import DagentError
 
-out = Console()  # results: the diff and the summary, on stdout
-err = Console(stderr=True)  # progress, on stderr
+out = Console()  # results: the diff (or the --json report), on stdout
+err = Console(stderr=True)  # progress and the verdict, on stderr
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a run is shown: how much (-q / -v), the report as JSON on stdout (--json), the canvas view."""
+
+    verbosity: Verbosity = "normal"
+    json: bool = False
+    show_canvas: bool = False
+
+
+def print_json(report: BaseModel) -> None:
+    """The whole report as one JSON document on stdout (schema: docs/report.schema.json)."""
+    sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    sys.stdout.flush()
 
 
 def print_diff(diff: str) -> None:
@@ -34,21 +52,15 @@ def print_diff(diff: str) -> None:
         sys.stdout.flush()
 
 
-def _progress(status: Status) -> Callable[[str], None]:
-    """A run's events: each a dim line on stderr, the latest also in the status spinner."""
-
-    def say(message: str) -> None:
-        err.print(f"[dim]{message}[/]")
-        status.update(message.strip())
-
-    return say
-
-
-def _print_outcome(report: RunReport) -> None:
-    print_diff(report.diff)
-    colour = "green" if report.fixed else "red"
-    err.print(f"[{colour}]{report.status}[/]")
-    err.print(report.summary_line())
+def _print_outcome(report: RunReport, output: Output = Output()) -> None:
+    """The result: the diff on stdout, the verdict on stderr; with --json the report alone on stdout."""
+    if not report.explanation:
+        report.explanation = explain(report)
+    if not output.json:
+        print_diff(report.diff)
+        print_result(report, err, output.verbosity)
+    elif output.verbosity != "quiet":
+        print_result(report, err, "quiet")  # the verdict on stderr; the report follows on stdout
 
 
 class _CanvasView:
@@ -62,26 +74,27 @@ class _CanvasView:
 
 
 def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commit: bool, budget: Budget,
-        show_canvas: bool, seed: int, rank: RankMode = "grammar") -> int:
+        show_canvas: bool, seed: int, rank: RankMode = "grammar", output: Output | None = None) -> int:
     if apply and commit:
         raise DagentError("choose one of --apply and --commit")
+    output = output or Output(show_canvas=show_canvas)
     project = path.resolve()
     if not project.is_dir():
         raise DagentError(f"{path} is not a directory: pass the project directory (where its tests run)")
-    view = _CanvasView() if show_canvas else None
-    with err.status("dagent fix", spinner="dots") as status:
-        say = _progress(status)
-        if view:
-            status.stop()
-        proposer_factory = (lambda: _proposer(model, budget.k, view)) if view else None
-        rankers = _rankers(model) if rank == "model" else None
-        if view:
-            with view.live:
-                report = run_fix(project, model, budget, test_expr, say, proposer_factory(), seed, rank, rankers)  # type: ignore[misc]
-        else:
-            report = run_fix(project, model, budget, test_expr, say, None, seed, rank, rankers)
-    _print_outcome(report)
-    _land(report, project, apply, commit, f"dagent: fix {', '.join(report.failing_before[:3])}")
+    # the canvas view is a live display of its own (one at a time): it takes the status line's place
+    view = _CanvasView() if show_canvas and err.is_terminal else None
+    if show_canvas and view is None and output.verbosity != "quiet":
+        err.print("--show-canvas needs a terminal: not shown", highlight=False)
+    display = Display(err, output.verbosity, live=None if view is None else False, project=project)
+    rankers = _rankers(model) if rank == "model" else None
+    with display, (view.live if view else contextlib.nullcontext()):
+        proposer = _proposer(model, budget.k, view) if view else None
+        report = run_fix(project, model, budget, test_expr, display.say, proposer, seed, rank, rankers,
+                         on_progress=display.progress)
+    _print_outcome(report, output)
+    _land(report, project, apply, commit, f"dagent: fix {', '.join(report.failing_before[:3])}", output)
+    if output.json:
+        print_json(report)
     return 0 if report.fixed else 1
 
 
@@ -91,7 +104,7 @@ def _rankers(model: str | None):  # type: ignore[no-untyped-def]
     return ranker_factory(model)
 
 
-def _land(report: RunReport, project: Path, apply: bool, commit: bool, message: str) -> None:
+def _land(report: RunReport, project: Path, apply: bool, commit: bool, message: str, output: Output = Output()) -> None:
     if not report.fixed or not report.ops:
         return
     if apply:
@@ -102,25 +115,29 @@ def _land(report: RunReport, project: Path, apply: bool, commit: bool, message: 
 
         report.branch, report.commit = commit_to_new_branch(project, project, report.ops, message)
         err.print(f"[green]committed[/] {report.commit[:10]} on branch {report.branch} (your checkout is unchanged)")
-    else:
+    elif output.verbosity != "quiet" and not output.json:
         err.print("[dim]nothing was written: --apply writes the change, --commit puts it on a new branch[/]")
 
 
-def edit(instruction: str, target: str, model: str | None, apply: bool, budget: Budget, seed: int) -> int:
+def edit(instruction: str, target: str, model: str | None, apply: bool, budget: Budget, seed: int,
+         output: Output = Output()) -> int:
     path_text, _, symbol = target.partition(":") if not Path(target).exists() else (target, "", "")
     path = Path(path_text).resolve()
     if not path.exists():
         raise DagentError(f"{path_text} does not exist: pass a file or a directory, optionally FILE:SYMBOL")
     project = find_project(path)
-    with err.status("dagent edit", spinner="dots") as status:
-        say = _progress(status)
-        report = run_edit(instruction, path, project, symbol or None, model, budget, say, seed)
-    _print_outcome(report)
+    display = Display(err, output.verbosity, project=project)
+    with display:
+        report = run_edit(instruction, path, project, symbol or None, model, budget, display.say, seed,
+                          on_progress=display.progress)
+    _print_outcome(report, output)
     if apply and report.fixed:
         apply_to_tree(report)
         err.print(f"[green]applied to[/] {project}")
-    elif report.fixed:
+    elif report.fixed and output.verbosity != "quiet" and not output.json:
         err.print("[dim]nothing was written: --apply writes the change[/]")
+    if output.json:
+        print_json(report)
     return 0 if report.fixed else 1
 
 

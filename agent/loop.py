@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from dagent.agent.baseline import Baseline, run_baseline
 from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
+from dagent.agent.progress import OnProgress, Suspect, Tracker
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
@@ -97,6 +98,7 @@ class _Run:
     per_test_timeout_s: float | None = None
     call_timeouts: dict[str, float] = field(default_factory=dict)  # each baseline test's own limit
     worker: TestWorker | None = None  # a warm pytest server: a candidate's run costs a fork
+    progress: Tracker = field(default_factory=lambda: Tracker(None, 0.0, 0.0))  # the display's events
     _timing_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remaining(self) -> float:
@@ -208,7 +210,8 @@ def _spoiled(suite: TestRun, passed_before: set[str]) -> Check | None:
 
 def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, test_expr: str | None = None,
             on_event: Event | None = None, proposer: Proposer | None = None, seed: int = 0,
-            rank: RankMode = "grammar", ranker_factory: RankerFactory | None = None) -> RunReport:
+            rank: RankMode = "grammar", ranker_factory: RankerFactory | None = None,
+            on_progress: OnProgress | None = None) -> RunReport:
     """Find a change that makes the failing tests pass without breaking passing ones.
 
     The repair grammar's candidates at the suspect lines come first, in the search's order; the
@@ -218,9 +221,11 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
+    progress = Tracker(on_progress, began, budget.time_s)
+    progress.phase("setup")
     with Sandbox(path, isolate=budget.isolate, python=budget.python) as sandbox:
         say(sandbox.interpreter.describe())
-        run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began)
+        run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began, progress=progress)
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
         if budget.isolate:
             say("tests run under bwrap: your repo and home are read-only to them (--isolate)")
@@ -231,6 +236,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         coverage = found.coverage
         baseline = coverage.run
         report.failing_before = baseline.failed_ids()
+        progress.failing(report.failing_before)
         _say_failures(baseline, sandbox.project_dir, say)
         if baseline.ok:
             report.fixed, report.status = True, "all tests pass: nothing to fix"
@@ -327,6 +333,7 @@ def _baseline(run: _Run, say: Event) -> Baseline | None:
     budget left or --timeout, whichever comes first; None when no time was left to start it."""
     if run.out_of_time():
         return None
+    run.progress.phase("baseline")
     say("running the tests in a sandbox, then coverage of the tests that can localise the failure")
     timeout = min(run.budget.test_timeout_s, run.remaining())
     found = run_baseline(run.sandbox.project_dir, run.test_args, timeout, run.budget.per_test_timeout_s,
@@ -375,6 +382,7 @@ def call_timeouts(baseline: TestRun, budget: Budget) -> dict[str, float]:
 def _load(model: str | None, budget: Budget, say: Event, run: _Run) -> Proposer:
     from dagent.agent.proposer import Proposer
 
+    run.progress.phase("model")
     say("loading the model")
     return Proposer(model, k=budget.k)
 
@@ -395,6 +403,7 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: Cove
     tests_by_line = coverage.tests_by_line()
     passed_before = set(base_run.passed_ids())
     targets = budget.max_targets
+    built_on: list[Attempt] = []  # the partial rewrites the next rounds build on
     for round_no in range(1, budget.max_rounds + 1):
         if run.out_of_time():
             report.status = f"time budget of {budget.time_s:.0f}s spent"
@@ -413,12 +422,19 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: Cove
         say(f"model rewrites: {len(failing)} failing, {min(targets, len(plan.targets))} suspect line(s)")
         deadline = run.began + budget.time_s
         proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no, deadline))
+        run.progress.level(round_no, len(proposals), (), phase="model")
         best = _try_all(run, report, proposals, base_ops, failing, passed_before, report.rounds, say)
-        if report.fixed or run.out_of_time():
+        if report.fixed:
+            for attempt in built_on:
+                attempt.kept = True
+            return
+        if run.out_of_time():
             return
         if best is None:  # nothing got closer: widen the search instead of building on a guess
             targets += 4
             continue
+        built_on.append(best)
+        run.progress.building_on(best.source, _first_line(best.ops), best.failing_after, best.rank)
         base_ops = base_ops + best.ops
         sandbox.reset()
         apply_ops(sandbox.project_dir, parse(base_ops))
@@ -432,17 +448,21 @@ def _try_all(run: _Run, report: RunReport, proposals: list[Proposal], base_ops: 
              passed_before: set[str], round_no: int, say: Event) -> Attempt | None:
     """Validate candidates in rank order; return the best partial one (fewer failures, no regression)."""
     best: Attempt | None = None
-    for proposal in proposals:
+    for place, proposal in enumerate(proposals, 1):
         if run.out_of_time():
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return best
         verdict = validate(run, base_ops + proposal.ops, failing, passed_before)
         attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.ops, score=proposal.score,
-                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing)
+                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
+                          rank=place, of=len(proposals))
         report.attempts.append(attempt)
         report.candidates_tried += 1
         say(f"  {proposal.source:6} {verdict.name:14} {_first_line(proposal.ops)}")
+        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.ops), verdict.failing,
+                           len(proposals) - place, place)
         if verdict.name == "passes":
+            attempt.kept = True
             report.fixed, report.ops = True, base_ops + proposal.ops
             report.failing_after, report.status = [], "fixed: the whole suite passes"
             return attempt
@@ -498,6 +518,10 @@ class RepairSearch:
         self.signature = _signature(coverage.run, self.failing)
         self.passed_before = set(coverage.run.passed_ids())
         self.base: list[Op] = []  # the partial fixes built on, outermost first
+        self.chain: list[Attempt] = []  # their attempts, for the report
+        self.attempt_of: dict[int, Attempt] = {}  # id(candidate) -> its attempt
+        self.position: dict[int, int] = {}  # id(candidate) -> its place in its level's order (1: first)
+        self.level_size = 0
 
     def search(self) -> list[Op] | None:
         """The winning ops (all levels), or None when nothing passed before the budget or the levels ran out."""
@@ -541,6 +565,10 @@ class RepairSearch:
                         self.run.budget.max_candidates)
         if ranker is not None:
             self.run.timings.model_s += time.perf_counter() - began
+        scores = {(s.path, s.line): s.score for s in plan.suspicions}
+        self.position, self.level_size = {id(c): i for i, c in enumerate(ordered, 1)}, len(ordered)
+        self.run.progress.level(depth, len(ordered), tuple(Suspect(w.path, w.line, scores.get((w.path, w.line), w.weight))
+                                                           for w in where))
         self.say(f"level {depth}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
                  f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip
         return ordered
@@ -576,7 +604,7 @@ class RepairSearch:
                     for future in done:
                         candidate, lane = flying.pop(future)
                         free.append(lane)
-                        self._take(candidate, future.result(), depth, evidence, partials)
+                        self._take(candidate, future.result(), depth, evidence, partials, len(remaining))
             except BaseException:  # Ctrl-C or a failure: cut the lanes' runs before the pool waits on them
                 for lane in self.lanes:
                     if lane.worker is not None:
@@ -594,11 +622,13 @@ class RepairSearch:
         return done
 
     def _take(self, candidate: Candidate, check: Check, depth: int, evidence: Evidence | None,
-              partials: list[tuple[Candidate, Check]]) -> None:
+              partials: list[tuple[Candidate, Check]], left: int = 0) -> None:
         if evidence is not None:
             evidence.note(candidate, check.moved)
-        self._record(candidate, check, depth)
+        self._record(candidate, check, depth, left)
         if check.name == "passes" and not self.report.fixed:
+            for attempt in [*self.chain, self.attempt_of[id(candidate)]]:
+                attempt.kept = True
             self.base = [*self.base, *candidate.ops()]
             self.report.fixed, self.report.failing_after = True, []
             self.report.status = "fixed: the whole suite passes"
@@ -653,12 +683,17 @@ class RepairSearch:
         tests &= self.passed_before
         return sorted(tests) if len(tests) < len(self.passed_before) // 2 else []
 
-    def _record(self, candidate: Candidate, check: Check, round_no: int) -> None:
-        self.report.attempts.append(Attempt(
-            round=round_no, source=f"grammar:{candidate.repair.family}", ops=render(candidate.ops()),
-            score=candidate.model_score, verdict=check.name, reason=check.reason, failing_after=check.failing))
+    def _record(self, candidate: Candidate, check: Check, round_no: int, left: int = 0) -> None:
+        r, rank = candidate.repair, self.position.get(id(candidate))
+        attempt = Attempt(
+            round=round_no, source=f"grammar:{r.family}", ops=render(candidate.ops()),
+            score=candidate.model_score, verdict=check.name, reason=check.reason, failing_after=check.failing,
+            path=r.path, line=r.start, family=r.family, note=r.note, rank=rank, of=self.level_size)
+        self.report.attempts.append(attempt)
+        self.attempt_of[id(candidate)] = attempt
         self.report.candidates_tried += 1
         self.say(f"  {check.name:14} {candidate.describe()}")
+        self.run.progress.tried(check.name, attempt.source, candidate.describe(), check.failing, left, rank)
 
     def _build_on(self, candidate: Candidate, check: Check) -> _Kept:
         assert check.suite is not None
@@ -674,12 +709,16 @@ class RepairSearch:
         self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
         self.signature = _signature(check.suite, self.failing)
         self.say(f"building on {candidate.describe()}: {len(self.failing)} failing now")
+        self.chain.append(self.attempt_of[id(candidate)])
+        self.run.progress.building_on(f"grammar:{candidate.repair.family}", candidate.describe(), self.failing,
+                                      self.position.get(id(candidate)))
         return kept
 
     def _let_go(self, kept: _Kept) -> None:
         for lane in self.lanes:
             _put_back(lane.project_dir, kept.saved)
         self.base = self.base[: -len(kept.candidate.ops())]
+        self.chain.pop()
         self.failures, self.failing, self.signature = kept.failures, kept.failing, kept.signature
         self.passed_before = kept.passed_before
 
@@ -711,18 +750,22 @@ def _drop_bytecode(project: Path, paths: Iterable[str]) -> None:
 
 def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = None, model: str | None = None,
              budget: Budget | None = None, on_event: Event | None = None, seed: int = 0,
-             proposer: Proposer | None = None) -> RunReport:
+             proposer: Proposer | None = None, on_progress: OnProgress | None = None) -> RunReport:
     """Make the instructed edit; the tests that passed before must still pass."""
     from dagent.agent.proposer import Proposal, rank_proposals
 
     budget = budget or Budget()
     say = on_event or (lambda message: None)
     began = time.perf_counter()
+    progress = Tracker(on_progress, began, budget.time_s)
+    progress.phase("setup")
     with Sandbox(project, isolate=budget.isolate, python=budget.python) as sandbox:
         say(sandbox.interpreter.describe())
-        run = _Run(sandbox, budget, [], began)
+        run = _Run(sandbox, budget, [], began, progress=progress)
+        progress.phase("baseline")
         say("running the tests in a sandbox")
         baseline = run.tests()
+        progress.failing(baseline.failed_ids())
         passed_before = set(baseline.passed_ids())
         sources = read_sources(sandbox.project_dir)
         rel = path.resolve().relative_to(project.resolve()).as_posix() if path.is_file() else None
@@ -735,6 +778,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
         else:
             proposer = proposer or _load(model, budget, say, run)
             proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.began + budget.time_s))
+        progress.level(1, len(proposals), (), phase="validate")
         _try_edits(run, report, proposals, passed_before, say)
         if report.fixed:
             sandbox.reset()
@@ -749,15 +793,19 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
 
 
 def _try_edits(run: _Run, report: RunReport, proposals: list[Proposal], passed_before: set[str], say: Event) -> None:
-    for proposal in proposals:
+    for place, proposal in enumerate(proposals, 1):
         if run.out_of_time():
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return
         verdict = validate(run, proposal.ops, [], passed_before, must_pass_all=False)
-        report.attempts.append(Attempt(round=1, source=proposal.source, ops=proposal.ops, score=proposal.score,
-                                       verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing))
+        attempt = Attempt(round=1, source=proposal.source, ops=proposal.ops, score=proposal.score,
+                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
+                          rank=place, of=len(proposals), kept=verdict.name == "passes")
+        report.attempts.append(attempt)
         report.candidates_tried += 1
         say(f"  {proposal.source:10} {verdict.name:14} {_first_line(proposal.ops)}")
+        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.ops), verdict.failing,
+                           len(proposals) - place, place)
         if verdict.name == "passes":
             report.fixed, report.ops, report.status = True, proposal.ops, "edited: no passing test broke"
             return

@@ -1,10 +1,16 @@
-"""What a `dagent fix` / `dagent edit` run did: the boundary object the CLI prints and `dagent ci` writes."""
+"""What a `dagent fix` / `dagent edit` / `dagent test` run did: the boundary objects the CLI prints,
+`--json` writes on stdout (schema: docs/report.schema.json) and `dagent ci` writes."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
+
+if TYPE_CHECKING:
+    from dagent.sandbox.results import TestRun
+
+SCHEMA_VERSION = 1  # of the --json document; raise it when a field changes meaning or goes away
 
 VerdictName = Literal[
     "invalid",  # the op stream does not parse
@@ -27,6 +33,14 @@ class Attempt(BaseModel):
     verdict: VerdictName
     reason: str = ""
     failing_after: list[str] = Field(default_factory=list)
+    # grammar candidates: where and what (the repair's family and its note, e.g. "`<` → `<=`")
+    path: str = ""
+    line: int | None = None
+    family: str = ""
+    note: str = ""
+    rank: int | None = None  # its place in the search's order at its level (1: first)
+    of: int | None = None  # how many candidates that level's order held
+    kept: bool = False  # part of the winning change (the winner, and the partial fixes it was built on)
 
 
 class Timings(BaseModel):
@@ -47,6 +61,7 @@ class Timings(BaseModel):
 
 
 class RunReport(BaseModel):
+    schema_version: int = SCHEMA_VERSION
     command: Literal["fix", "edit"]
     project: str  # the directory dagent ran on
     fixed: bool
@@ -65,6 +80,11 @@ class RunReport(BaseModel):
     applied: bool = False
     commit: str | None = None
     branch: str | None = None
+    explanation: str = ""  # one sentence on what was wrong, from the winning attempt(s)
+
+    def winning(self) -> list[Attempt]:
+        """The attempts the change is made of, first built on first (empty when not fixed)."""
+        return [a for a in self.attempts if a.kept] if self.fixed else []
 
     def summary_line(self) -> str:
         t = self.timings
@@ -73,3 +93,47 @@ class RunReport(BaseModel):
             f"{result} in {t.wall_s:.1f}s: {self.rounds} round(s), {self.candidates_tried} candidate(s) tried; "
             f"model {t.model_s:.1f}s, tests {t.test_s:.1f}s, {t.tokens_per_forward:.1f} tokens/forward"
         )
+
+
+class TestOutcomeReport(BaseModel):
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
+
+    test_id: str
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    message: str = ""
+    duration_s: float = 0.0
+    timed_out: bool = False
+
+
+class TestReport(BaseModel):
+    """What `dagent test` found."""
+
+    __test__: ClassVar[bool] = False
+
+    schema_version: int = SCHEMA_VERSION
+    command: Literal["test"] = "test"
+    project: str
+    interpreter: str  # which Python ran the tests, and why that one
+    ok: bool
+    summary: str
+    timed_out: bool = False
+    duration_s: float = 0.0
+    outcomes: list[TestOutcomeReport] = Field(default_factory=list)
+    collection_errors: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_run(cls, run: TestRun, project: str, interpreter: str) -> TestReport:
+        return cls(project=project, interpreter=interpreter, ok=run.ok, summary=run.summary(), timed_out=run.timed_out,
+                   duration_s=run.duration_s, collection_errors=list(run.collection_errors),
+                   outcomes=[TestOutcomeReport(test_id=o.test_id, outcome=o.outcome, message=o.message,
+                                               duration_s=o.duration_s, timed_out=o.timed_out) for o in run.outcomes])
+
+
+Report = Annotated[Union[RunReport, TestReport], Field(discriminator="command")]
+REPORT = TypeAdapter(Report)
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the --json document (committed as docs/report.schema.json)."""
+    schema = REPORT.json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "dagent report", **schema}
