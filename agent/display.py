@@ -190,7 +190,9 @@ def function_at(project: Path, path: str, line: int) -> str | None:
     return found
 
 
-def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None) -> str:
+def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None, diagnosis: bool = True) -> str:
+    """`fn` (path:line) was off by one: `a` → `a + 1`; the ±1 family, ranked 2nd of 30 (diagnosis: for the
+    winner; else only where, what and its rank)."""
     place = ""
     if attempt.rank:
         place = f"ranked {ordinal(attempt.rank)}" + (f" of {attempt.of}" if attempt.of else "")
@@ -201,6 +203,8 @@ def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None) 
         where = f"{attempt.path}:{attempt.line}"
         function = function_at(project, attempt.path, attempt.line or 0)
         subject = f"`{function}` ({where})" if function else where
+        if not diagnosis:
+            return f"{subject}, {attempt.note} ({family}" + (f", {place})" if place else ")")
         return f"{subject} {wrong}: {attempt.note}; {family}" + (f", {place}" if place else "")
     first = next((ln for ln in attempt.ops.splitlines() if ln.strip()), "").strip()
     what = {"structural": "a structural op", "model": "the model's rewrite"}.get(attempt.source, attempt.source)
@@ -228,11 +232,11 @@ def explain(report: RunReport) -> str:
     def passing(a: Attempt) -> int:
         return len(failing - set(a.failing_after)) if a.verdict in ("partial", "still_failing") else 0
 
-    closest = max(report.attempts, key=passing, default=None)
+    closest = max(report.attempts, key=lambda a: (passing(a), a.verdict == "partial"), default=None)
     if closest is None or passing(closest) == 0:
         return f"No candidate made any of the {len(failing)} failing test(s) pass."
     return (f"The closest candidate made {passing(closest)} of {len(failing)} failing tests pass: "
-            f"{_explain_attempt(closest, project)}.")
+            f"{_explain_attempt(closest, project, diagnosis=False)}.")
 
 
 def timings_line(report: RunReport) -> str:

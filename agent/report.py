@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 if TYPE_CHECKING:
     from dagent.sandbox.results import TestRun
 
 SCHEMA_VERSION = 1  # of the --json document; raise it when a field changes meaning or goes away
+
+
+
+class _Model(BaseModel):
+    # every field is always written, so the --json schema lists them all as required
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
 
 VerdictName = Literal[
     "invalid",  # the op stream does not parse
@@ -25,7 +32,7 @@ VerdictName = Literal[
 ]
 
 
-class Attempt(BaseModel):
+class Attempt(_Model):
     round: int
     source: str  # "model", "delete", "structural"
     ops: str  # the candidate's op stream text
@@ -43,7 +50,7 @@ class Attempt(BaseModel):
     kept: bool = False  # part of the winning change (the winner, and the partial fixes it was built on)
 
 
-class Timings(BaseModel):
+class Timings(_Model):
     wall_s: float = 0.0
     model_s: float = 0.0  # encoder + denoising
     test_s: float = 0.0  # every pytest run, baseline included
@@ -60,7 +67,7 @@ class Timings(BaseModel):
         return self.tokens_written / self.forwards if self.forwards else 0.0
 
 
-class RunReport(BaseModel):
+class RunReport(_Model):
     schema_version: int = SCHEMA_VERSION
     command: Literal["fix", "edit"]
     project: str  # the directory dagent ran on
@@ -95,7 +102,7 @@ class RunReport(BaseModel):
         )
 
 
-class TestOutcomeReport(BaseModel):
+class TestOutcomeReport(_Model):
     __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
 
     test_id: str
@@ -105,7 +112,7 @@ class TestOutcomeReport(BaseModel):
     timed_out: bool = False
 
 
-class TestReport(BaseModel):
+class TestReport(_Model):
     """What `dagent test` found."""
 
     __test__: ClassVar[bool] = False
@@ -137,3 +144,9 @@ def report_schema() -> dict[str, Any]:
     """The JSON Schema of the --json document (committed as docs/report.schema.json)."""
     schema = REPORT.json_schema(mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "dagent report", **schema}
+
+
+if __name__ == "__main__":  # regenerate the committed schema: python -m dagent.agent.report > docs/report.schema.json
+    import json
+
+    print(json.dumps(report_schema(), indent=2, ensure_ascii=False))
