@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
 from rich.syntax import Syntax
@@ -64,13 +64,14 @@ def _print_outcome(report: RunReport, output: Output = Output()) -> None:
 
 
 class _CanvasView:
-    """--show-canvas: the current draft of the canvas, redrawn as it settles."""
+    """--show-canvas: the current draft of the canvas, redrawn as it settles, above the status line."""
 
-    def __init__(self) -> None:
-        self.live = Live(Panel(Text("")), console=err, refresh_per_second=12, transient=True)
+    def __init__(self, status: RenderableType) -> None:
+        self.status = status
+        self.live = Live(Group(Panel(Text("")), status), console=err, refresh_per_second=12, transient=True)
 
     def __call__(self, label: str, text: str) -> None:
-        self.live.update(Panel(Text(text), title=label, border_style="cyan"))
+        self.live.update(Group(Panel(Text(text), title=label, border_style="cyan"), self.status))
 
 
 def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commit: bool, budget: Budget,
@@ -82,10 +83,11 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
     if not project.is_dir():
         raise DagentError(f"{path} is not a directory: pass the project directory (where its tests run)")
     # the canvas view is a live display of its own (one at a time): it takes the status line's place
-    view = _CanvasView() if show_canvas and err.is_terminal else None
-    if show_canvas and view is None and output.verbosity != "quiet":
+    canvas = show_canvas and err.is_terminal
+    if show_canvas and not canvas and output.verbosity != "quiet":
         err.print("--show-canvas needs a terminal: not shown", highlight=False)
-    display = Display(err, output.verbosity, live=None if view is None else False, project=project)
+    display = Display(err, output.verbosity, live=False if canvas else None, project=project)
+    view = _CanvasView(display.status_line()) if canvas else None
     rankers = _rankers(model) if rank == "model" else None
     with display, (view.live if view else contextlib.nullcontext()):
         proposer = _proposer(model, budget.k, view) if view else None

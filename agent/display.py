@@ -77,6 +77,10 @@ class Display:
             self._live.stop()
             self._live = None
 
+    def status_line(self) -> RenderableType:
+        """The spinner and the status text, redrawn on every refresh (for a live view of one's own)."""
+        return _StatusLine(self)
+
     def status_text(self) -> Text:
         """The one status line: phase, counters, the best so far, elapsed against the budget."""
         s = self.state
