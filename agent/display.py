@@ -198,7 +198,7 @@ def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None, 
     """`fn` (path:line) was off by one: `a` → `a + 1`; the ±1 family, ranked 2nd of 30 (diagnosis: for the
     winner; else only where, what and its rank)."""
     place = ""
-    if attempt.rank:
+    if attempt.rank and attempt.of != 1:
         place = f"ranked {ordinal(attempt.rank)}" + (f" of {attempt.of}" if attempt.of else "")
         if tried is not None and tried != attempt.rank:
             place += f", tried {ordinal(tried)}"
@@ -212,6 +212,7 @@ def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None, 
         return f"{subject} {wrong}: {attempt.note}; {family}" + (f", {place}" if place else "")
     first = next((ln for ln in attempt.ops.splitlines() if ln.strip()), "").strip()
     what = {"structural": "a structural op", "model": "the model's rewrite"}.get(attempt.source, attempt.source)
+    what = f"made by {what}" if attempt.source == "structural" else what
     return f"{what}: `{first}`" + (f", {place}" if place else "")
 
 
@@ -254,7 +255,7 @@ def timings_line(report: RunReport) -> str:
     parts.append(f"tests {t.test_s:.1f}s" + (f" over {report.lanes} lanes" if report.lanes > 1 else ""))
     if t.model_s or t.model_load_s:
         parts.append(f"model {t.model_s:.1f}s (+{t.model_load_s:.1f}s to load, {t.tokens_per_forward:.1f} tokens/forward)")
-    result = "fixed" if report.fixed else "not fixed"
+    result = ("fixed" if report.fixed else "not fixed") if report.command == "fix" else ("edited" if report.fixed else "not edited")
     return (f"{result} in {t.wall_s:.1f}s: {report.rounds} {unit}{'s' if report.rounds != 1 else ''}, "
             f"{report.candidates_tried} candidate{'s' if report.candidates_tried != 1 else ''} validated; " + ", ".join(parts))
 
