@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from dagent.agent.instructions import map_instruction
+from dagent.agent.instructions import plan_instruction
 from dagent.agent.localize import (
     MODULE,
     CallResolver,
@@ -97,6 +97,7 @@ class EditPlan:
     path: str | None = None  # the file the edit is about, when known
     symbol: str | None = None
     budget_chars: int = 1200
+    ops: list[Op] = field(default_factory=list)  # every op of the instruction (`op` is the main one)
 
     def render(self) -> str:
         return render_context(self.context, self.budget_chars)
@@ -337,7 +338,8 @@ def plan_edit(
     The block shows the code the edit is about: the op's symbol, else the hinted symbol, else the
     hinted file from its top, else the project definitions the instruction names.
     """
-    op = map_instruction(instruction, sources, path_hint, symbol_hint)
+    ops = plan_instruction(instruction, sources, path_hint, symbol_hint)
+    op = next((o for o in ops if getattr(o, "symbol", None)), ops[0] if ops else None)
     index = SourceIndex(sources)
     block = ContextBlock(task="edit", instruction=instruction)
     packer = _Packer(index, block, budget_chars)
@@ -348,7 +350,7 @@ def plan_edit(
     if path is not None and (not focus or isinstance(op, AddImport)):
         packer.add_range(path, 1, len(index.lines(path)), 1, budget_chars)  # the file from its top
     symbol = getattr(op, "symbol", None) or symbol_hint
-    return EditPlan(context=block, op=op, path=path, symbol=symbol, budget_chars=budget_chars)
+    return EditPlan(context=block, op=op, path=path, symbol=symbol, budget_chars=budget_chars, ops=ops)
 
 
 def _edit_focus(

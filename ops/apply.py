@@ -37,10 +37,14 @@ from dagent.ops.model import (
     AddImport,
     AddParameter,
     CreateFile,
+    Decorate,
     Delete,
+    ForwardArgument,
     Insert,
+    MakeDataclass,
     MakeStatic,
     MoveFile,
+    MoveModule,
     Op,
     RemoveFile,
     RenameSymbol,
@@ -405,16 +409,28 @@ def _edit(tree: _Tree, op: Replace | Insert | Delete) -> None:
     tree.put(key, replace(current, text="".join(lines)))
 
 
-def _structural(tree: _Tree, op: AddImport | MakeStatic | AddParameter | RenameSymbol) -> None:
+Structural = AddImport | MakeStatic | AddParameter | RenameSymbol | ForwardArgument | Decorate | MakeDataclass | MoveModule
+
+
+def _structural(tree: _Tree, op: Structural) -> None:
     key, current = _text_file(tree, op.path)
     try:
         if isinstance(op, RenameSymbol):
             _rename(tree, key, current, op)
             return
+        if isinstance(op, MoveModule):
+            _move_module(tree, key, current, op)
+            return
         if isinstance(op, AddImport):
             text = cstops.add_import(current.text, op.statement, op.path)
         elif isinstance(op, MakeStatic):
             text = cstops.make_static(current.text, op.symbol, op.path)
+        elif isinstance(op, ForwardArgument):
+            text = cstops.forward_argument(current.text, op.symbol, op.name, op.callee, op.path)
+        elif isinstance(op, Decorate):
+            text = cstops.decorate(current.text, op.symbol, op.decorator, op.path)
+        elif isinstance(op, MakeDataclass):
+            text = cstops.make_dataclass(current.text, op.symbol, op.options, op.path)
         else:
             text = cstops.add_parameter(current.text, op.symbol, op.parameter, op.path)
     except ApplyError:
@@ -432,6 +448,26 @@ def _rename(tree: _Tree, key: str, current: _File, op: RenameSymbol) -> None:
     files.setdefault(key, current.text)
     renamed = cstops.rename_symbol(files, key, op.symbol, op.new_name, skipped=tree.notes)
     for changed_key, text in renamed.items():
+        tree.put(changed_key, replace(tree.get(changed_key), text=text))  # type: ignore[arg-type]
+
+
+def _move_module(tree: _Tree, key: str, current: _File, op: MoveModule) -> None:
+    """Move a module (like @@move, with the same refusals) and rewrite its imports across the repo."""
+    if tree.key(op.path)[1]:
+        raise PathRefused(f"{op.path}: refused: it is a symlink; ops edit the file it points to but do not remove or move links")
+    target, target_link = tree.key(op.to)
+    if target == key:
+        raise ApplyError(f"{op.path}: moving it onto itself")
+    if target_link or tree.get(target) is not None:
+        raise ApplyError(f"{op.to}: already exists; remove it first to move {op.path} there")
+    tree.check_parents(target)
+    files = tree.python_files()
+    files[key] = current.text
+    files.pop(target, None)
+    changed = cstops.move_module(files, key, target, skipped=tree.notes)
+    tree.put(target, replace(current, text=changed.pop(target, current.text)))
+    tree.put(key, None)
+    for changed_key, text in changed.items():
         tree.put(changed_key, replace(tree.get(changed_key), text=text))  # type: ignore[arg-type]
 
 

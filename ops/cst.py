@@ -396,7 +396,11 @@ def _add_one_import(module: cst.Module, node: cst.Import | cst.ImportFrom) -> cs
     index = _insert_index(module, _is_future(new_stmt))
     body = list(module.body)
     after_docstring = index == 1 and _is_docstring(body[0]) and not _top_imports(module)
-    leading = [cst.EmptyLine()] if after_docstring else []
+    # the first import after a `from __future__` block starts its own block, one blank line apart
+    after_future = index > 0 and not _is_future(new_stmt) and _is_import_line(body[index - 1]) and all(
+        _is_future(s) for s in body[index - 1].body  # type: ignore[attr-defined]
+    )
+    leading = [cst.EmptyLine()] if after_docstring or after_future else []
     line = cst.SimpleStatementLine(body=[new_stmt], leading_lines=leading)
     following = body[index:]
     if following and not following[0].leading_lines and not _is_import_line(following[0]):
@@ -962,3 +966,600 @@ def _keyword_args(module: cst.Module, class_name: str, member: str) -> set[int]:
 
     module.visit(Visitor())
     return found
+
+
+# ---------------------------------------------------------------- forward_argument
+
+
+def _find_function(module: cst.Module, symbol: str, path: str) -> cst.FunctionDef:
+    func = _find_class_member(module, symbol, path)[-1]
+    if not isinstance(func, cst.FunctionDef):
+        raise ApplyError(f"{path}: {symbol} is a class, not a function")
+    return func
+
+
+def _with_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
+    """`call` with `arg` appended, in the layout of the arguments there (one per line stays so)."""
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[arg])
+    last = args[-1]
+    between = next((a.comma for a in args[:-1] if isinstance(a.comma, cst.Comma)), None)
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument takes it over
+        return call.with_changes(args=[*args[:-1], last.with_changes(comma=between or last.comma), arg.with_changes(comma=last.comma)])
+    comma = between or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    moved = last.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace(""))
+    return call.with_changes(args=[*args[:-1], moved, arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)])
+
+
+def forward_argument(src: str, symbol: str, name: str, callee: str, path: str = "<source>") -> str:
+    """In the body of `symbol` (a function or method), pass `name=name` to every call written
+    `callee(...)` that does not pass `name` already. Refused when the function has no parameter
+    `name` or its body has no such call."""
+    module = parse_module(src, path)
+    func = _find_function(module, symbol, path)
+    if name not in _all_param_names(func.params):
+        raise ApplyError(f"{path}: {symbol} has no parameter {name!r} to pass on (add it first: @@param)")
+    found = passed = 0
+    new_arg = cst.Arg(
+        value=cst.Name(name),
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+
+    class Forwarder(cst.CSTTransformer):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+            nonlocal found, passed
+            if _dotted(original.func) != callee:
+                return updated
+            found += 1
+            if any(a.keyword is not None and a.keyword.value == name for a in original.args):
+                return updated
+            passed += 1
+            return _with_arg(updated, new_arg)
+
+    body = func.body.visit(Forwarder())
+    if not found:
+        raise ApplyError(f"{path}: {symbol} has no call to {callee}(...) to pass {name} to")
+    if not passed:
+        raise ApplyError(f"{path}: every call to {callee}(...) in {symbol} passes {name} already")
+    changed = _replace_node(module, func, func.with_changes(body=body))
+    return _checked(changed.code, path, f"passing {name} to {callee} in {symbol}")
+
+
+# ---------------------------------------------------------------- decorate
+
+# Names a decorator (or a dataclass) may use without an import in the module: where they come from.
+KNOWN_IMPORTS = {
+    "lru_cache": "functools",
+    "cache": "functools",
+    "cached_property": "functools",
+    "wraps": "functools",
+    "total_ordering": "functools",
+    "singledispatch": "functools",
+    "singledispatchmethod": "functools",
+    "dataclass": "dataclasses",
+    "contextmanager": "contextlib",
+    "asynccontextmanager": "contextlib",
+    "abstractmethod": "abc",
+    "overload": "typing",
+    "final": "typing",
+    "override": "typing",
+    "runtime_checkable": "typing",
+    "unique": "enum",
+}
+# Decorators that make a descriptor: another decorator goes under them (it wraps the plain function).
+_DESCRIPTORS = {"staticmethod", "classmethod", "property", "cached_property", "functools.cached_property", "abstractmethod", "abc.abstractmethod"}
+
+
+def _decorator_root(expr: cst.BaseExpression) -> str | None:
+    """The name a decorator expression starts from (`functools` in `@functools.lru_cache(maxsize=8)`)."""
+    while True:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        else:
+            return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _module_binds(module: cst.Module, name: str, path: str) -> bool:
+    """Whether `name` is bound at module level (assigned, defined, imported), a builtin, or may come
+    from a star import."""
+    import builtins
+
+    if hasattr(builtins, name):
+        return True
+    if any(isinstance(imp, cst.ImportFrom) and isinstance(imp.names, cst.ImportStar) for _, imp in _top_imports(module)):
+        return True
+    scope = _scopes(module, path)[module]  # type: ignore[index]
+    return _bound_here(scope, name)
+
+
+def _import_for(name: str) -> str | None:
+    """The import that binds an unbound well-known `name`: a standard module, or a known name."""
+    import sys
+
+    if name in getattr(sys, "stdlib_module_names", ()):
+        return f"import {name}"
+    if name in KNOWN_IMPORTS:
+        return f"from {KNOWN_IMPORTS[name]} import {name}"
+    return None
+
+
+def _parse_decorator(decorator: str) -> cst.Decorator:
+    try:
+        stub = _parse_statement(f"@{decorator}\ndef _f():\n    pass\n", "the decorator")
+    except cst.ParserSyntaxError:
+        raise ApplyError(f"not a valid decorator: @{decorator}") from None
+    if not isinstance(stub, cst.FunctionDef) or len(stub.decorators) != 1:
+        raise ApplyError(f"not one decorator: @{decorator}")
+    return stub.decorators[0]
+
+
+def _same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    return " ".join(cst.Module([]).code_for_node(a).split()) == " ".join(cst.Module([]).code_for_node(b).split())
+
+
+def decorate(src: str, symbol: str, decorator: str, path: str = "<source>") -> str:
+    """Add `@decorator` to the function, method or class `symbol`: outermost, but under a
+    @staticmethod/@classmethod/@property (which must stay on top). When the decorator's first name is
+    not bound in the module and is a standard module (`functools`) or a known name (`lru_cache`), its
+    import is added; another unbound name is refused. Refused if the same decorator is there already."""
+    module = parse_module(src, path)
+    target = _find_class_member(module, symbol, path)[-1]
+    assert isinstance(target, (cst.FunctionDef, cst.ClassDef))
+    new = _parse_decorator(decorator)
+    if any(_same_code(d.decorator, new.decorator) for d in target.decorators):
+        raise ApplyError(f"{path}: {symbol} is already decorated with @{decorator}")
+    root = _decorator_root(new.decorator)
+    statement = None
+    if root is not None and not _module_binds(module, root, path):
+        statement = _import_for(root)
+        if statement is None:
+            raise ApplyError(f"{path}: {root!r} is not defined or imported there; add its import first (@@import {path} ...)")
+    existing = list(target.decorators)
+    at = 0
+    while at < len(existing) and _is_descriptor(existing[at]):
+        at += 1
+    changed = _replace_node(module, target, target.with_changes(decorators=[*existing[:at], new, *existing[at:]]))
+    code = changed.code
+    if statement is not None:
+        code = add_import(code, statement, path)
+    return _checked(code, path, f"decorating {symbol} with @{decorator}")
+
+
+def _is_descriptor(decorator: cst.Decorator) -> bool:
+    name = _dotted(decorator.decorator)
+    return name in _DESCRIPTORS or name.endswith((".setter", ".getter", ".deleter"))
+
+
+# ---------------------------------------------------------------- make_dataclass
+
+
+_DATACLASS_NAMES = {"dataclass", "dataclasses.dataclass"}
+
+
+def _dataclass_decorator(cls: cst.ClassDef) -> cst.Decorator | None:
+    for d in cls.decorators:
+        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        if _dotted(expr) in _DATACLASS_NAMES:
+            return d
+    return None
+
+
+def _options_call(func: cst.BaseExpression, options: tuple[str, ...], old: cst.Call | None) -> cst.BaseExpression:
+    """`func(opt=True, ...)` keeping the old call's other arguments; bare `func` when nothing is set."""
+    args = [a for a in (old.args if old is not None else ()) if a.keyword is None or a.keyword.value not in options]
+    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    args = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args]
+    args += [cst.Arg(value=cst.Name("True"), keyword=cst.Name(o), equal=equal) for o in options]
+    if not args:
+        return func
+    args = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in args[:-1]] + [args[-1]]
+    return cst.Call(func=func, args=args)
+
+
+def _field_of(stmt: cst.BaseStatement, params: dict[str, cst.Param]) -> tuple[str, cst.BaseExpression | None] | None:
+    """`self.x = x` or `self.x: T = x` in __init__: (x, annotation or None); None for anything else."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target, value, annotation = small.targets[0].target, small.value, None
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target, value, annotation = small.target, small.value, small.annotation.annotation
+    else:
+        return None
+    if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"):
+        return None
+    if not isinstance(value, cst.Name) or value.value != target.attr.value or value.value not in params:
+        return None
+    return value.value, annotation
+
+
+_MUTABLE = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+
+
+def _dataclass_fields(init: cst.FunctionDef, path: str, symbol: str) -> list[tuple[str, cst.BaseExpression | None, cst.BaseExpression | None]]:
+    """(name, annotation, default) of each field a plain __init__ stores; refuses any other __init__."""
+    params = init.params
+    if params.posonly_params or params.kwonly_params or isinstance(params.star_arg, cst.Param) or params.star_kwarg:
+        raise ApplyError(f"{path}: {symbol}.__init__ has positional-only, keyword-only or * parameters; a dataclass cannot keep that signature")
+    plain = list(params.params)
+    if not plain or plain[0].name.value != "self":
+        raise ApplyError(f"{path}: {symbol}.__init__ does not start with self")
+    by_name = {p.name.value: p for p in plain[1:]}
+    stored: dict[str, cst.BaseExpression | None] = {}
+    body = list(init.body.body) if isinstance(init.body, cst.IndentedBlock) else []
+    for i, stmt in enumerate(body):
+        if i == 0 and _is_docstring(stmt):
+            continue
+        found = _field_of(stmt, by_name)
+        if found is None or found[0] in stored:
+            line = " ".join(cst.Module([]).code_for_node(stmt).split())
+            raise ApplyError(
+                f"{path}: {symbol}.__init__ does more than store each parameter as self.NAME = NAME "
+                f"({line!r}); a dataclass would lose that: write __post_init__ by hand"
+            )
+        stored[found[0]] = found[1]
+    missing = [n for n in by_name if n not in stored]
+    if missing:
+        raise ApplyError(f"{path}: {symbol}.__init__ does not store the parameter(s) {', '.join(missing)}; a dataclass field would change that")
+    fields = []
+    for name, param in by_name.items():
+        annotation = param.annotation.annotation if param.annotation is not None else stored[name]
+        if param.default is not None and isinstance(param.default, _MUTABLE):
+            raise ApplyError(f"{path}: {symbol}.__init__ has a mutable default for {name!r}; a dataclass field needs field(default_factory=...): write it by hand")
+        fields.append((name, annotation, param.default))
+    return fields
+
+
+def _generated_repr(method: cst.FunctionDef, class_name: str, fields: list[str]) -> bool:
+    """Whether `__repr__` only returns what the dataclass writes: Name(a=..., b=...) with !r values."""
+    import ast
+
+    body = list(method.body.body) if isinstance(method.body, cst.IndentedBlock) else []
+    body = body[1:] if body and _is_docstring(body[0]) else body
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or not isinstance(body[0].body[0], cst.Return):
+        return False
+    value = body[0].body[0].value
+    if value is None:
+        return False
+    try:
+        actual = ast.dump(ast.parse(cst.Module([]).code_for_node(value).strip(), mode="eval"))
+    except SyntaxError:
+        return False
+    inner = ", ".join(f"{f}={{self.{f}!r}}" for f in fields)
+    names = [class_name, "{type(self).__name__}", "{self.__class__.__name__}", "{type(self).__qualname__}", "{self.__class__.__qualname__}"]
+    return any(actual == ast.dump(ast.parse(f'f"{n}({inner})"', mode="eval")) for n in names)
+
+
+def make_dataclass(src: str, symbol: str, options: tuple[str, ...] = (), path: str = "<source>") -> str:
+    """Turn the class `symbol` into a dataclass with `options` (frozen, order, ...) set to True.
+
+    A plain `__init__` (a docstring, then `self.x = x` for each parameter, in order) becomes the fields
+    `x: T = default` where it stood; a `__repr__` that returns exactly what the dataclass would
+    (`Name(x=..., y=...)` with `!r`) goes too; other methods stay. Any other __init__ is refused with
+    the statement that is in the way. A class that is a dataclass already gets the options added.
+    `from dataclasses import dataclass` is added unless `dataclass`/`dataclasses` is imported.
+    """
+    module = parse_module(src, path)
+    cls = _find_class_member(module, symbol, path)[-1]
+    if not isinstance(cls, cst.ClassDef):
+        raise ApplyError(f"{path}: {symbol} is a function, not a class")
+    existing = _dataclass_decorator(cls)
+    if existing is not None:
+        old = existing.decorator if isinstance(existing.decorator, cst.Call) else None
+        have = {a.keyword.value for a in (old.args if old else ()) if a.keyword is not None and _dotted(a.value) == "True"}
+        todo = tuple(o for o in options if o not in have)
+        if not todo:
+            raise ApplyError(f"{path}: {symbol} is a dataclass already" + (f" with {', '.join(options)}" if options else ""))
+        func = old.func if old is not None else existing.decorator
+        new_decorator = existing.with_changes(decorator=_options_call(func, todo, old))
+        changed = _replace_node(module, existing, new_decorator)
+        return _checked(changed.code, path, f"making {symbol} a dataclass")
+    scope = _scopes(module, path)[module]  # type: ignore[index]
+    statements: list[str] = []
+    if _bound_here(scope, "dataclass"):
+        name = "dataclass"
+    elif _bound_here(scope, "dataclasses"):
+        name = "dataclasses.dataclass"
+    else:
+        name, statements = "dataclass", ["from dataclasses import dataclass"]
+    body = list(cls.body.body) if isinstance(cls.body, cst.IndentedBlock) else []
+    init = next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    if any(isinstance(s, cst.SimpleStatementLine) and any(isinstance(x, cst.AnnAssign) for x in s.body) for s in body) and init is not None:
+        raise ApplyError(f"{path}: {symbol} has annotated class attributes and an __init__; a dataclass would take both as fields")
+    new_body = body
+    if init is not None:
+        fields = _dataclass_fields(init, path, symbol)
+        lines: list[cst.BaseStatement] = []
+        for n, annotation, default in fields:
+            if annotation is None:
+                annotation = cst.Name("Any")
+                if not _bound_here(scope, "Any"):
+                    statements.append("from typing import Any")
+            value = default if default is not None else None
+            ann = cst.AnnAssign(target=cst.Name(n), annotation=cst.Annotation(annotation), value=value)
+            lines.append(cst.SimpleStatementLine(body=[ann]))
+        if lines:
+            lines[0] = lines[0].with_changes(leading_lines=init.leading_lines)
+        names = [f[0] for f in fields]
+        new_body = []
+        for stmt in body:
+            if stmt is init:
+                new_body += lines
+            elif isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__repr__" and _generated_repr(stmt, cls.name.value, names):
+                continue
+            else:
+                new_body.append(stmt)
+        if new_body and new_body[0] is not (lines[0] if lines else None) and not lines:
+            pass
+        if not new_body:
+            new_body = [cst.SimpleStatementLine(body=[cst.Pass()])]
+        clash = {n for n in names if any(isinstance(s, cst.FunctionDef) and s.name.value == n for s in new_body)}
+        if clash:
+            raise ApplyError(f"{path}: {symbol} has methods named like its fields ({', '.join(sorted(clash))})")
+    func: cst.BaseExpression = cst.parse_expression(name)
+    decorator = cst.Decorator(decorator=_options_call(func, tuple(options), None))
+    new_cls = cls.with_changes(decorators=[decorator, *cls.decorators], body=cls.body.with_changes(body=new_body))
+    code = _replace_node(module, cls, new_cls).code
+    for statement in dict.fromkeys(statements):
+        code = add_import(code, statement, path)
+    return _checked(code, path, f"making {symbol} a dataclass")
+
+
+# ---------------------------------------------------------------- move_module
+
+
+def _full_module_name(path: str) -> str:
+    parts = path[: -len(".py")].split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _name_pairs(path: str, to: str, files: dict[str, str]) -> dict[str, str]:
+    """Old dotted name -> new one, for each name the module is imported as (its full path, and its
+    package chain, e.g. `src/pkg/a.py` as `pkg.a`)."""
+    after = {p: "" for p in files if p != path} | {to: ""}
+    pairs = {_full_module_name(path): _full_module_name(to)}
+    old_chain = min(module_names(path, files), key=len)
+    new_chain = min(module_names(to, after), key=len)
+    pairs.setdefault(old_chain, new_chain)
+    return pairs
+
+
+def _renamed_module(name: str, pairs: dict[str, str]) -> str | None:
+    """`name` (a module or something in it) under the moved module's new name; None when unrelated."""
+    for old in sorted(pairs, key=len, reverse=True):
+        if name == old or name.startswith(old + "."):
+            return pairs[old] + name[len(old) :]
+    return None
+
+
+def _relative_to(package: list[str], target: str) -> tuple[int, str] | None:
+    """`target` relative to `package` (dots, module) when it lies inside the same top package."""
+    parts = target.split(".")
+    common = 0
+    while common < min(len(package), len(parts)) and package[common] == parts[common]:
+        common += 1
+    if common == 0:
+        return None
+    return len(package) - common + 1, ".".join(parts[common:])
+
+
+def _commas(aliases: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [a.with_changes(comma=comma) for a in aliases[:-1]] + [aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+
+
+def _module_expr(dotted: str) -> cst.Attribute | cst.Name:
+    return cst.parse_expression(dotted)  # type: ignore[return-value]
+
+
+class _ModuleMover(cst.CSTTransformer):
+    """Rewrites the imports of one file for a moved module (see move_module)."""
+
+    def __init__(self, pairs: dict[str, str], package_before: list[str], package_after: list[str],
+                 resolve, renames: dict[int, str], rooted: set[str]) -> None:  # type: ignore[no-untyped-def]
+        self.pairs, self.before, self.after = pairs, package_before, package_after
+        self.resolve, self.renames, self.rooted = resolve, renames, rooted
+        self.split: dict[int, list[cst.ImportFrom]] = {}
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        names = []
+        for alias in updated.names:
+            new = _renamed_module(_dotted(alias.name), self.pairs)
+            names.append(alias.with_changes(name=_module_expr(new)) if new else alias)
+        return updated.with_changes(names=names)
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):  # type: ignore[no-untyped-def]
+        """A `from` import of the moved module next to names that stay splits into two statements."""
+        body: list[cst.BaseSmallStatement] = []
+        extra: list[cst.ImportFrom] = []
+        for small in updated.body:
+            if isinstance(small, cst.ImportFrom) and id(small) in self.split:
+                first, *rest = self.split[id(small)]
+                body.append(first)
+                extra += rest
+            else:
+                body.append(small)
+        if not extra:
+            return updated
+        if len(body) == 1:
+            lines = [updated.with_changes(body=body)] + [cst.SimpleStatementLine(body=[e]) for e in extra]
+            return cst.FlattenSentinel(lines)
+        return updated.with_changes(body=[*body, *extra])
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        parts = self._from_parts(original, updated)
+        if len(parts) > 1:
+            self.split[id(parts[0])] = parts
+        return parts[0]
+
+    def _from_parts(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> list[cst.ImportFrom]:
+        source = self.resolve(original)
+        new_source = _renamed_module(source, self.pairs) if source else None
+        moved_here = original.relative and self.before != self.after
+        if new_source is not None:  # `from pkg.helpers import x`
+            return [self._respelled(updated, new_source)]
+        if isinstance(updated.names, cst.ImportStar):
+            return [self._respelled(updated, source) if moved_here else updated]
+        kept: list[cst.ImportAlias] = []
+        groups: dict[str, list[cst.ImportAlias]] = {}
+        for orig, alias in zip(original.names, updated.names):  # type: ignore[arg-type]
+            name = _dotted(orig.name)
+            moved = _renamed_module(f"{source}.{name}" if source else name, self.pairs) if "." not in name else None
+            if moved is None:
+                kept.append(alias)
+                continue
+            parent, _, last = moved.rpartition(".")
+            renamed = alias.with_changes(name=cst.Name(last))
+            if orig.asname is None and last != name and id(orig.name) not in self.renames:
+                renamed = renamed.with_changes(asname=cst.AsName(name=cst.Name(name)))
+            groups.setdefault(parent, []).append(renamed)
+        if not groups:
+            return [self._respelled(updated, source) if moved_here else updated]
+        out: list[cst.ImportFrom] = []
+        if kept:
+            base = updated.with_changes(names=_commas(kept))
+            if len(kept) == 1:
+                base = base.with_changes(lpar=None, rpar=None)
+            out.append(self._respelled(base, source) if moved_here else base)
+        for parent, aliases in groups.items():
+            node = updated.with_changes(names=_commas(aliases), lpar=None, rpar=None)
+            out.append(self._respelled(node, parent))
+        return out
+
+    def _respelled(self, node: cst.ImportFrom, target: str) -> cst.ImportFrom:
+        """`from TARGET import ...`: relative from the file's (new) package when it was relative."""
+        if node.relative:
+            relative = _relative_to(self.after, target) if target else None
+            if relative is not None:
+                dots, module = relative
+                return node.with_changes(
+                    relative=[cst.Dot()] * dots, module=_module_expr(module) if module else None,
+                    whitespace_after_from=cst.SimpleWhitespace(" ") if not module else node.whitespace_after_from,
+                )
+        if not target:
+            return node
+        return node.with_changes(relative=[], module=_module_expr(target))
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        dotted = _dotted(original)
+        if not dotted or dotted.split(".")[0] not in self.rooted:
+            return updated
+        for old, new in self.pairs.items():
+            if dotted == old:
+                return _module_expr(new).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        new = self.renames.get(id(original))
+        return updated.with_changes(value=new) if new is not None else updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """`patch("pkg.helpers.name")`: mock targets name the module in a string."""
+        if not _dotted(original.func).split(".")[-1] == "patch" or not updated.args:
+            return updated
+        first = updated.args[0].value
+        if not isinstance(first, cst.SimpleString) or first.prefix:
+            return updated
+        value = first.evaluated_value
+        if not isinstance(value, str) or not any(value.startswith(old + ".") for old in self.pairs):
+            return updated
+        new = _renamed_module(value, self.pairs)
+        if new is None or "\\" in first.value:
+            return updated
+        quoted = first.with_changes(value=first.quote + new + first.quote)
+        return updated.with_changes(args=[updated.args[0].with_changes(value=quoted), *updated.args[1:]])
+
+
+def move_module(files: dict[str, str], path: str, to: str, skipped: list[str] | None = None) -> dict[str, str]:
+    """Move the module `path` to `to` and rewrite its imports across `files` (repo-relative path ->
+    source of every .py file). Returns the new text of every file that changes, the moved one under
+    `to` (always present).
+
+    Rewritten: `import a.b` (and `a.b.x` uses in that file), `import a.b as m`, `from a.b import x`
+    (relative too, kept relative), `from a import b` (its local uses renamed; with `as b` when the new
+    name is taken there), `from a.b.sub import x` when `a/b.py` is a package's `__init__`... not moved
+    (only a module file moves), and `patch("a.b.name")` strings. Relative imports in the moved file
+    itself still reach the same modules from its new place. Other strings and comments are left.
+    """
+    if path not in files:
+        raise ApplyError(f"{path}: not a Python file of the repo")
+    if path.endswith("__init__.py") or to.endswith("__init__.py"):
+        raise ApplyError(f"{path}: moving a package's __init__.py is not a module move; move the files with @@move")
+    if to in files:
+        raise ApplyError(f"{to}: already exists; remove it first to move {path} there")
+    pairs = _name_pairs(path, to, files)
+    after_files = {p: t for p, t in files.items() if p != path} | {to: files[path]}
+    repo = _Repo(files)
+    changed: dict[str, str] = {}
+    for file in sorted(files):
+        module = repo.load(file)
+        where = to if file == path else file
+        if module is None:
+            if file == path:
+                changed[to] = files[path]
+            continue
+        package_before = _package_of(file, files)
+        package_after = _package_of(where, after_files)
+
+        def resolve(node: cst.ImportFrom, file: str = file) -> str:
+            return _import_from_module(node, file, files)
+
+        renames, rooted = _module_renames(repo, file, module, pairs, resolve)
+        mover = _ModuleMover(pairs, package_before, package_after, resolve, renames, rooted)
+        code = module.visit(mover).code
+        if file == path:
+            changed[to] = _checked(code, to, f"moving {path} to {to}") if code != files[path] else code
+        elif code != files[file]:
+            changed[file] = _checked(code, file, f"moving {path} to {to}")
+    if skipped is not None:
+        skipped += [
+            f"{file}: skipped by the move of {path}: too deeply nested for libcst ({problem}); its imports, if any, keep the old name"
+            for file, problem in sorted(repo.too_deep.items())
+        ]
+    return changed
+
+
+def _module_renames(repo: _Repo, file: str, module: cst.Module, pairs: dict[str, str], resolve) -> tuple[dict[int, str], set[str]]:  # type: ignore[no-untyped-def]
+    """For `from pkg import helpers` of the moved module: the local uses to rename (Name node id -> new
+    name), unless the new name is taken at module level. And the names `import a.b` binds in the file,
+    whose `a.b.x` attribute chains follow the move."""
+    renames: dict[int, str] = {}
+    rooted: set[str] = set()
+    scopes = repo.scopes[file]
+    top = scopes[module]  # type: ignore[index]
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                if alias.asname is None and _renamed_module(_dotted(alias.name), pairs) is not None:
+                    rooted.add(_dotted(alias.name).split(".")[0])
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if isinstance(node.names, cst.ImportStar):
+                return
+            source = resolve(node)
+            for alias in node.names:
+                name = _dotted(alias.name)
+                moved = _renamed_module(f"{source}.{name}" if source else name, pairs)
+                if alias.asname is not None or moved is None or _renamed_module(source, pairs) is not None:
+                    continue
+                new = moved.rpartition(".")[2]
+                if new == name or _bound_here(top, new):
+                    continue
+                scope = scopes.get(node)  # type: ignore[attr-defined]
+                if scope is None:
+                    continue
+                refs, _ = _refs_of(scope, name, keep={id(node)})
+                renames[id(alias.name)] = new
+                renames.update({id(r): new for r in refs})
+
+    module.visit(Visitor())
+    # a `from pkg import helpers` whose alias is renamed must not get `as helpers`
+    return renames, rooted

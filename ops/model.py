@@ -37,6 +37,9 @@ class _TextOp(_Op):
         return value
 
 
+_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_DOTTED = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+
 # A line hint has at most 18 digits, so that it always renders and parses back (see syntax.py).
 MAX_LINE = 10**18 - 1
 
@@ -133,14 +136,82 @@ class AddParameter(_Op):
     _strip = field_validator("parameter", mode="before")(_one_line)
 
 
+class ForwardArgument(_Op):
+    """In `function`'s body, pass `name=name` to every call written `callee(...)` (a parameter threaded
+    through to the call inside)."""
+
+    kind: Literal["forward"] = "forward"
+    symbol: str = Field(pattern=_DOTTED)
+    name: str = Field(pattern=_IDENT)
+    callee: str = Field(pattern=_DOTTED)
+
+
+def _decorator_text(value: object) -> object:
+    """One line, stripped, without the leading "@" (the text form writes it, the model does not)."""
+    value = _one_line(value)
+    if isinstance(value, str) and value.startswith("@"):
+        value = value[1:].strip()
+    return value
+
+
+class Decorate(_Op):
+    """Add `@decorator` to a function, method or class (with its import when the name is unbound and
+    well known: a standard module such as `functools`, or a name such as `lru_cache`)."""
+
+    kind: Literal["decorate"] = "decorate"
+    symbol: str = Field(pattern=_DOTTED)
+    decorator: str = Field(min_length=1, pattern=r"^[A-Za-z_]")
+
+    _strip = field_validator("decorator", mode="before")(_decorator_text)
+
+
+DATACLASS_OPTIONS = ("frozen", "order", "slots", "kw_only", "unsafe_hash")
+
+
+class MakeDataclass(_Op):
+    """Turn a class into a `@dataclass`: the fields come from its plain `__init__` (`self.x = x`), which
+    goes, with a `__repr__` that only repeats what the dataclass writes; the import is added."""
+
+    kind: Literal["dataclass"] = "dataclass"
+    symbol: str = Field(pattern=_DOTTED)
+    options: tuple[Literal["frozen", "order", "slots", "kw_only", "unsafe_hash"], ...] = ()
+
+    @field_validator("options")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("an option is given twice")
+        return value
+
+
+class MoveModule(_Op):
+    """Move a Python module to a new path and rewrite every import of it across the repo."""
+
+    kind: Literal["move_module"] = "move_module"
+    to: str = Field(min_length=1)
+
+    @field_validator("path", "to")
+    @classmethod
+    def _python_file(cls, value: str) -> str:
+        if not value.endswith(".py") or "\n" in value or "\r" in value:
+            raise ValueError("a module path ends in .py (one line)")
+        return value
+
+    def paths(self) -> list[str]:
+        return [self.path, self.to]
+
+
 Op = Annotated[
-    Union[Replace, Insert, Delete, CreateFile, RemoveFile, MoveFile, RenameSymbol, AddImport, MakeStatic, AddParameter],
+    Union[
+        Replace, Insert, Delete, CreateFile, RemoveFile, MoveFile, RenameSymbol, AddImport, MakeStatic, AddParameter,
+        ForwardArgument, Decorate, MakeDataclass, MoveModule,
+    ],
     Field(discriminator="kind"),
 ]
 
 TEXT_OPS = (Replace, Insert, Delete, CreateFile)
-STRUCTURAL_OPS = (RenameSymbol, AddImport, MakeStatic, AddParameter)
-FILE_OPS = (CreateFile, RemoveFile, MoveFile)
+STRUCTURAL_OPS = (RenameSymbol, AddImport, MakeStatic, AddParameter, ForwardArgument, Decorate, MakeDataclass, MoveModule)
+FILE_OPS = (CreateFile, RemoveFile, MoveFile, MoveModule)
 
 
 class OpStream(BaseModel):

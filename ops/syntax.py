@@ -10,7 +10,8 @@ LINE is a 1-based line hint; the sampler enforces it position by position):
     stream      = { blank | op } ;
     blank       = NL ;
     op          = replace | insert | delete | create | remove | move
-                | rename | import | static | param ;
+                | rename | import | static | param | forward | decorate
+                | dataclass | move_module ;
     replace     = "@@replace " PATH [ ":" LINE ] NL body "@@with" NL body "@@end" NL ;
     insert      = ( "@@insert_after " | "@@insert_before " ) PATH [ ":" LINE ] NL
                   body "@@with" NL body "@@end" NL ;
@@ -22,6 +23,11 @@ LINE is a 1-based line hint; the sampler enforces it position by position):
     import      = "@@import " PATH " " ( "import " | "from " ) TEXT NL ;
     static      = "@@static " PATH " " DOTTED NL ;
     param       = "@@param " PATH " " DOTTED " " IDENT TEXT NL ;
+    forward     = "@@forward " PATH " " DOTTED " " IDENT " " DOTTED NL ;
+    decorate    = "@@decorate " PATH " " DOTTED " @" TEXT NL ;
+    dataclass   = "@@dataclass " PATH " " DOTTED { " " OPTION } NL ;
+    move_module = "@@move_module " PATH " " PATH NL ;
+    OPTION      = "frozen" | "order" | "slots" | "kw_only" | "unsafe_hash" ;
     body        = { body_line NL } ;
     body_line   = any line, with "\\" prepended when it starts with "@@" or "\\" ;
 
@@ -48,10 +54,14 @@ from dagent.ops.model import (
     AddImport,
     AddParameter,
     CreateFile,
+    Decorate,
     Delete,
+    ForwardArgument,
     Insert,
+    MakeDataclass,
     MakeStatic,
     MoveFile,
+    MoveModule,
     Op,
     RemoveFile,
     RenameSymbol,
@@ -69,7 +79,10 @@ GRAMMAR = (
 WITH = "@@with"
 END = "@@end"
 BODY_OPS = ("@@replace", "@@insert_after", "@@insert_before", "@@delete", "@@create")
-LINE_OPS = ("@@remove", "@@move", "@@rename", "@@import", "@@static", "@@param")
+LINE_OPS = (
+    "@@remove", "@@move", "@@rename", "@@import", "@@static", "@@param",
+    "@@forward", "@@decorate", "@@dataclass", "@@move_module",
+)
 OP_MARKERS = BODY_OPS + LINE_OPS
 MARKERS = OP_MARKERS + (WITH, END)
 _TWO_BODY = {"@@replace", "@@insert_after", "@@insert_before"}
@@ -140,6 +153,14 @@ def render_op(op: Op) -> str:
         return f"@@static {render_path(op.path)} {op.symbol}\n"
     if isinstance(op, AddParameter):
         return f"@@param {render_path(op.path)} {op.symbol} {op.parameter}\n"
+    if isinstance(op, ForwardArgument):
+        return f"@@forward {render_path(op.path)} {op.symbol} {op.name} {op.callee}\n"
+    if isinstance(op, Decorate):
+        return f"@@decorate {render_path(op.path)} {op.symbol} @{op.decorator}\n"
+    if isinstance(op, MakeDataclass):
+        return f"@@dataclass {render_path(op.path)} {' '.join((op.symbol, *op.options))}\n"
+    if isinstance(op, MoveModule):
+        return f"@@move_module {render_path(op.path)} {render_path(op.to)}\n"
     raise TypeError(f"not an op: {op!r}")
 
 
@@ -213,13 +234,14 @@ def _line_op(marker: str, rest: str, lineno: int, header: str) -> Op:
         if tail:
             raise OpParseError(lineno, "one path", rest)
         return _make(lineno, header, RemoveFile, path=path)
-    if marker == "@@move":
-        src, dst = _words(rest, lineno, 2, "'@@move SOURCE TARGET'")
+    if marker in ("@@move", "@@move_module"):
+        expected = f"'{marker} SOURCE TARGET'"
+        src, dst = _words(rest, lineno, 2, expected)
         if dst.startswith('"'):
             dst, extra = _split_path(dst, lineno)
             if extra:
-                raise OpParseError(lineno, "'@@move SOURCE TARGET'", rest)
-        return _make(lineno, header, MoveFile, path=src, to=dst)
+                raise OpParseError(lineno, expected, rest)
+        return _make(lineno, header, MoveFile if marker == "@@move" else MoveModule, path=src, to=dst)
     if marker == "@@rename":
         path, symbol, new_name = _words(rest, lineno, 3, "'@@rename PATH SYMBOL NEW_NAME'")
         return _make(lineno, header, RenameSymbol, path=path, symbol=symbol, new_name=new_name)
@@ -229,6 +251,23 @@ def _line_op(marker: str, rest: str, lineno: int, header: str) -> Op:
     if marker == "@@static":
         path, symbol = _words(rest, lineno, 2, "'@@static PATH Class.method'")
         return _make(lineno, header, MakeStatic, path=path, symbol=symbol)
+    if marker == "@@forward":
+        path, symbol, tail = _words(rest, lineno, 3, "'@@forward PATH FUNCTION NAME CALLEE'")
+        name, _, callee = tail.partition(" ")
+        if not name or not callee or " " in callee:
+            raise OpParseError(lineno, "'@@forward PATH FUNCTION NAME CALLEE'", rest)
+        return _make(lineno, header, ForwardArgument, path=path, symbol=symbol, name=name, callee=callee)
+    if marker == "@@decorate":
+        path, symbol, decorator = _words(rest, lineno, 3, "'@@decorate PATH SYMBOL @DECORATOR'")
+        if not decorator.startswith("@"):
+            raise OpParseError(lineno, "'@' before the decorator", rest)
+        return _make(lineno, header, Decorate, path=path, symbol=symbol, decorator=decorator)
+    if marker == "@@dataclass":
+        path, tail = _split_path(rest, lineno)
+        words = tail.strip().split(" ")
+        if not tail.startswith(" ") or any(not w for w in words):
+            raise OpParseError(lineno, "'@@dataclass PATH CLASS [OPTION ...]'", rest)
+        return _make(lineno, header, MakeDataclass, path=path, symbol=words[0], options=tuple(words[1:]))
     path, symbol, parameter = _words(rest, lineno, 3, "'@@param PATH FUNCTION PARAMETER'")
     return _make(lineno, header, AddParameter, path=path, symbol=symbol, parameter=parameter)
 
