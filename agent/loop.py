@@ -773,8 +773,9 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
         report = RunReport(command="edit", project=str(project), fixed=False, status="", instruction=instruction,
                            failing_before=baseline.failed_ids(), rounds=1)
         if plan.op is not None:
-            say(f"the instruction maps onto a structural op: {render([plan.op]).strip()}")
-            proposals = [Proposal("structural", render([plan.op]))]
+            stream = render(plan.ops or [plan.op])
+            say(f"the instruction maps onto a structural op: {stream.strip()}")
+            proposals = [Proposal("structural", stream)]
         else:
             proposer = proposer or _load(model, budget, say, run)
             proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.began + budget.time_s))
