@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -31,6 +32,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 
 console = Console(stderr=True)
+_STARTED = time.perf_counter()  # a --budget counts from here: the user's wall clock, imports included
 
 
 _PYTHON_HELP = ("The Python that runs your tests (default: $VIRTUAL_ENV, else a .venv/venv in the project or "
@@ -258,7 +260,8 @@ def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float
             isolate: bool = False, python: str | None = None):
     from dagent.agent.loop import Budget
 
-    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate, "python": python}
+    extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate, "python": python,
+                                "started_at": _STARTED}
     if per_test_timeout is not None:
         extra["per_test_timeout_s"] = per_test_timeout
     return Budget(max_rounds=max_rounds, k=k, max_targets=targets, time_s=budget, test_timeout_s=timeout, **extra)

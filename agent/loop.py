@@ -46,6 +46,7 @@ RankerFactory = Callable[[str, float], ModelRanker]
 MIN_TEST_TIMEOUT_S = 1.0  # a candidate whose test loops costs about this
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
+TEARDOWN_RESERVE_S = 1.0  # closing workers and sandboxes and writing the report, kept inside the budget
 MAX_LANES = 2  # measured on 2 cores (docs/bench/lanes); more lanes than cores thrash
 
 
@@ -62,6 +63,7 @@ class Budget:
     isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
     isolate: bool = False  # tests under bwrap, the user's files read-only (sandbox/isolation.py)
     python: str | None = None  # --python; None: the project's own venv, else dagent's (sandbox/interpreter.py)
+    started_at: float | None = None  # perf_counter at the command's start: the budget counts start-up too
     lanes: int | None = None  # candidates validated at once, each in its own sandbox; None: one per core, up to 2
 
 
@@ -102,7 +104,13 @@ class _Run:
     _timing_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remaining(self) -> float:
-        return self.budget.time_s - (time.perf_counter() - self.began)
+        """Seconds left for work: the budget less what has passed and the time to close lanes and sandboxes."""
+        return self.budget.time_s - TEARDOWN_RESERVE_S - (time.perf_counter() - self.began)
+
+    @property
+    def deadline(self) -> float:
+        """The perf_counter time at which work must stop (remaining() reaches 0)."""
+        return self.began + self.budget.time_s - TEARDOWN_RESERVE_S
 
     def out_of_time(self) -> bool:
         return self.remaining() <= 0
@@ -220,7 +228,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     """
     budget = budget or Budget()
     say = on_event or (lambda message: None)
-    began = time.perf_counter()
+    began = budget.started_at or time.perf_counter()  # the user's clock: from dagent's start
     progress = Tracker(on_progress, began, budget.time_s)
     progress.phase("setup")
     with Sandbox(path, isolate=budget.isolate, python=budget.python) as sandbox:
@@ -420,7 +428,7 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: Cove
             report.status = "no suspicious line found"
             return
         say(f"model rewrites: {len(failing)} failing, {min(targets, len(plan.targets))} suspect line(s)")
-        deadline = run.began + budget.time_s
+        deadline = run.deadline
         proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no, deadline))
         run.progress.level(round_no, len(proposals), (), phase="model")
         best = _try_all(run, report, proposals, base_ops, failing, passed_before, report.rounds, say)
@@ -554,7 +562,7 @@ class RepairSearch:
         sources = read_sources(project)
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
         where = locations(plan.suspicions, sources)
-        deadline = self.run.began + self.run.budget.time_s
+        deadline = self.run.deadline
         ranker = self._ranker(plan.render(), deadline)
         began = time.perf_counter()
         found = grammar_candidates(where, sources, deadline=deadline)
@@ -756,7 +764,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
 
     budget = budget or Budget()
     say = on_event or (lambda message: None)
-    began = time.perf_counter()
+    began = budget.started_at or time.perf_counter()  # the user's clock: from dagent's start
     progress = Tracker(on_progress, began, budget.time_s)
     progress.phase("setup")
     with Sandbox(project, isolate=budget.isolate, python=budget.python) as sandbox:
@@ -778,7 +786,7 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
             proposals = [Proposal("structural", stream)]
         else:
             proposer = proposer or _load(model, budget, say, run)
-            proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.began + budget.time_s))
+            proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.deadline))
         progress.level(1, len(proposals), (), phase="validate")
         _try_edits(run, report, proposals, passed_before, say)
         if report.fixed:
