@@ -17,10 +17,12 @@ for the PATH:SYMBOL given on the command line):
               plus @@forward for the calls that take it: the named callees; else, unasked, the calls in
               F to a function that has a parameter NAME (or to an injected callable parameter whose
               default accepts NAME or **kwargs), and the callers of F that have a NAME of their own.
-              Without a default, a module constant DEFAULT_NAME / NAME_DEFAULT is the default (typed
-              like its value when F's parameters are annotated); else None when F has defaults;
-- decorate:   "decorate F with @EXPR", "add [the] [decorator] @EXPR [decorator] to F", "apply|put
-              @EXPR on|to F", "wrap F with|in @EXPR" -> @@decorate (which adds a standard import);
+              Without a default, a module constant DEFAULT_NAME / NAME_DEFAULT is the default; else None
+              when F has defaults. A literal default is annotated (float, int, ...) when F annotates
+              its parameters;
+- decorate:   "decorate F with [@]EXPR", "add [the] [decorator] @EXPR [decorator] to F", "apply|put
+              @EXPR on|to F", "wrap F with|in @EXPR" (these need the "@" or the word "decorator")
+              -> @@decorate (which adds a standard import);
 - memoise:    "memoize|memoise|cache [the results of] F [with|using lru_cache(...)|cache|an LRU cache of
               N]", "add caching|memoization|an lru_cache to F", "make F cached|memoized" ->
               @@decorate F @functools.lru_cache(maxsize=...) (None: unbounded; a generator or coroutine
@@ -160,7 +162,7 @@ _IMPORT_REMARK = re.compile(
     re.I,
 )
 _CLAUSE_VERBS = r"(?:add|adding|insert|decorate|rename|make|turn|convert|move|memoi[sz]e|cache|import|from|wrap|apply|put)"
-_SPLIT = re.compile(rf"\s*(?:;|,?\s+and\s+then\s+|,\s+then\s+|,?\s+then\s+|,?\s+and\s+(?={_CLAUSE_VERBS}\b))\s*", re.I)
+_SPLIT = re.compile(rf"\s*(?:;(?:\s*then\b)?|,?\s+and\s+then\s+|,\s+then\s+|,?\s+then\s+|,?\s+and\s+(?={_CLAUSE_VERBS}\b))\s*", re.I)
 _PAREN = re.compile(r"\s+\(([^()]*\s[^()]*)\)")
 
 
@@ -465,6 +467,8 @@ def _decorate(text: str, scope: _Scope) -> list[Op] | None:
     symbol = scope.subject(match["sym"]) if match else None
     if match is None or symbol is None or not _is_expression(match["dec"]):
         return None
+    if match.re is not _DECORATE[0] and "@" not in text and "decorator" not in text.lower():
+        return None  # "add logging to f", "wrap f in a lock": not said to be a decorator
     found = scope.resolve(symbol, ("function", "class"), methods_by_name=True)
     if found is None:
         return None
@@ -603,9 +607,9 @@ def _parameter_clause(text: str, scope: _Scope) -> tuple[Definition, str, bool] 
 
 
 def _annotated(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether every parameter but self/cls carries an annotation (and there is one)."""
+    """Whether the function annotates its parameters (any but self/cls), so the new one should be too."""
     params = [a for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
-    return bool(params) and all(a.annotation is not None for a in params)
+    return any(a.annotation is not None for a in params)
 
 
 def _literal_type(text: str) -> str | None:

@@ -1111,6 +1111,7 @@ def decorate(src: str, symbol: str, decorator: str, path: str = "<source>") -> s
     module = parse_module(src, path)
     target = _find_class_member(module, symbol, path)[-1]
     assert isinstance(target, (cst.FunctionDef, cst.ClassDef))
+    decorator = decorator.strip().removeprefix("@").strip()
     new = _parse_decorator(decorator)
     if any(_same_code(d.decorator, new.decorator) for d in target.decorators):
         raise ApplyError(f"{path}: {symbol} is already decorated with @{decorator}")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from dagent.agent.instructions import map_instruction
+from dagent.agent.instructions import map_instruction, plan_instruction
 from dagent.errors import DagentError
-from dagent.ops.model import AddImport, AddParameter, MakeStatic, RenameSymbol
+from dagent.ops.apply import apply_ops
+from dagent.ops.model import (
+    AddImport,
+    AddParameter,
+    Decorate,
+    ForwardArgument,
+    MakeDataclass,
+    MakeStatic,
+    MoveModule,
+    RenameSymbol,
+)
 from dagent.ops.syntax import parse, render
 
 SOURCES = {
@@ -174,3 +186,211 @@ def test_mapped_ops_round_trip_through_the_text_form() -> None:
     ops = [map_instruction(text, SOURCES) for text in instructions]
     assert all(op is not None for op in ops)
     assert parse(render(ops)) == ops  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- pair-programming edits
+
+PROJECT = {
+    "shop/__init__.py": "",
+    "shop/model.py": (
+        "from dataclasses import dataclass\n"
+        "\n"
+        "\n"
+        "class Point:\n"
+        "    def __init__(self, x, y):\n"
+        "        self.x = x\n"
+        "        self.y = y\n"
+        "\n"
+        "\n"
+        "@dataclass\n"
+        "class Invoice:\n"
+        "    number: str\n"
+        "\n"
+        "    def calc(self):\n"
+        "        return 1\n"
+    ),
+    "shop/net.py": (
+        "import time\n"
+        "\n"
+        "DEFAULT_TIMEOUT = 10.0\n"
+        "\n"
+        "\n"
+        "def urlopen_text(url: str, **kwargs: object) -> str:\n"
+        "    return url\n"
+        "\n"
+        "\n"
+        "def log(message: str, **fields: object) -> None:\n"
+        "    print(message)\n"
+        "\n"
+        "\n"
+        "def fetch(url: str, retries: int = 2, opener=urlopen_text) -> str:\n"
+        "    log(url)\n"
+        "    return opener(url)\n"
+        "\n"
+        "\n"
+        "def get_json(url, timeout=5):\n"
+        "    return fetch(url)\n"
+        "\n"
+        "\n"
+        "def plain(url):\n"
+        "    return fetch(url)\n"
+        "\n"
+        "\n"
+        "def ticks(n):\n"
+        "    yield from range(n)\n"
+    ),
+    "shop/api.py": "from shop.net import fetch\n\n\ndef call(url, timeout=1):\n    return fetch(url)\n",
+    "shop/helpers.py": "def pad(s):\n    return s\n",
+    "shop/text.py": "from functools import lru_cache\n\n\ndef distance(a, b):\n    return 0\n",
+}
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "rename the method calc of Invoice to total",
+        "Rename method `calc` in class Invoice to `total`.",
+        "rename Invoice's calc to total",
+        "rename Invoice’s method calc() to total",
+    ],
+)
+def test_rename_a_method_of_a_class(instruction: str) -> None:
+    assert plan_instruction(instruction, PROJECT) == [RenameSymbol(path="shop/model.py", symbol="Invoice.calc", new_name="total")]
+
+
+def test_rename_a_field_of_a_class() -> None:
+    op = map_instruction("rename the field number of Invoice to ref", PROJECT)
+    assert op == RenameSymbol(path="shop/model.py", symbol="Invoice.number", new_name="ref")
+
+
+@pytest.mark.parametrize(
+    ("instruction", "target"),
+    [
+        ("rename module shop/helpers.py to shop/strings.py", "shop/strings.py"),
+        ("move module shop/helpers.py to shop/util/strings.py", "shop/util/strings.py"),
+        ("rename the module shop.helpers to shop.strings", "shop/strings.py"),
+        ("rename helpers.py to strings.py", "shop/strings.py"),
+        ("move the file shop/helpers.py into shop/util/", "shop/util/helpers.py"),
+        ("rename helpers to strings", "shop/strings.py"),  # no symbol is called helpers: the module is meant
+    ],
+)
+def test_move_a_module(instruction: str, target: str) -> None:
+    assert plan_instruction(instruction, PROJECT) == [MoveModule(path="shop/helpers.py", to=target)]
+
+
+def test_move_a_module_that_does_not_exist() -> None:
+    with pytest.raises(DagentError, match="no module"):
+        plan_instruction("rename module shop/nothing.py to shop/x.py", PROJECT)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "decorator"),
+    [
+        ("memoize distance", "lru_cache(maxsize=None)"),  # the module imports lru_cache: no functools. prefix
+        ("cache the results of distance with lru_cache(maxsize=64)", "lru_cache(maxsize=64)"),
+        ("memoise distance using an LRU cache of 100 entries", "lru_cache(maxsize=100)"),
+        ("add an lru_cache to distance", "lru_cache(maxsize=None)"),
+        ("make distance cached", "lru_cache(maxsize=None)"),
+    ],
+)
+def test_memoise(instruction: str, decorator: str) -> None:
+    assert plan_instruction(instruction, PROJECT) == [Decorate(path="shop/text.py", symbol="distance", decorator=decorator)]
+
+
+def test_memoise_spells_functools_where_it_is_not_imported() -> None:
+    op = map_instruction("cache fetch with lru_cache(maxsize=1024)", PROJECT)
+    assert op == Decorate(path="shop/net.py", symbol="fetch", decorator="functools.lru_cache(maxsize=1024)")
+
+
+def test_memoise_refuses_a_generator() -> None:
+    with pytest.raises(DagentError, match="generator"):
+        plan_instruction("memoize ticks", PROJECT)
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "decorate plain with @functools.wraps(fetch)",
+        "add the decorator @functools.wraps(fetch) to plain",
+        "wrap plain with @functools.wraps(fetch)",
+    ],
+)
+def test_decorate(instruction: str) -> None:
+    assert plan_instruction(instruction, PROJECT) == [Decorate(path="shop/net.py", symbol="plain", decorator="functools.wraps(fetch)")]
+
+
+@pytest.mark.parametrize("instruction", ["add logging to plain", "wrap plain in lock", "add retries to fetch"])
+def test_what_is_not_said_to_be_a_decorator_goes_to_the_model(instruction: str) -> None:
+    assert plan_instruction(instruction, PROJECT) == []
+
+
+@pytest.mark.parametrize(
+    ("instruction", "options"),
+    [
+        ("make Point a dataclass", ()),
+        ("make Point a frozen dataclass", ("frozen",)),
+        ("turn Point into an immutable, ordered dataclass with slots", ("frozen", "order", "slots")),
+        ("convert the class Point to a dataclass (frozen=True)", ("frozen",)),
+        ("make Point a frozen dataclass (add the import from dataclasses)", ("frozen",)),
+    ],
+)
+def test_dataclass(instruction: str, options: tuple[str, ...]) -> None:
+    assert plan_instruction(instruction, PROJECT) == [MakeDataclass(path="shop/model.py", symbol="Point", options=options)]
+
+
+def test_dataclass_with_more_than_the_op_does_goes_to_the_model() -> None:
+    assert plan_instruction("make Point a dataclass with a validator", PROJECT) == []
+
+
+def test_a_new_parameter_takes_the_module_default_and_goes_to_the_calls_that_take_it() -> None:
+    ops = plan_instruction("add a timeout parameter to fetch", PROJECT)
+    assert ops == [
+        AddParameter(path="shop/net.py", symbol="fetch", parameter="timeout: float = DEFAULT_TIMEOUT"),
+        ForwardArgument(path="shop/net.py", symbol="fetch", name="timeout", callee="opener"),  # its default takes **kwargs
+        ForwardArgument(path="shop/api.py", symbol="call", name="timeout", callee="fetch"),  # callers with a timeout
+        ForwardArgument(path="shop/net.py", symbol="get_json", name="timeout", callee="fetch"),
+    ]  # log(**fields) is not passed a timeout: a direct call needs a parameter of that name
+
+
+@pytest.mark.parametrize(
+    ("instruction", "parameter", "callees"),
+    [
+        ("add a timeout=10 keyword to fetch", "timeout: int = 10", ["opener"]),
+        ("add a timeout parameter to fetch and pass it to log", "timeout: float = DEFAULT_TIMEOUT", ["log"]),
+        ("add parameter timeout: float = 3 to fetch, and pass it through to opener and log", "timeout: float = 3", ["opener", "log"]),
+        ("add an optional verbose parameter to plain", "verbose=None", []),
+    ],
+)
+def test_parameter_phrasings(instruction: str, parameter: str, callees: list[str]) -> None:
+    ops = plan_instruction(instruction, PROJECT)
+    assert ops[0].parameter == parameter  # type: ignore[union-attr]
+    inside = [op.callee for op in ops[1:] if isinstance(op, ForwardArgument) and op.symbol == ops[0].symbol]  # type: ignore[union-attr]
+    assert inside == callees
+
+
+def test_pass_it_to_a_call_that_is_not_there_goes_to_the_model() -> None:
+    assert plan_instruction("add a timeout parameter to fetch and pass it to urlopen", PROJECT) == []
+
+
+def test_compound_instructions_map_clause_by_clause() -> None:
+    ops = plan_instruction("add import functools and decorate plain with @functools.lru_cache(maxsize=1024)", PROJECT)
+    assert ops == [
+        AddImport(path="shop/net.py", statement="import functools"),  # the file of the other op
+        Decorate(path="shop/net.py", symbol="plain", decorator="functools.lru_cache(maxsize=1024)"),
+    ]
+    both = plan_instruction("rename Invoice's calc to total; then make Point a dataclass", PROJECT)
+    assert [op.kind for op in both] == ["rename", "dataclass"]
+    assert plan_instruction("memoize plain and make it faster", PROJECT) == []  # one clause the ops cannot do
+    assert map_instruction("add import functools and memoize plain", PROJECT) is None  # several ops: see plan_instruction
+
+
+def test_compound_ops_apply(tmp_path: Path) -> None:
+    for path, text in PROJECT.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    ops = plan_instruction("add a timeout parameter to fetch", PROJECT)
+    result = apply_ops(tmp_path, parse(render(ops)))
+    assert sorted(result.changed) == ["shop/api.py", "shop/net.py"]
+    net = (tmp_path / "shop/net.py").read_text()
+    assert "opener=urlopen_text, timeout: float = DEFAULT_TIMEOUT) -> str:" in net and "return opener(url, timeout=timeout)" in net
+    assert "return fetch(url, timeout=timeout)" in (tmp_path / "shop/api.py").read_text()

@@ -388,3 +388,56 @@ def test_check_ops_never_raises_on_random_candidates(repo: Path) -> None:
         problems = check_ops(repo, ops)
         assert all(isinstance(p, str) and "internal error" not in p for p in problems)
     assert tree_bytes(repo) == before
+
+
+# ---------------------------------------------------------------- refactoring ops through apply
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def test_move_module_moves_the_file_and_rewrites_imports(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": "def pad(s):\n    return s\n",
+        "pkg/table.py": "from pkg.helpers import pad\n",
+        "notes.txt": "pkg/helpers.py\n",
+    })
+    result = apply_ops(root, parse("@@move_module pkg/helpers.py pkg/strings.py\n"))
+    assert result.moved == [("pkg/helpers.py", "pkg/strings.py")]
+    assert not (root / "pkg/helpers.py").exists() and (root / "pkg/strings.py").read_text() == "def pad(s):\n    return s\n"
+    assert (root / "pkg/table.py").read_text() == "from pkg.strings import pad\n"
+    assert (root / "notes.txt").read_text() == "pkg/helpers.py\n"  # not Python: left alone
+
+
+def test_move_module_is_refused_outside_the_repo_and_onto_a_file(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": "X = 1\n", "b.py": "from a import X\n"})
+    before = tree_bytes(root)
+    with pytest.raises(PathRefused):
+        apply_ops(root, parse("@@move_module a.py ../outside.py\n"))
+    with pytest.raises(ApplyError, match="already exists"):
+        apply_ops(root, parse("@@move_module a.py b.py\n"))
+    assert tree_bytes(root) == before
+
+
+def test_refactoring_ops_chain_in_one_stream(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "client.py": "def fetch(url, opener=None):\n    return opener(url)\n\n\nclass P:\n    def __init__(self, x):\n        self.x = x\n",
+    })
+    stream = (
+        "@@param client.py fetch timeout=10\n"
+        "@@forward client.py fetch timeout opener\n"
+        "@@decorate client.py fetch @functools.cache\n"
+        "@@dataclass client.py P frozen\n"
+    )
+    apply_ops(root, parse(stream))
+    text = (root / "client.py").read_text()
+    assert text == (
+        "import functools\nfrom dataclasses import dataclass\nfrom typing import Any\n\n\n"
+        "@functools.cache\ndef fetch(url, opener=None, timeout=10):\n    return opener(url, timeout=timeout)\n\n\n"
+        "@dataclass(frozen=True)\nclass P:\n    x: Any\n"
+    )

@@ -7,7 +7,17 @@ import ast
 import pytest
 
 from dagent.errors import ApplyError
-from dagent.ops.cst import add_import, add_parameter, make_static, module_names, rename_symbol
+from dagent.ops.cst import (
+    add_import,
+    add_parameter,
+    decorate,
+    forward_argument,
+    make_dataclass,
+    make_static,
+    module_names,
+    move_module,
+    rename_symbol,
+)
 
 MODULE = '''#!/usr/bin/env python
 """Load and validate configuration files."""
@@ -259,3 +269,220 @@ def test_module_names_follow_packages() -> None:
     assert module_names("src/pkg/sub/mod.py", files) == {"src.pkg.sub.mod", "pkg.sub.mod"}
     assert module_names("src/pkg/__init__.py", files) == {"src.pkg", "pkg"}
     assert module_names("tests/test_a.py", files) == {"tests.test_a", "test_a"}
+
+
+# ---------------------------------------------------------------- forward_argument
+
+FETCH = '''DEFAULT_TIMEOUT = 10.0
+
+
+def fetch(url, retries=2, opener=None, timeout=DEFAULT_TIMEOUT):
+    for _ in range(retries):
+        data = opener(url)
+        if data:
+            return opener(
+                url,
+                retries,
+            )
+    return helper(url)
+'''
+
+
+def test_forward_argument_passes_the_parameter_to_every_call_in_its_layout() -> None:
+    out = parses(forward_argument(FETCH, "fetch", "timeout", "opener"))
+    assert "data = opener(url, timeout=timeout)\n" in out
+    assert "                url,\n                retries,\n                timeout=timeout,\n            )\n" in out
+    assert "return helper(url)\n" in out  # other calls are left alone
+    assert forward_argument(out, "fetch", "timeout", "helper").endswith("return helper(url, timeout=timeout)\n")
+
+
+def test_forward_argument_in_a_method_and_to_a_dotted_callee() -> None:
+    src = "class C:\n    def get(self, url, timeout=3):\n        return self.session.get(url)\n"
+    assert "self.session.get(url, timeout=timeout)" in forward_argument(src, "C.get", "timeout", "self.session.get")
+
+
+def test_forward_argument_refusals() -> None:
+    with pytest.raises(ApplyError, match="no parameter 'verbose'"):
+        forward_argument(FETCH, "fetch", "verbose", "opener")
+    with pytest.raises(ApplyError, match="no call to urlopen"):
+        forward_argument(FETCH, "fetch", "timeout", "urlopen")
+    done = "def f(timeout=1):\n    return g(timeout=timeout)\n"
+    with pytest.raises(ApplyError, match="passes timeout already"):
+        forward_argument(done, "f", "timeout", "g")
+
+
+# ---------------------------------------------------------------- decorate
+
+DISTANCE = '''"""Edit distance."""
+
+from __future__ import annotations
+
+
+def edit_distance(a: str, b: str) -> int:
+    return abs(len(a) - len(b))
+
+
+class Table:
+    @staticmethod
+    def build(n):
+        return [0] * n
+'''
+
+
+def test_decorate_adds_the_standard_import_after_a_future_block() -> None:
+    out = parses(decorate(DISTANCE, "edit_distance", "functools.lru_cache(maxsize=1024)"))
+    assert out.startswith('"""Edit distance."""\n\nfrom __future__ import annotations\n\nimport functools\n\n\n@functools.lru_cache(maxsize=1024)\ndef edit_distance(')
+    assert decorate(out, "Table.build", "functools.cache").count("import functools") == 1  # bound now: no second import
+
+
+def test_decorate_with_a_known_name_imports_it_and_stays_under_staticmethod() -> None:
+    out = parses(decorate(DISTANCE, "Table.build", "lru_cache(maxsize=None)"))
+    assert "from functools import lru_cache\n" in out
+    assert "    @staticmethod\n    @lru_cache(maxsize=None)\n    def build(n):" in out
+
+
+def test_decorate_a_class_with_a_name_defined_in_the_module() -> None:
+    src = "def register(cls):\n    return cls\n\n\nclass A:\n    pass\n"
+    assert "@register\nclass A:" in parses(decorate(src, "A", "@register"))
+
+
+def test_decorate_refusals() -> None:
+    with pytest.raises(ApplyError, match="'retry' is not defined or imported"):
+        decorate(DISTANCE, "edit_distance", "retry(3)")
+    once = decorate(DISTANCE, "edit_distance", "functools.cache")
+    with pytest.raises(ApplyError, match="already decorated"):
+        decorate(once, "edit_distance", "functools.cache")
+    with pytest.raises(ApplyError, match="not a valid decorator"):
+        decorate(DISTANCE, "edit_distance", "functools.cache(")
+    with pytest.raises(ApplyError, match="no function or class 'missing'"):
+        decorate(DISTANCE, "missing", "functools.cache")
+
+
+# ---------------------------------------------------------------- make_dataclass
+
+POINT = '''"""Points."""
+
+import math
+
+
+class Point:
+    """A point."""
+
+    def __init__(self, x: float, y: float = 0.0) -> None:
+        """Store them."""
+        self.x = x
+        self.y = y
+
+    def __repr__(self) -> str:
+        return f"Point(x={self.x!r}, y={self.y!r})"
+
+    def norm(self) -> float:
+        return math.hypot(self.x, self.y)
+'''
+
+
+def test_make_dataclass_turns_a_plain_init_into_fields() -> None:
+    out = parses(make_dataclass(POINT, "Point", ("frozen",)))
+    assert "import math\nfrom dataclasses import dataclass\n" in out
+    assert '@dataclass(frozen=True)\nclass Point:\n    """A point."""\n\n    x: float\n    y: float = 0.0\n\n    def norm(self)' in out
+    assert "__init__" not in out and "__repr__" not in out
+    namespace: dict = {}
+    exec(compile(out, "point.py", "exec"), namespace)
+    assert repr(namespace["Point"](1, 2)) == "Point(x=1, y=2)"
+
+
+def test_make_dataclass_keeps_a_custom_repr_and_uses_an_existing_import() -> None:
+    src = POINT.replace("import math\n", "import dataclasses\nimport math\n").replace('f"Point(x=', 'f"P(x=')
+    out = parses(make_dataclass(src, "Point"))
+    assert "@dataclasses.dataclass\nclass Point:" in out and "def __repr__" in out
+    assert "from dataclasses" not in out
+
+
+def test_make_dataclass_on_a_dataclass_adds_the_options() -> None:
+    src = "from dataclasses import dataclass\n\n\n@dataclass(eq=False)\nclass A:\n    x: int\n"
+    assert "@dataclass(eq=False, frozen=True, order=True)\nclass A:" in make_dataclass(src, "A", ("frozen", "order"))
+    with pytest.raises(ApplyError, match="a dataclass already"):
+        make_dataclass("from dataclasses import dataclass\n\n\n@dataclass\nclass A:\n    x: int\n", "A")
+
+
+def test_make_dataclass_without_annotations_uses_any() -> None:
+    src = "class A:\n    def __init__(self, x, y=1):\n        self.x = x\n        self.y = y\n"
+    out = parses(make_dataclass(src, "A"))
+    assert "from typing import Any\n" in out and "    x: Any\n    y: Any = 1\n" in out
+
+
+@pytest.mark.parametrize(
+    ("init", "message"),
+    [
+        ("def __init__(self, x):\n        self.x = x * 2\n", "does more than store"),
+        ("def __init__(self, x):\n        super().__init__()\n        self.x = x\n", "does more than store"),
+        ("def __init__(self, x, y):\n        self.x = x\n", "does not store the parameter"),
+        ("def __init__(self, *, x):\n        self.x = x\n", "keyword-only"),
+        ("def __init__(self, xs=[]):\n        self.xs = xs\n", "mutable default"),
+    ],
+)
+def test_make_dataclass_refuses_an_init_it_cannot_replace(init: str, message: str) -> None:
+    with pytest.raises(ApplyError, match=message):
+        make_dataclass(f"class A:\n    {init}", "A")
+
+
+# ---------------------------------------------------------------- move_module
+
+PACKAGE = {
+    "pkg/__init__.py": "from .helpers import *\n",
+    "pkg/helpers.py": "from .other import x\nfrom . import other\n\n\ndef pad(s):\n    return s\n",
+    "pkg/other.py": "x = 1\n",
+    "pkg/sub/__init__.py": "",
+    "app.py": (
+        "import pkg.helpers\n"
+        "import pkg.helpers as h\n"
+        "from pkg import helpers, other\n"
+        "from pkg.helpers import pad\n"
+        "\n"
+        "print(pkg.helpers.pad, helpers.pad, h.pad, other, pad)\n"
+        "\n"
+        "\n"
+        "def f(helpers):\n"
+        "    return helpers\n"
+    ),
+    "tests/test_app.py": 'from unittest import mock\n\n\n@mock.patch("pkg.helpers.pad")\ndef test_it(pad):\n    assert "pkg.helpers"\n',
+}
+
+
+def test_move_module_within_its_package() -> None:
+    out = move_module(PACKAGE, "pkg/helpers.py", "pkg/strings.py")
+    assert out["pkg/strings.py"] == PACKAGE["pkg/helpers.py"]  # its relative imports still reach the same modules
+    assert out["pkg/__init__.py"] == "from .strings import *\n"
+    app = parses(out["app.py"])
+    assert app.startswith("import pkg.strings\nimport pkg.strings as h\nfrom pkg import other\nfrom pkg import strings\nfrom pkg.strings import pad\n")
+    assert "print(pkg.strings.pad, strings.pad, h.pad, other, pad)\n" in app
+    assert "def f(helpers):\n    return helpers\n" in app  # a parameter of the same name is not the module
+    test = out["tests/test_app.py"]
+    assert '@mock.patch("pkg.strings.pad")' in test and 'assert "pkg.helpers"' in test  # other strings stay
+
+
+def test_move_module_into_a_subpackage_respells_relative_imports() -> None:
+    out = move_module(PACKAGE, "pkg/helpers.py", "pkg/sub/strings.py")
+    assert out["pkg/sub/strings.py"].startswith("from ..other import x\nfrom .. import other\n")
+    assert out["pkg/__init__.py"] == "from .sub.strings import *\n"
+    assert "from pkg.sub import strings\n" in out["app.py"] and "import pkg.sub.strings as h\n" in out["app.py"]
+
+
+def test_move_module_keeps_the_local_name_when_the_new_one_is_taken() -> None:
+    files = {"pkg/__init__.py": "", "pkg/helpers.py": "", "b.py": "strings = 1\nfrom pkg import helpers\nprint(helpers)\n"}
+    assert move_module(files, "pkg/helpers.py", "pkg/strings.py")["b.py"] == "strings = 1\nfrom pkg import strings as helpers\nprint(helpers)\n"
+
+
+def test_move_module_follows_a_src_layout() -> None:
+    files = {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n", "tests/t.py": "from pkg.a import X\nimport src.pkg.a\n"}
+    out = move_module(files, "src/pkg/a.py", "src/pkg/b.py")
+    assert out["tests/t.py"] == "from pkg.b import X\nimport src.pkg.b\n"
+
+
+def test_move_module_refusals() -> None:
+    with pytest.raises(ApplyError, match="already exists"):
+        move_module(PACKAGE, "pkg/helpers.py", "pkg/other.py")
+    with pytest.raises(ApplyError, match="__init__"):
+        move_module(PACKAGE, "pkg/__init__.py", "pkg2/__init__.py")
+    with pytest.raises(ApplyError, match="not a Python file"):
+        move_module(PACKAGE, "pkg/missing.py", "pkg/x.py")

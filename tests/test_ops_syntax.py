@@ -17,10 +17,14 @@ from dagent.ops.model import (
     AddImport,
     AddParameter,
     CreateFile,
+    Decorate,
     Delete,
+    ForwardArgument,
     Insert,
+    MakeDataclass,
     MakeStatic,
     MoveFile,
+    MoveModule,
     Op,
     RemoveFile,
     RenameSymbol,
@@ -72,6 +76,10 @@ ops_strategy: st.SearchStrategy[Op] = st.one_of(
     st.builds(_valid(AddImport), path=paths, statement=statements),
     st.builds(_valid(MakeStatic), path=paths, symbol=methods),
     st.builds(_valid(AddParameter), path=paths, symbol=dotted, parameter=parameters),
+    st.builds(_valid(ForwardArgument), path=paths, symbol=dotted, name=idents, callee=dotted),
+    st.builds(_valid(Decorate), path=paths, symbol=dotted, decorator=st.one_of(dotted, st.builds(lambda d, t: f"@{d}{t}", dotted, st.text(_CHARS, max_size=12)))),
+    st.builds(_valid(MakeDataclass), path=paths, symbol=dotted, options=st.lists(st.sampled_from(["frozen", "order", "slots", "kw_only", "unsafe_hash"]), unique=True, max_size=3).map(tuple)),
+    st.builds(_valid(MoveModule), path=paths.map(lambda p: p + ".py"), to=paths.map(lambda p: p + ".py")),
 ).filter(lambda op: op is not None)
 
 op_lists = st.lists(ops_strategy, max_size=6)
@@ -155,6 +163,45 @@ def test_grammar_errors_name_the_line(text: str, line: int) -> None:
     assert f"line {line}" in str(caught.value)
 
 
+def test_the_refactoring_ops_text_form() -> None:
+    text = (
+        "@@forward netfetch/client.py fetch timeout opener\n"
+        "@@decorate fuzzy/distance.py edit_distance @functools.lru_cache(maxsize=1024)\n"
+        "@@dataclass cartesian/point.py Point frozen order\n"
+        "@@dataclass cartesian/point.py Point\n"
+        '@@move_module reportgen/helpers.py "report gen/strings.py"\n'
+    )
+    assert parse(text) == [
+        ForwardArgument(path="netfetch/client.py", symbol="fetch", name="timeout", callee="opener"),
+        Decorate(path="fuzzy/distance.py", symbol="edit_distance", decorator="functools.lru_cache(maxsize=1024)"),
+        MakeDataclass(path="cartesian/point.py", symbol="Point", options=("frozen", "order")),
+        MakeDataclass(path="cartesian/point.py", symbol="Point"),
+        MoveModule(path="reportgen/helpers.py", to="report gen/strings.py"),
+    ]
+    assert render(parse(text)) == text
+    assert Decorate(path="a.py", symbol="f", decorator=" @cache ").decorator == "cache"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@@forward a.py f timeout\n",  # no callee
+        "@@forward a.py f timeout a b\n",
+        "@@decorate a.py f functools.cache\n",  # the "@" is part of the form
+        "@@decorate a.py f @\n",
+        "@@dataclass a.py\n",
+        "@@dataclass a.py Point mutable\n",  # not an option
+        "@@dataclass a.py Point frozen frozen\n",
+        "@@move_module a.py\n",
+        "@@move_module a.py b.txt\n",  # a module is a .py file
+    ],
+)
+def test_refactoring_op_grammar_errors(text: str) -> None:
+    with pytest.raises(OpParseError) as caught:
+        parse(text)
+    assert caught.value.line == 1
+
+
 def test_one_line_fields_are_stripped_so_they_round_trip() -> None:
     op = AddImport(path="a.py", statement="import os  ")
     assert op.statement == "import os"
@@ -184,6 +231,10 @@ _SEEDS = [
         AddImport(path="m.py", statement="from os import path"),
         MakeStatic(path="m.py", symbol="A.helper"),
         AddParameter(path="m.py", symbol="f", parameter="timeout: float = 1.0"),
+        ForwardArgument(path="m.py", symbol="f", name="timeout", callee="self.session.get"),
+        Decorate(path="m.py", symbol="A.f", decorator="functools.lru_cache(maxsize=1024)"),
+        MakeDataclass(path="m.py", symbol="Point", options=("frozen", "order")),
+        MoveModule(path="pkg/a.py", to="pkg/b c.py"),
     ],
 ]
 _NOISE_LINES = ["@@replace", "@@with", "@@end", "@@move a", "@@param m.py f", "\\", '"', "", "@@import a.py import", ":7", "@@create \"x"]
