@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.sandbox.results import CoverageMap, TestOutcome, TestRun, collect_coverage, run_pytest
 
-TRACE_SHARE = 0.25  # of the plain run's summed test time, spent tracing passing tests
-MIN_TRACE_S = 1.0  # a fast suite is traced in full: a passing test costs little and helps the spectrum
+TRACE_SHARE = 0.1  # of the plain run's summed test time, spent tracing passing tests (x3-4 under the tracer)
+MIN_TRACE_S = 0.25  # of baseline test time: a fast suite is traced in full; it helps the spectrum
 MAX_TRACED_PASSING = 400  # a bound on the data read back, whatever the durations say
 
 

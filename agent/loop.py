@@ -517,6 +517,7 @@ class RepairSearch:
     def __init__(self, run: _Run, report: RunReport, coverage: CoverageMap, say: Event, rank: RankMode,
                  ranker_factory: RankerFactory | None, seed: int, lanes: list[_Lane] | None = None) -> None:
         self.run, self.report, self.say = run, report, say
+        self.cut: set[Future[Check]] = set()  # runs in flight cut when another lane found the fix
         self.lanes = lanes or [run.main_lane()]  # all kept at the same state: the partial fixes built on
         self.rank, self.ranker_factory, self.seed = rank, ranker_factory, seed
         self.tests_by_line = coverage.tests_by_line()
@@ -552,6 +553,8 @@ class RepairSearch:
             if self.run.out_of_time():
                 return
             kept = self._build_on(candidate, check)
+            if kept is None:
+                continue  # the suite showed it breaks a test its coverage did not reach
             self._level(depth + 1, excluded | {(candidate.repair.path, candidate.repair.start)})
             if self.report.fixed:
                 return
@@ -612,7 +615,11 @@ class RepairSearch:
                     for future in done:
                         candidate, lane = flying.pop(future)
                         free.append(lane)
+                        if future in self.cut:
+                            continue  # its run was cut once another lane's candidate fixed the bug: no verdict
                         self._take(candidate, future.result(), depth, evidence, partials, len(remaining))
+                    if self.report.fixed:
+                        self._cut(flying)
             except BaseException:  # Ctrl-C or a failure: cut the lanes' runs before the pool waits on them
                 for lane in self.lanes:
                     if lane.worker is not None:
@@ -621,6 +628,14 @@ class RepairSearch:
         if remaining and not self.report.fixed and self.run.out_of_time():
             self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
         return partials
+
+    def _cut(self, flying: dict[Future[Check], tuple[Candidate, _Lane]]) -> None:
+        """The fix is found: stop the other lanes' runs (a would-be second winner's suite run can take
+        seconds on a big project) instead of waiting for them."""
+        for future, (_candidate, lane) in flying.items():
+            if future not in self.cut and lane.worker is not None:
+                self.cut.add(future)
+                lane.worker.retire()
 
     def _start(self, pool: ThreadPoolExecutor, candidate: Candidate, lane: _Lane) -> Future[Check]:
         if len(self.lanes) > 1:
@@ -675,7 +690,9 @@ class RepairSearch:
             spoiled = _spoiled(self.run.tests(covering, lane=lane), self.passed_before)
             if spoiled is not None:
                 return spoiled
-        suite = self.run.tests(lane=lane)  # every candidate that gets this far is confirmed by the whole suite
+        if still:  # a partial fix: the suite runs only if the search builds on it (see _build_on)
+            return Check("partial", f"{len(still)} of {len(self.failing)} still failing", still)
+        suite = self.run.tests(lane=lane)  # a would-be winner is confirmed by the whole suite
         spoiled = _spoiled(suite, self.passed_before)
         if spoiled is not None:
             return spoiled
@@ -703,8 +720,9 @@ class RepairSearch:
         self.say(f"  {check.name:14} {candidate.describe()}")
         self.run.progress.tried(check.name, attempt.source, candidate.describe(), check.failing, left, rank)
 
-    def _build_on(self, candidate: Candidate, check: Check) -> _Kept:
-        assert check.suite is not None
+    def _build_on(self, candidate: Candidate, check: Check) -> _Kept | None:
+        """Keep a partial fix in every lane and make its failures the search's; None (nothing kept) when
+        the whole suite, run here only for the partials built on, shows it breaks a passing test."""
         project = self.run.sandbox.project_dir
         ops = candidate.ops()
         kept = _Kept(candidate, {op.path: (project / op.path).read_bytes() for op in ops}, self.failures,
@@ -712,10 +730,16 @@ class RepairSearch:
         for lane in self.lanes:  # the same files in every lane, so the saved bytes serve them all
             apply_ops(lane.project_dir, ops)
             _drop_bytecode(lane.project_dir, kept.saved)
+        suite = check.suite or self.run.tests()
+        if _spoiled(suite, self.passed_before) is not None or suite.timed_out:
+            for lane in self.lanes:
+                _put_back(lane.project_dir, kept.saved)
+            self.say(f"not building on {candidate.describe()}: the whole suite shows it breaks a passing test")
+            return None
         self.base = [*self.base, *ops]
-        self.passed_before |= set(check.suite.passed_ids())
-        self.failures, self.failing = failures_of(check.suite), check.suite.failed_ids()
-        self.signature = _signature(check.suite, self.failing)
+        self.passed_before |= set(suite.passed_ids())
+        self.failures, self.failing = failures_of(suite), suite.failed_ids()
+        self.signature = _signature(suite, self.failing)
         self.say(f"building on {candidate.describe()}: {len(self.failing)} failing now")
         self.chain.append(self.attempt_of[id(candidate)])
         self.run.progress.building_on(f"grammar:{candidate.repair.family}", candidate.describe(), self.failing,
