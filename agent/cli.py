@@ -100,6 +100,8 @@ def ops_apply(
     _print_diff(result.unified_diff())
     verdict = "dry run, nothing written" if dry_run else "applied"
     console.print(f"[bold]{verdict}[/]: {len(ops)} op(s); {result.summary()}")
+    for note in result.notes:  # files a structural op had to skip (too deeply nested for libcst)
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
 
 
 @ops_app.command("check")

@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import signal
 import tempfile
 import threading
@@ -34,7 +33,9 @@ import git
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.syntax import OpParseError, parse
-from dagent.sandbox.worktree import _NO_HOOKS, PREFIX, _git, _open_repo, _proc_stat, _State, _state_dir
+from dagent.sandbox.git import NO_HOOKS, open_repo, remove_linked_worktree, run_git
+from dagent.sandbox.records import SandboxRecord, proc_stat, records_dir
+from dagent.sandbox.worktree import PREFIX
 
 TRAILER_KEY = "Dagent-Commit"
 TRAILER = f"{TRAILER_KEY}: true"
@@ -81,7 +82,7 @@ def _ref_exists(repo: git.Repo, ref: str) -> bool:
 
 def _refs_containing(repo: git.Repo, sha: str, *namespaces: str) -> list[str]:
     """Full names of the refs under `namespaces` whose history contains `sha`."""
-    out = _git(repo, "for-each-ref", "--contains", sha, "--format=%(refname)", *namespaces)
+    out = run_git(repo, "for-each-ref", "--contains", sha, "--format=%(refname)", *namespaces)
     return [line for line in out.splitlines() if line and not line.endswith("/HEAD")]
 
 
@@ -292,34 +293,6 @@ def _default_branch(repo: git.Repo) -> str:
     return name
 
 
-def _drop_admin_entry(repo: git.Repo, worktree: Path) -> None:
-    """Delete git's record (.git/worktrees/<name>) of the one linked worktree at `worktree`.
-
-    Checked by its `gitdir` file, which names the worktree's `.git`: only dagent's own entry goes.
-    """
-    ours = worktree / ".git"
-    for entry in (Path(repo.common_dir) / "worktrees").glob("*"):
-        with contextlib.suppress(OSError):
-            if Path((entry / "gitdir").read_text().strip()).resolve() == ours:
-                shutil.rmtree(entry)
-
-
-def _remove_temp_worktree(repo: git.Repo, worktree: Path, tmpdir: Path) -> None:
-    """Remove the temp worktree dagent made, by its path, with its temp dir and git's record of it.
-
-    Never a bare `git worktree prune`: it would also drop the user's worktrees whose directory is
-    missing for a moment (an unmounted disk).
-    """
-    with contextlib.suppress(DagentError):
-        _git(repo, "worktree", "remove", "--force", "--force", str(worktree))
-    _drop_admin_entry(repo, worktree)  # `remove` refused (gone, locked, half-made): ours alone, by hand
-    shutil.rmtree(tmpdir, ignore_errors=True)
-    if tmpdir.exists():
-        raise DagentError(
-            f"could not remove the temporary worktree at {tmpdir}; delete it by hand, then run `dagent clean`"
-        )
-
-
 @contextlib.contextmanager
 def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
     """A detached worktree of `commit` in a `dagent-sandbox-*` temp dir, removed on every exit path
@@ -333,18 +306,18 @@ def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
     try:
         with _deferred():  # made whole or not at all, and `tmpdir` set as soon as it exists
             tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
-            state_file = _state_dir(repo) / f"{tmpdir.name}.json"
+            state_file = records_dir(repo) / f"{tmpdir.name}.json"
             state_file.parent.mkdir(parents=True, exist_ok=True)
-            stat = _proc_stat(os.getpid())
-            state = _State(str(tmpdir / "commit"), str(tmpdir), os.getpid(), stat and stat[1], time.time(), commit)
+            stat = proc_stat(os.getpid())
+            state = SandboxRecord(str(tmpdir / "commit"), str(tmpdir), os.getpid(), stat and stat[1], time.time(), commit)
             state_file.write_text(json.dumps(asdict(state)))  # before the worktree: never an untracked leftover
-            _git(repo, *_NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(tmpdir / "commit"), commit,
+            run_git(repo, *NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(tmpdir / "commit"), commit,
                  env=_CHECKOUT_ENV)  # fmt: skip
         yield tmpdir / "commit"
     finally:
         if tmpdir is not None:
             with _deferred():
-                _remove_temp_worktree(repo, tmpdir / "commit", tmpdir)
+                remove_linked_worktree(repo, tmpdir / "commit", tmpdir)
                 if state_file is not None:
                     state_file.unlink(missing_ok=True)
 
@@ -377,12 +350,12 @@ def _commit_in(worktree: Path, message: str, env: dict[str, str]) -> str:
     wt = git.Repo(worktree)
     try:
         # --force: a file the fix writes is part of the fix even where a .gitignore pattern matches it.
-        _git(wt, "add", "--all", "--force")
-        if _git(wt, "write-tree") == _git(wt, "rev-parse", "HEAD^{tree}"):
+        run_git(wt, "add", "--all", "--force")
+        if run_git(wt, "write-tree") == run_git(wt, "rev-parse", "HEAD^{tree}"):
             raise DagentError("the fix changes nothing on HEAD: there is nothing to commit")
         # The user's hooks are for the user's own commits; this one lands on a side branch for review.
-        _git(wt, *_NO_HOOKS, "commit", "--quiet", "--no-verify", "-m", message, env=env)
-        return _git(wt, "rev-parse", "HEAD")
+        run_git(wt, *NO_HOOKS, "commit", "--quiet", "--no-verify", "-m", message, env=env)
+        return run_git(wt, "rev-parse", "HEAD")
     finally:
         wt.close()
 
@@ -395,12 +368,12 @@ def _make_branch(repo: git.Repo, name: str, sha: str) -> None:
     try:
         with _deferred():
             _record_commit(repo, sha, name)
-            _git(repo, "update-ref", "-m", f"dagent: commit {_short(sha)}", ref, sha, "")
+            run_git(repo, "update-ref", "-m", f"dagent: commit {_short(sha)}", ref, sha, "")
     except BaseException:
         with _deferred():
             with contextlib.suppress(DagentError):
                 # Old value `sha`: deleted only if it is ours (the commit was made just now, here).
-                _git(repo, "update-ref", "-d", ref, sha)
+                run_git(repo, "update-ref", "-d", ref, sha)
             with contextlib.suppress(DagentError, OSError):
                 _forget_commit(repo, sha)
         raise
@@ -416,7 +389,7 @@ def commit_to_new_branch(
     SIGTERM/SIGHUP (KeyboardInterrupt) leaves no branch and no temp worktree either.
     """
     with _signals_interrupt():
-        repo, root = _open_repo(Path(repo_path).expanduser().resolve())
+        repo, root = open_repo(Path(repo_path).expanduser().resolve())
         try:
             project = Path(project_dir).expanduser().resolve()
             if not project.is_relative_to(root):
@@ -445,7 +418,7 @@ def _newest_dagent_tip(repo: git.Repo, recorded: dict[str, dict[str, Any]]) -> t
     By id, never by message: an amended or squashed commit keeps the trailer but not the id.
     """
     tips: list[tuple[int, str, git.Commit]] = []
-    for line in _git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads").splitlines():
+    for line in run_git(repo, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads").splitlines():
         sha, ref = line.split(" ", 1)
         if sha in recorded:
             commit = repo.commit(sha)
@@ -499,7 +472,7 @@ def _refuse_if_upstream_unknown(repo: git.Repo, branch: str, commit: git.Commit)
     merge = _config(repo, f"branch.{branch}.merge")
     if not remote or not merge or remote == ".":  # no upstream, or a local branch as one
         return
-    tracking = _git(repo, "for-each-ref", "--format=%(upstream)", f"refs/heads/{branch}")
+    tracking = run_git(repo, "for-each-ref", "--format=%(upstream)", f"refs/heads/{branch}")
     if tracking and _ref_exists(repo, tracking):
         return
     sha = _short(commit.hexsha)
@@ -524,7 +497,7 @@ def _refuse_if_elsewhere(repo: git.Repo, branch: str, commit: git.Commit) -> Non
 def _checked_out_at(repo: git.Repo, branch: str) -> Path | None:
     """The worktree (the main one or a linked one) that has `branch` checked out, if any."""
     path: Path | None = None
-    for line in _git(repo, "worktree", "list", "--porcelain").splitlines():
+    for line in run_git(repo, "worktree", "list", "--porcelain").splitlines():
         if line.startswith("worktree "):
             path = Path(line[len("worktree ") :])
         elif line == f"branch refs/heads/{branch}":
@@ -535,13 +508,13 @@ def _checked_out_at(repo: git.Repo, branch: str) -> Path | None:
 def _reset_checked_out(worktree: Path, branch: str, commit: git.Commit, parent: git.Commit) -> str:
     wt = git.Repo(worktree)
     try:
-        if _git(wt, "status", "--porcelain", "--untracked-files=no"):
+        if run_git(wt, "status", "--porcelain", "--untracked-files=no"):
             raise DagentError(
                 f"branch {branch} is checked out at {worktree} with uncommitted changes; "
                 "commit or stash them, then run dagent undo again"
             )
         # --keep, not --hard: git refuses rather than overwrite anything the user has in the tree.
-        _git(wt, "reset", "--quiet", "--keep", parent.hexsha)
+        run_git(wt, "reset", "--quiet", "--keep", parent.hexsha)
     finally:
         wt.close()
     return (
@@ -562,7 +535,7 @@ def undo_last(repo_path: Path) -> str:
     A checked-out branch is moved back one commit (its work tree must be clean); a `dagent/...` branch
     that holds nothing but that commit is deleted; any other branch is moved back one commit.
     """
-    repo, _root = _open_repo(Path(repo_path).expanduser().resolve())
+    repo, _root = open_repo(Path(repo_path).expanduser().resolve())
     try:
         recorded = _read_record(repo)
         branch, commit = _newest_dagent_tip(repo, recorded)
@@ -576,12 +549,12 @@ def undo_last(repo_path: Path) -> str:
             return _reset_checked_out(worktree, branch, commit, parent)
         ref = f"refs/heads/{branch}"
         if branch.startswith(BRANCH_PREFIX) and _parent_kept_elsewhere(repo, branch, parent):
-            _git(repo, "update-ref", "-d", ref, commit.hexsha)  # old value: only if it still points there
+            run_git(repo, "update-ref", "-d", ref, commit.hexsha)  # old value: only if it still points there
             return (
                 f"deleted branch {branch}, which held only dagent's commit {_short(commit.hexsha)} "
                 f"({commit.summary!r}); to get it back: git branch {branch} {commit.hexsha}"
             )
-        _git(repo, "update-ref", "-m", f"dagent undo {_short(commit.hexsha)}", ref, parent.hexsha, commit.hexsha)
+        run_git(repo, "update-ref", "-m", f"dagent undo {_short(commit.hexsha)}", ref, parent.hexsha, commit.hexsha)
         return (
             f"moved {branch} back one commit to {_short(parent.hexsha)}, undoing {_short(commit.hexsha)} "
             f"({commit.summary!r}); to get it back: git branch -f {branch} {commit.hexsha}"
@@ -604,7 +577,7 @@ def push_branch(repo_path: Path, remote: str, branch: str) -> None:
     The dagent commits it carries are recorded as pushed to REMOTE (a name or a URL), so dagent undo
     refuses them even where no remote-tracking ref shows the push.
     """
-    repo, _root = _open_repo(Path(repo_path).expanduser().resolve())
+    repo, _root = open_repo(Path(repo_path).expanduser().resolve())
     try:
         if not remote or remote.startswith("-"):
             raise DagentError(f"{remote!r} is not a remote name or URL")

@@ -607,7 +607,7 @@ def _changes(tree: _Tree) -> list[FileChange]:
     return changes
 
 
-def _plan(root: Path, ops: Sequence[Op], problems: list[str] | None = None) -> ApplyResult:
+def plan_changes(root: Path, ops: Sequence[Op], problems: list[str] | None = None) -> ApplyResult:
     """Run the ops in memory. With `problems` given, a failing op is recorded there and skipped."""
     if not ops:
         raise EmptyStream()
@@ -642,12 +642,12 @@ def _fail(err: ApplyError, index: int, total: int, op: Op, problems: list[str] |
 
 def plan_ops(root: Path | str, ops: Sequence[Op]) -> ApplyResult:
     """Everything apply_ops would do, computed in memory; writes nothing (a dry run). No ops: EmptyStream."""
-    return _plan(Path(root), ops)
+    return plan_changes(Path(root), ops)
 
 
 def apply_ops(root: Path | str, ops: Sequence[Op]) -> ApplyResult:
     """Apply `ops` to the repo at `root`, all or nothing: on any error no file changes. No ops: EmptyStream."""
-    result = _plan(Path(root), ops)
+    result = plan_changes(Path(root), ops)
     _commit(Path(root).resolve(), result.changes)
     return replace(result, written=True)
 

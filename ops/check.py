@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dagent.errors import DagentError
-from dagent.ops.apply import ApplyResult, FileChange, _plan
+from dagent.ops.apply import ApplyResult, FileChange, plan_changes
 from dagent.ops.formats import load_ops
 from dagent.ops.model import Op
 
@@ -54,7 +54,7 @@ def check_ops(root: Path | str, ops: Sequence[Op]) -> list[str]:
     without it)."""
     problems: list[str] = []
     try:
-        result = _plan(Path(root), ops, problems)
+        result = plan_changes(Path(root), ops, problems)
     except DagentError as err:
         return [*problems, str(err)]
     except Exception as err:  # a check must never crash the agent: report it as a problem

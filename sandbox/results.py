@@ -109,14 +109,14 @@ class TestRun:
 # ---------------------------------------------------------------- running
 
 
-def _project(project_dir: str | Path) -> Path:
+def project_path(project_dir: str | Path) -> Path:
     project = Path(project_dir).resolve()
     if not project.is_dir():
         raise SandboxError(f"cannot run tests in {project}: not a directory")
     return project
 
 
-def _pythonpath(project: Path, env: Mapping[str, str] | None, *extra: Path) -> dict[str, str]:
+def pythonpath_env(project: Path, env: Mapping[str, str] | None, *extra: Path) -> dict[str, str]:
     """Put the project (and a src/ layout) first on sys.path, ahead of any editable install.
 
     Without this, a package installed in editable mode from the user's tree would be imported from
@@ -131,7 +131,7 @@ def _pythonpath(project: Path, env: Mapping[str, str] | None, *extra: Path) -> d
     return merged
 
 
-def _pytest_args(junit: Path, test_ids: Sequence[str] | None, extra_args: Sequence[str]) -> list[str]:
+def pytest_args(junit: Path, test_ids: Sequence[str] | None, extra_args: Sequence[str]) -> list[str]:
     return ["-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", "-q", "--color=no",
             *extra_args, *(test_ids or [])]  # fmt: skip
 
@@ -153,15 +153,15 @@ def run_pytest(
     `test_timeout_s`, each test phase past that time fails with the stack where it was stuck
     (`timed out after Ns`); `timeout_s` stays the guard for the whole run.
     """
-    project = _project(project_dir)
+    project = project_path(project_dir)
     with tempfile.TemporaryDirectory(prefix="dagent-pytest-") as tmp_dir:
         tmp = Path(tmp_dir)
         junit = tmp / "junit.xml"
         plugin = timeout_args(tmp, test_timeout_s, call_timeouts)
-        argv = [python, *_pytest_args(junit, test_ids, [*plugin, *extra_args])]
-        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
+        argv = [python, *pytest_args(junit, test_ids, [*plugin, *extra_args])]
+        result = run_command(argv, project, timeout_s, env=pythonpath_env(project, env, tmp))
         _require_module(result, junit, "pytest", python)
-        return _test_run(result, junit, project, tmp if plugin else None)
+        return read_test_run(result, junit, project, tmp if plugin else None)
 
 
 def _require_module(result: CommandResult, junit: Path, module: str, python: str) -> None:
@@ -169,7 +169,7 @@ def _require_module(result: CommandResult, junit: Path, module: str, python: str
         raise SandboxError(f"{module} is not installed for {python}; run `{python} -m pip install {module}`")
 
 
-def _test_run(result: CommandResult, junit: Path, project: Path, hang_dir: Path | None = None) -> TestRun:
+def read_test_run(result: CommandResult, junit: Path, project: Path, hang_dir: Path | None = None) -> TestRun:
     outcomes: list[TestOutcome] = []
     errors: list[str] = []
     if junit.is_file():
@@ -557,7 +557,7 @@ def collect_coverage(
     Only files inside `project_dir` are measured. Lines run outside any test (imports at collection)
     are not attributed to a test.
     """
-    project = _project(project_dir)
+    project = project_path(project_dir)
     with tempfile.TemporaryDirectory(prefix="dagent-cov-") as tmp_dir:
         tmp = Path(tmp_dir)
         (tmp / "_dagent_cov_contexts.py").write_text(_CONTEXT_PLUGIN)
@@ -565,11 +565,11 @@ def collect_coverage(
         env = {"DAGENT_COV_ROOTDIR_FILE": str(tmp / "rootdir")}
         plugin = timeout_args(tmp, test_timeout_s)
         args = ["-p", "_dagent_cov_contexts", *plugin, *extra_args]
-        argv = [python, "-m", "coverage", "run", f"--rcfile={tmp / 'rc'}", *_pytest_args(tmp / "junit.xml", test_ids, args)]
-        result = run_command(argv, project, timeout_s, env=_pythonpath(project, env, tmp))
+        argv = [python, "-m", "coverage", "run", f"--rcfile={tmp / 'rc'}", *pytest_args(tmp / "junit.xml", test_ids, args)]
+        result = run_command(argv, project, timeout_s, env=pythonpath_env(project, env, tmp))
         _require_module(result, tmp / "junit.xml", "coverage", python)
         _require_module(result, tmp / "junit.xml", "pytest", python)
-        run = _test_run(result, tmp / "junit.xml", project, tmp if plugin else None)
+        run = read_test_run(result, tmp / "junit.xml", project, tmp if plugin else None)
         lines = _read_contexts(tmp / "data.coverage", tmp / "rootdir", project)
     return CoverageMap(lines, run)
 

@@ -33,10 +33,10 @@ from dagent.errors import SandboxError
 from dagent.sandbox.results import (
     TIMEOUT_PLUGIN_MODULE,
     TestRun,
-    _project,
-    _pytest_args,
-    _pythonpath,
-    _test_run,
+    project_path,
+    pytest_args,
+    pythonpath_env,
+    read_test_run,
     run_pytest,
     timeout_args,
 )
@@ -129,7 +129,7 @@ class TestWorker:
         test_timeout_s: float | None = None,
         preload: Sequence[str] = (),
     ) -> None:
-        self.project = _project(project_dir)
+        self.project = project_path(project_dir)
         self.python = python
         self.env = dict(env or {})
         self.test_timeout_s = test_timeout_s
@@ -203,11 +203,11 @@ class TestWorker:
             tmp = Path(tmp_dir)
             junit = tmp / "junit.xml"
             plugin = timeout_args(tmp, per_test, call_timeouts)
-            args = _pytest_args(junit, test_ids, [*plugin, *extra_args])[2:]  # no `-m pytest`
+            args = pytest_args(junit, test_ids, [*plugin, *extra_args])[2:]  # no `-m pytest`
             result = self._request(args, tmp / "output", timeout_s)
             if result is None:
                 return self._subprocess_run(test_ids, extra_args, timeout_s, per_test, call_timeouts)
-            return _test_run(result, junit, self.project, tmp if plugin else None)
+            return read_test_run(result, junit, self.project, tmp if plugin else None)
 
     def _subprocess_run(
         self, test_ids: Sequence[str] | None, extra_args: Sequence[str], timeout_s: float, per_test: float | None,
@@ -283,7 +283,7 @@ class TestWorker:
         try:
             proc = subprocess.Popen(
                 [self.python, str(SERVER_SCRIPT), json.dumps(config)], cwd=self.project,
-                env=mark_run(child_env(_pythonpath(self.project, self.env, tmp)), token), stdin=subprocess.PIPE,
+                env=mark_run(child_env(pythonpath_env(self.project, self.env, tmp)), token), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=log, start_new_session=True,
             )  # fmt: skip
         except OSError as err:

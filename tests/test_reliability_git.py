@@ -194,7 +194,7 @@ def test_a_signal_during_commit_leaves_no_worktree_temp_dir_or_branch(
 
 
 def test_an_error_after_the_branch_is_made_removes_that_branch(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = gitops._git
+    real = gitops.run_git
 
     def failing_after_update_ref(repo: git.Repo, *args: str, **kwargs: object) -> str:
         out = real(repo, *args, **kwargs)  # type: ignore[arg-type]
@@ -202,7 +202,7 @@ def test_an_error_after_the_branch_is_made_removes_that_branch(root: Path, monke
             raise KeyboardInterrupt("signal right after the branch was made")
         return out
 
-    monkeypatch.setattr(gitops, "_git", failing_after_update_ref)
+    monkeypatch.setattr(gitops, "run_git", failing_after_update_ref)
     with pytest.raises(KeyboardInterrupt):
         _commit_fix(root, branch="dagent/half")
     assert _branches(root) == ["main"]
