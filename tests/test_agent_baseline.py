@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dagent.agent.baseline import module_names, run_baseline, traced_selection
-from dagent.agent.loop import Budget, _Run, run_fix
+from dagent.agent.loop import Budget, run_fix
 from dagent.sandbox.results import TestOutcome, TestRun
 from dagent.sandbox.testing import make_repo
 
@@ -86,17 +86,10 @@ def test_module_names_know_packages_and_src_layouts() -> None:
 
 @pytest.mark.slow
 def test_the_winner_is_confirmed_by_the_whole_suite_even_with_tests_never_traced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, test_runs: list[list[str] | None],
 ) -> None:
     _project(tmp_path)
-    calls: list[list[str] | None] = []
-    original = _Run.tests
-
-    def recording(self: _Run, test_ids: list[str] | None = None, extra_args=(), lane=None):  # type: ignore[no-untyped-def]
-        calls.append(None if test_ids is None else list(test_ids))
-        return original(self, test_ids, extra_args, lane)
-
-    monkeypatch.setattr(_Run, "tests", recording)
+    calls = test_runs
     report = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False, lanes=1))
     assert report.fixed and "+    return value // size" in report.diff, report.status
     assert calls[-1] is None  # the whole suite, the 200 untraced tests included

@@ -237,16 +237,9 @@ SHOP = {
 
 @pytest.mark.slow
 def test_a_candidate_runs_the_tests_that_cover_its_edit_before_the_suite(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                         test_runs: list[list[str] | None]) -> None:
     make_repo(tmp_path, SHOP)
-    calls: list[list[str] | None] = []
-    original = _Run.tests
-
-    def recording(self: _Run, test_ids: list[str] | None = None, extra_args=(), lane=None):  # type: ignore[no-untyped-def]
-        calls.append(None if test_ids is None else list(test_ids))
-        return original(self, test_ids, extra_args, lane)
-
-    monkeypatch.setattr(_Run, "tests", recording)
+    calls = test_runs
     # one lane: the calls of one candidate, in order (two lanes interleave two candidates')
     report = run_fix(tmp_path, budget=Budget(time_s=120, model_rewrites=False, lanes=1))
     assert report.fixed and "+    return cents - cents * percent // 100" in report.diff, report.status
