@@ -24,7 +24,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -41,6 +41,8 @@ from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
 from dagent.agent.tasks import KINDS, Task, load_tasks, materialize, run_pytest
 from dagent.errors import DagentError
+from dagent.sandbox.runner import die_with_parent
+from dagent.signals import terminating_as_interrupt
 
 JSON_NAME, MARKDOWN_NAME, FIGURE_NAME = "bench-fix.json", "bench-fix.md", "bench-fix.png"
 DEFAULT_OUT = Path("runs/bench-fix")
@@ -279,17 +281,41 @@ def _run_serial(tasks: Sequence[Task], settings: FixBenchSettings) -> Iterator[t
         yield index, run_task(task, settings, proposer)
 
 
+def _pool_worker_setup(threads: int | None) -> None:
+    """A pool worker dies with the bench (SIGTERM, which removes its sandboxes on the way out) instead of
+    running on unseen, and uses the given number of torch threads."""
+    die_with_parent()
+    _set_threads(threads)
+
+
 def _run_parallel(tasks: Sequence[Task], settings: FixBenchSettings) -> Iterator[tuple[int, TaskResult]]:
     context = multiprocessing.get_context("spawn")  # torch and fork do not mix
-    with ProcessPoolExecutor(settings.jobs, mp_context=context, initializer=_set_threads,
-                             initargs=(settings.torch_threads(),)) as pool:
-        futures: dict[Future[TaskResult], int] = {pool.submit(_worker_run, t, settings): i for i, t in enumerate(tasks)}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                yield index, future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died
-                yield index, _failed(tasks[index], exc, 0.0)
+    pool = ProcessPoolExecutor(settings.jobs, mp_context=context, initializer=_pool_worker_setup,
+                               initargs=(settings.torch_threads(),))
+    try:
+        with terminating_as_interrupt():
+            futures = {pool.submit(_worker_run, t, settings): i for i, t in enumerate(tasks)}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    yield index, future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died
+                    yield index, _failed(tasks[index], exc, 0.0)
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop the workers now rather than wait for their tasks
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM each worker (each removes its sandboxes as it goes) and drop the tasks not started.
+    The executor offers no public way to reach its processes; `_processes` has held them since 3.2."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=30)
 
 
 def run_tasks(tasks: Sequence[Task], settings: FixBenchSettings, progress: Progress | None = None) -> list[TaskResult]:

@@ -19,13 +19,10 @@ import fcntl
 import json
 import os
 import re
-import signal
 import tempfile
-import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 from typing import Any, Iterator
 
 import git
@@ -36,6 +33,7 @@ from dagent.ops.syntax import OpParseError, parse
 from dagent.sandbox.git import NO_HOOKS, open_repo, remove_linked_worktree, run_git
 from dagent.sandbox.records import SandboxRecord, proc_stat, records_dir
 from dagent.sandbox.worktree import PREFIX
+from dagent.signals import held, terminating_as_interrupt
 
 TRAILER_KEY = "Dagent-Commit"
 TRAILER = f"{TRAILER_KEY}: true"
@@ -45,8 +43,6 @@ PUSH_TIMEOUT_S = 300
 # (an untouched pointer file still matches its index entry, so the commit keeps it as it was).
 _CHECKOUT_ENV = {"GIT_LFS_SKIP_SMUDGE": "1"}
 _FALLBACK_IDENTITY = {"name": "dagent", "email": "dagent@localhost"}
-_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
-_INTERRUPTING = (signal.SIGINT, *_TERMINATING)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -113,62 +109,6 @@ def _identity_env(repo: git.Repo) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- signals
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"received signal {signum}")
-
-
-def _restore(saved: dict[int, Any]) -> None:
-    for sig, handler in saved.items():
-        signal.signal(sig, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
-
-
-@contextlib.contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """While the block runs, SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl-C does, so every
-    `finally` below runs: their default action kills the process and leaves the temp worktree behind.
-
-    Only the main thread can set handlers (elsewhere this does nothing); an ignored signal (nohup) stays ignored.
-    """
-    saved: dict[int, Any] = {}
-    try:
-        if _in_main_thread():
-            for sig in _TERMINATING:
-                if signal.getsignal(sig) is not signal.SIG_IGN:
-                    saved[sig] = signal.getsignal(sig)  # saved before set: a signal in between cannot leak ours
-                    signal.signal(sig, _raise_interrupt)
-        yield
-    finally:
-        _restore(saved)
-
-
-@contextlib.contextmanager
-def _deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP over a step that must finish once begun (a git command that writes,
-    the cleanup), and raise the interrupt when it is done: a git child killed half-way, or racing our
-    cleanup, could leave a worktree or a ref that nothing removes."""
-    if not _in_main_thread():
-        yield
-        return
-    pending: list[int] = []
-    saved: dict[int, Any] = {}
-    raised = True
-    try:
-        for sig in _INTERRUPTING:
-            if signal.getsignal(sig) is not signal.SIG_IGN:
-                saved[sig] = signal.getsignal(sig)
-                signal.signal(sig, lambda signum, _frame: pending.append(signum))
-        yield
-        raised = False
-    finally:
-        _restore(saved)
-        if pending and not raised:  # an exception already unwinds: it must not be replaced
-            raise KeyboardInterrupt(f"received signal {pending[0]}")
 
 
 # ---------------------------------------------------------------- dagent's record of its commits
@@ -296,7 +236,7 @@ def _default_branch(repo: git.Repo) -> str:
 @contextlib.contextmanager
 def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
     """A detached worktree of `commit` in a `dagent-sandbox-*` temp dir, removed on every exit path
-    (exceptions, Ctrl-C, and SIGTERM/SIGHUP under `_signals_interrupt`).
+    (exceptions, Ctrl-C, and SIGTERM/SIGHUP under `terminating_as_interrupt`).
 
     It is recorded like a Sandbox's (a state file naming this process), so if the process is killed
     outright (SIGKILL), `dagent clean` finds and removes it.
@@ -304,7 +244,7 @@ def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
     tmpdir: Path | None = None
     state_file: Path | None = None
     try:
-        with _deferred():  # made whole or not at all, and `tmpdir` set as soon as it exists
+        with held():  # made whole or not at all, and `tmpdir` set as soon as it exists
             tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
             state_file = records_dir(repo) / f"{tmpdir.name}.json"
             state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -316,7 +256,7 @@ def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
         yield tmpdir / "commit"
     finally:
         if tmpdir is not None:
-            with _deferred():
+            with held():
                 remove_linked_worktree(repo, tmpdir / "commit", tmpdir)
                 if state_file is not None:
                     state_file.unlink(missing_ok=True)
@@ -366,11 +306,11 @@ def _make_branch(repo: git.Repo, name: str, sha: str) -> None:
     exception or signal both are taken back, so no half-made branch stays."""
     ref = f"refs/heads/{name}"
     try:
-        with _deferred():
+        with held():
             _record_commit(repo, sha, name)
             run_git(repo, "update-ref", "-m", f"dagent: commit {_short(sha)}", ref, sha, "")
     except BaseException:
-        with _deferred():
+        with held():
             with contextlib.suppress(DagentError):
                 # Old value `sha`: deleted only if it is ours (the commit was made just now, here).
                 run_git(repo, "update-ref", "-d", ref, sha)
@@ -388,7 +328,7 @@ def commit_to_new_branch(
     Raises DagentError, and leaves no branch, when the ops do not apply on HEAD; an interrupt or
     SIGTERM/SIGHUP (KeyboardInterrupt) leaves no branch and no temp worktree either.
     """
-    with _signals_interrupt():
+    with terminating_as_interrupt():
         repo, root = open_repo(Path(repo_path).expanduser().resolve())
         try:
             project = Path(project_dir).expanduser().resolve()
@@ -401,7 +341,7 @@ def commit_to_new_branch(
             name = _valid_branch(repo, branch) if branch else _default_branch(repo)
             with _temp_worktree(repo, head) as worktree:
                 _apply_in(worktree, subdir, ops_text, head)
-                with _deferred():  # a git commit cut half-way would race the worktree's removal
+                with held():  # a git commit cut half-way would race the worktree's removal
                     sha = _commit_in(worktree, _with_trailer(message), _identity_env(repo))
             _make_branch(repo, name, sha)  # last: no branch unless all worked
             return name, sha

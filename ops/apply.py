@@ -24,10 +24,8 @@ import os
 import re
 import signal
 import tempfile
-import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -51,10 +49,10 @@ from dagent.ops.model import (
     Replace,
 )
 from dagent.ops.syntax import render_op
+from dagent.signals import held
 
 BINARY_PROBE = 8192  # bytes read to look for a NUL, as git does
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
-_HELD_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # bytes no Latin-1 text file holds
 
 
@@ -727,46 +725,13 @@ class _Interrupted(Exception):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
-@contextmanager
-def _signals_held() -> Iterator[list[int]]:
-    """Hold SIGINT, SIGTERM and SIGHUP for the block (the list it yields records them) and re-deliver
-    them when it ends, so that no swap or rollback is cut halfway. Only the main thread can set handlers;
-    elsewhere nothing is held (signals are handled in the main thread anyway)."""
-    pending: list[int] = []
-    previous: dict[int, object] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in _HELD_SIGNALS:
-            try:
-                previous[signum] = signal.signal(signum, lambda number, _frame: pending.append(number))
-            except (ValueError, OSError):  # not the main interpreter, or a signal this platform lacks
-                continue
-    try:
-        yield pending
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # type: ignore[arg-type]
-        _redeliver(pending)
-
-
-def _redeliver(pending: list[int]) -> None:
-    """Raise each held signal once; the first exception a handler raises (KeyboardInterrupt) wins."""
-    error: BaseException | None = None
-    for signum in dict.fromkeys(pending):
-        try:
-            signal.raise_signal(signum)
-        except BaseException as err:  # noqa: BLE001 - kept until every signal is delivered
-            error = error or err
-    if error is not None:
-        raise error
-
-
 def _commit(root: Path, changes: list[FileChange]) -> None:
     """Stage every new file next to its target, then swap them in; on any failure or interrupt, undo
     everything. Signals are held throughout: one arriving while files are staged stops the staging,
     one arriving during the swap waits for it to end; either is re-delivered once the tree is whole."""
     journal = _Journal()
     removals = [root / c.path for c in changes if c.after is None] + [root / c.old_path for c in changes if c.old_path]
-    with _signals_held() as pending:
+    with held(deliver_on_error=True) as pending:  # the signal wins over the error it caused
         try:
             staged: list[tuple[Path, Path]] = []
             for change in (c for c in changes if c.after is not None):

@@ -27,12 +27,14 @@ from types import FrameType, TracebackType
 from typing import Callable, Mapping, Sequence
 
 from dagent.errors import SandboxError
+from dagent.signals import INTERRUPTING
 
 _READ_CHUNK = 1 << 16
 _DRAIN_S = 1.0  # after the child exits, how long to wait for the pipe's last bytes
 _INTERRUPT_GRACE_S = 0.2  # on Ctrl-C, SIGTERM to SIGKILL: a test's teardown gets a moment, no more
 _SWEEP_S = 2.0  # how long the end-of-run kill may take (a fork bomb is cut off there)
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 RUN_TOKEN_VAR = "DAGENT_RUN_TOKEN"  # every process of a run inherits its token, wherever it moves
 
 
@@ -239,7 +241,6 @@ class SignalInterrupt(KeyboardInterrupt):
         self.signum = signum
 
 
-_GUARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 _Handler = Callable[[int, FrameType | None], object] | int | None
 
 
@@ -260,7 +261,7 @@ class InterruptGuard:
 
     def __enter__(self) -> InterruptGuard:
         if threading.current_thread() is threading.main_thread():
-            for sig in _GUARDED:
+            for sig in INTERRUPTING:
                 handler = signal.getsignal(sig)
                 if handler is not signal.SIG_IGN and handler is not None:  # None: set outside Python
                     self.previous[sig] = signal.signal(sig, self._on_signal)
@@ -317,16 +318,26 @@ def mark_run(env: dict[str, str], token: str) -> dict[str, str]:
 
 
 @functools.cache
-def become_subreaper() -> bool:
-    """Make this process the reaper of its descendants' orphans, so a daemon's double fork comes back
-    to us and not to init. Once per process (it holds for all threads); False where Linux's prctl is missing."""
+def _prctl(option: int, value: int) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+        return int(libc.prctl(option, value, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> bool:
+    """Have the kernel send `sig` to this process when its parent dies (a pool worker whose parent was
+    killed would otherwise run on, and its sandboxes with it); False where Linux's prctl is missing."""
+    return _prctl(_PR_SET_PDEATHSIG, int(sig))
+
+
+def become_subreaper() -> bool:
+    """Make this process the reaper of its descendants' orphans, so a daemon's double fork comes back
+    to us and not to init. Once per process (it holds for all threads); False where Linux's prctl is missing."""
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
 @dataclass(frozen=True)

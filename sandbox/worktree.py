@@ -16,15 +16,14 @@ import atexit
 import contextlib
 import json
 import os
-import signal
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import git
 
@@ -46,6 +45,7 @@ from dagent.sandbox.git import (
 from dagent.sandbox.records import SandboxRecord, proc_stat, read_record, records_dir
 from dagent.sandbox.interpreter import Interpreter, choose_interpreter, require_test_modules
 from dagent.sandbox.isolation import isolated_python
+from dagent.signals import held, in_main_thread, terminating_as_interrupt
 
 if TYPE_CHECKING:
     from dagent.sandbox.results import TestRun
@@ -63,60 +63,24 @@ _DIFF_ARGS = (
 
 _open_sandboxes: set[Sandbox] = set()
 _registry_lock = threading.Lock()
-_sigterm_installed = False
-_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
-_saved_handlers: dict[int, object] = {}
-
-
-def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
-    # A KeyboardInterrupt unwinds through every `with Sandbox(...)`, so the worktrees get removed.
-    raise KeyboardInterrupt(f"received signal {signum}")
-
-
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+_interrupting = contextlib.ExitStack()  # holds terminating_as_interrupt() while any sandbox is open
 
 
 def _register(sandbox: Sandbox) -> None:
     """Track an open sandbox; the first one in the main thread turns SIGTERM and SIGHUP (the terminal
-    closed) into KeyboardInterrupt."""
-    global _saved_handlers, _sigterm_installed
+    closed) into KeyboardInterrupt, which unwinds through every `with Sandbox(...)` and removes them."""
     with _registry_lock:
-        if not _sigterm_installed and _in_main_thread():
-            previous = {sig: signal.signal(sig, _sigterm_to_interrupt) for sig in _TERMINATING}
-            # None: a handler set outside Python
-            _saved_handlers = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
-            _sigterm_installed = True
+        if not _open_sandboxes and in_main_thread():
+            _interrupting.enter_context(terminating_as_interrupt())
         _open_sandboxes.add(sandbox)
 
 
 def _unregister(sandbox: Sandbox) -> None:
-    """Forget a closed sandbox; the last one restores the handlers it found."""
-    global _sigterm_installed
+    """Forget a closed sandbox; the last one gives back the handlers the first found."""
     with _registry_lock:
         _open_sandboxes.discard(sandbox)
-        if not _open_sandboxes and _sigterm_installed and _in_main_thread():
-            for sig, handler in _saved_handlers.items():
-                signal.signal(sig, handler)  # type: ignore[arg-type]
-            _sigterm_installed = False
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP while cleaning up, so a second Ctrl-C cannot leave a half-removed worktree."""
-    if not _in_main_thread():
-        yield
-        return
-    pending: list[int] = []
-    sigs = (signal.SIGINT, *_TERMINATING)
-    saved = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum)) for sig in sigs}
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
-        if pending and sys.exc_info()[0] is None:
-            raise KeyboardInterrupt("interrupted during sandbox cleanup")
+        if not _open_sandboxes and in_main_thread():
+            _interrupting.close()
 
 
 def _close_all() -> None:
@@ -287,7 +251,7 @@ class Sandbox:
         if self._tmpdir is None:
             return
         try:
-            with _interrupts_deferred():
+            with held():  # a second Ctrl-C cannot leave a half-removed sandbox
                 assert self._repo is not None
                 if self._wt is not None:
                     self._wt.close()

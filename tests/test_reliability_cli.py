@@ -50,3 +50,37 @@ def test_an_interrupted_test_run_says_so_and_leaves_nothing(tmp_path: Path, sig:
     assert "interrupted" in err and "Traceback" not in err
     assert not any(sandboxes.glob("*.json"))
     assert fingerprint(root) == before
+
+
+def _processes_with(token: str) -> list[int]:
+    """Live processes whose environment carries `token` (they descend from the process given it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if token.encode() in (entry / "environ").read_bytes():
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state not in ("Z", "X"):
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_a_killed_bench_takes_its_pool_workers_and_their_sandboxes_with_it(tmp_path: Path) -> None:
+    """Attack: SIGTERM to `dagent bench fix --jobs 2`; its pool workers ran on, running tasks, unseen."""
+    import os
+
+    token = f"DAGENT_TEST_TOKEN_{os.getpid()}_{time.monotonic_ns()}"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, token: "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dagent.agent.cli", "bench", "fix", str(root / "examples/tasks"),
+                             "--jobs", "2", "--limit", "4", "--budget", "60", "--out", str(tmp_path / "out")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert wait_until(lambda: len(_processes_with(token)) >= 3, timeout_s=60)  # the bench and its workers
+    time.sleep(2.0)  # the workers are inside tasks by now
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert wait_until(lambda: not _processes_with(token), timeout_s=30), _processes_with(token)
