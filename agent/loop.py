@@ -33,6 +33,7 @@ from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
 from dagent.sandbox.results import CoverageMap, TestRun, compile_check, run_pytest
+from dagent.sandbox.editable import needs_install
 from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
 
@@ -238,6 +239,12 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
         if budget.isolate:
             say("tests run under bwrap: your repo and home are read-only to them (--isolate)")
         found = _baseline(run, say)
+        if found is not None and not found.run.timed_out and (why := needs_install(found.run, sandbox.project_dir)):
+            run.progress.phase("setup")  # said at normal verbosity: the run's environment changes
+            say(f"{why}: installing the project in editable mode into an environment of the sandbox's own")
+            sandbox.install()
+            run.progress.phase("baseline")
+            found = _baseline(run, say)
         if found is None or found.run.timed_out:
             report.status = _baseline_cut(run, found.run if found else None)
             return _finish(report, run)

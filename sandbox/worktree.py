@@ -44,6 +44,7 @@ from dagent.sandbox.git import (
 )
 from dagent.sandbox.records import SandboxRecord, proc_stat, read_record, records_dir
 from dagent.sandbox.interpreter import Interpreter, choose_interpreter, require_test_modules
+from dagent.sandbox.editable import sandbox_environment
 from dagent.sandbox.isolation import isolated_python
 from dagent.signals import held, in_main_thread, terminating_as_interrupt
 
@@ -163,8 +164,9 @@ class Sandbox:
     """
 
     def __init__(self, repo_path: str | Path = ".", snapshot: tuple[str, str | None] | None = None,
-                 isolate: bool = False, python: str | None = None) -> None:
+                 isolate: bool = False, python: str | None = None, installed: bool = False) -> None:
         self.requested = Path(repo_path).expanduser().resolve()
+        self.installed = installed  # the project installed (editable) in a sandbox-only environment
         self.isolate = isolate  # tests under bwrap: the user's files read-only (see sandbox/isolation.py)
         self._asked_python = python  # --python; None: the project's own (see sandbox/interpreter.py)
         self.interpreter = Interpreter(sys.executable, "dagent's own")
@@ -230,21 +232,39 @@ class Sandbox:
         self._wt = borrowing_repo(repo, self.path, self.snapshot, self.snapshot)
         copy_local_refs(repo, self._wt)
         populate_submodules(self.repo_root, self._wt, self.snapshot)
-        if self.isolate:
-            protected = [self.repo_root, Path(repo.common_dir), Path.home()]
-            self.python = str(isolated_python(self._tmpdir, self.interpreter.path, protected, [self._tmpdir]))
         if not self.project_dir.is_dir():
             raise SandboxError(
                 f"{self.project_subdir} has no files git tracks or would add (all ignored?); "
                 "pass a directory with tracked or untracked-not-ignored files"
             )
+        if self.installed:
+            self.install()
+        else:
+            self._use_python(self.interpreter.path)
+
+    def _use_python(self, python: str) -> None:
+        """Run the tests with `python`, through the bwrap wrapper with --isolate."""
+        self.python = python
+        if self.isolate and self._tmpdir is not None and self._repo is not None:
+            protected = [self.repo_root, Path(self._repo.common_dir), Path.home()]
+            self.python = str(isolated_python(self._tmpdir, python, protected, [self._tmpdir]))
+
+    def install(self) -> None:
+        """Install the sandbox's copy of the project in editable mode into an environment of the sandbox's
+        own (see sandbox/editable.py), and run the tests with it from now on."""
+        if self._tmpdir is None:
+            raise SandboxError("open the sandbox before installing the project in it")
+        venv = sandbox_environment(self.interpreter.path, self.project_dir, self._tmpdir / "venv")
+        self.installed = True
+        self._use_python(venv)
 
     def twin(self) -> Sandbox:
         """A second, unopened sandbox of the same snapshot (two candidates validated at once, one in
         each): the user's tree is not read again, so an edit they make meanwhile cannot split the two."""
         if not self.is_open:
             raise SandboxError("open the sandbox before making its twin")
-        return Sandbox(self.requested, (self.snapshot, self.head), isolate=self.isolate, python=self.interpreter.path)
+        return Sandbox(self.requested, (self.snapshot, self.head), isolate=self.isolate, python=self.interpreter.path,
+                       installed=self.installed)
 
     def close(self) -> None:
         """Remove the worktree and its temp dir. Safe to call twice."""

@@ -142,3 +142,46 @@ def test_fix_on_a_project_in_a_subdirectory_with_a_unittest_suite(tmp_path: Path
     assert result.returncode == 0, result.stderr[-3000:]
     assert "+    return cents + cents * rate_percent // 100" in result.stdout, result.stdout
     assert "a/services/billing/billing/tax.py" in result.stdout  # paths relative to the repo root
+
+
+def test_fix_installs_a_project_that_reads_its_own_metadata_into_a_sandbox_only_environment(tmp_path: Path) -> None:
+    """A package that cannot be imported from a plain checkout: it reads its installed version."""
+    project = tmp_path / "proj"
+    make_repo(project, {
+        "pyproject.toml": textwrap.dedent('''
+            [build-system]
+            requires = ["setuptools>=61"]
+            build-backend = "setuptools.build_meta"
+
+            [project]
+            name = "versioned-tool"
+            version = "1.2.0"
+
+            [tool.setuptools.packages.find]
+            where = ["src"]
+            '''),
+        "src/versioned_tool/__init__.py": 'from importlib.metadata import version\n\n__version__ = version("versioned-tool")\n',
+        "src/versioned_tool/calc.py": "def clamp(x, low, high):\n    return max(low, min(x, low))\n",
+        "tests/test_calc.py": textwrap.dedent('''
+            import versioned_tool
+            from versioned_tool.calc import clamp
+
+
+            def test_version():
+                assert versioned_tool.__version__ == "1.2.0"
+
+
+            def test_clamp_inside():
+                assert clamp(5, 0, 10) == 5
+
+
+            def test_clamp_above():
+                assert clamp(15, 0, 10) == 10
+            '''),
+    })  # fmt: skip
+    before = fingerprint(project)
+    result = _dagent("fix", str(project), "--budget", "120")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "editable" in result.stderr
+    assert "+    return max(low, min(x, high))" in result.stdout
+    assert fingerprint(project) == before
