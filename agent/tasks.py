@@ -39,12 +39,14 @@ from rich.console import Console
 from rich.table import Table
 
 from dagent.errors import DagentError
+from dagent.sandbox.results import timeout_args
 
 KINDS = ("token", "condition", "off_by_one", "missing_line", "two_files", "method", "edit")
 TaskKind = Literal["token", "condition", "off_by_one", "missing_line", "two_files", "method", "edit"]
 TASK_FILE = "task.toml"
 DELETED_LIST = "_deleted.txt"
 TEST_TIMEOUT_S = 30.0
+PER_TEST_TIMEOUT_S = 5.0  # a task test still running then is hung: it fails (some tasks hang by design)
 MAX_WORKERS = 2
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 _FAILED = ("failed", "error")
@@ -235,13 +237,18 @@ def module_of(node_id: str) -> str:
     return node_id.split("::")[0].removesuffix(".py").replace("/", ".")
 
 
-def run_pytest(repo: Path, junit: Path, timeout: float = TEST_TIMEOUT_S, plugins: bool = False) -> TestRun:
-    """Run the repo's whole suite in a subprocess (own session, killed on timeout)."""
+def run_pytest(repo: Path, junit: Path, timeout: float = TEST_TIMEOUT_S, plugins: bool = False,
+               per_test_timeout: float = PER_TEST_TIMEOUT_S) -> TestRun:
+    """Run the repo's whole suite in a subprocess (own session, killed on timeout). A test still running
+    after `per_test_timeout` fails there (dagent's timeout plugin), so a task that hangs by design
+    (its failing tests loop forever on the buggy code) is checked like any other."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
-    cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+    cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1", *timeout_args(junit.parent, per_test_timeout)]
     junit.unlink(missing_ok=True)
+    env = _test_env(plugins)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(junit.parent), env.get("PYTHONPATH", "")]))
     proc = subprocess.Popen(
-        cmd, cwd=repo, env=_test_env(plugins), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
     try:

@@ -33,8 +33,9 @@ from dagent.agent.tasks import (
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 TASKS = load_tasks(EXAMPLES / "tasks")
-# written apart from the open set, not tuned on; 05 hangs by design, which the checker reports as a timeout
-HELD_OUT = [t for t in load_tasks(EXAMPLES / "tasks-new") if t.name != "05-lexer-line-continuation"]
+# written apart from the open set, not tuned on; 05 hangs by design: its failing tests fail at the checker's
+# per-test timeout
+HELD_OUT = load_tasks(EXAMPLES / "tasks-new")
 PROJECTS = ["textkit", "ledger", "todo_cli"]
 MIN_PER_KIND = {"token": 8, "condition": 8, "off_by_one": 7, "missing_line": 5, "two_files": 4, "method": 5, "edit": 5}
 BUGGY_FAILING = "tests/test_core.py::test_moving_average"
