@@ -449,16 +449,27 @@ def _rename(tree: _Tree, key: str, current: _File, op: RenameSymbol) -> None:
         tree.put(changed_key, replace(tree.get(changed_key), text=text))  # type: ignore[arg-type]
 
 
+def _link_refused(path: str) -> PathRefused:
+    return PathRefused(f"{path}: refused: it is a symlink; ops edit the file it points to but do not remove or move links")
+
+
+def _move_target(tree: _Tree, key: str, path: str, to: str) -> str:
+    """The key a move of `path` (at `key`) to `to` lands on; refused onto itself, onto an existing file or
+    link, or under a file."""
+    target, target_link = tree.key(to)
+    if target == key:
+        raise ApplyError(f"{path}: moving it onto itself")
+    if target_link or tree.get(target) is not None:
+        raise ApplyError(f"{to}: already exists; remove it first to move {path} there")
+    tree.check_parents(target)
+    return target
+
+
 def _move_module(tree: _Tree, key: str, current: _File, op: MoveModule) -> None:
     """Move a module (like @@move, with the same refusals) and rewrite its imports across the repo."""
     if tree.key(op.path)[1]:
-        raise PathRefused(f"{op.path}: refused: it is a symlink; ops edit the file it points to but do not remove or move links")
-    target, target_link = tree.key(op.to)
-    if target == key:
-        raise ApplyError(f"{op.path}: moving it onto itself")
-    if target_link or tree.get(target) is not None:
-        raise ApplyError(f"{op.to}: already exists; remove it first to move {op.path} there")
-    tree.check_parents(target)
+        raise _link_refused(op.path)
+    target = _move_target(tree, key, op.path, op.to)
     files = tree.python_files()
     files[key] = current.text
     files.pop(target, None)
@@ -478,19 +489,14 @@ def _file_op(tree: _Tree, op: CreateFile | RemoveFile | MoveFile) -> None:
         tree.put(key, _File(op.content, TextFormat(), None))
         return
     if is_link:
-        raise PathRefused(f"{op.path}: refused: it is a symlink; ops edit the file it points to but do not remove or move links")
+        raise _link_refused(op.path)
     current = tree.get(key)
     if current is None:
         raise ApplyError(f"{op.path}: no such file")
     if isinstance(op, RemoveFile):
         tree.put(key, None)
         return
-    target, target_link = tree.key(op.to)
-    if target == key:
-        raise ApplyError(f"{op.path}: moving it onto itself")
-    if target_link or tree.get(target) is not None:
-        raise ApplyError(f"{op.to}: already exists; remove it first to move {op.path} there")
-    tree.check_parents(target)
+    target = _move_target(tree, key, op.path, op.to)
     tree.put(target, current)
     tree.put(key, None)
 
