@@ -55,7 +55,8 @@ def run_baseline(project: Path, test_args: Sequence[str], timeout_s: float, per_
     failing = [o for o in plain.outcomes if o.outcome in ("failed", "error")]
     if plain.timed_out or not failing:
         return Baseline(CoverageMap({}, plain), [], plain_s)
-    chosen = traced_selection(plain, read_test_imports(project, plain.outcomes), _pointed_modules(failing, project))
+    imports = read_test_imports(project, plain.outcomes)
+    chosen = traced_selection(plain, imports, _pointed_modules(failing, project, imports))
     began = time.perf_counter()
     traced = collect_coverage(project, timeout_s=max(1.0, timeout_s - plain_s), test_ids=chosen,
                               extra_args=test_args, python=python, test_timeout_s=per_test_timeout_s)  # fmt: skip
@@ -95,10 +96,9 @@ def _file_of(test_id: str) -> str:
     return test_id.partition("::")[0]
 
 
-def _pointed_modules(failing: Iterable[TestOutcome], project: Path) -> set[str]:
+def _pointed_modules(failing: Iterable[TestOutcome], project: Path, imports: Mapping[str, set[str]]) -> set[str]:
     """Dotted names of the project modules the failures point at: the non-test files in their tracebacks,
-    and the project modules their own test modules import."""
-    imports = read_test_imports(project, failing)
+    and the modules their own test modules import (`imports`, by test file)."""
     pointed = {name for o in failing for name in imports.get(_file_of(o.test_id), set())}
     for outcome in failing:
         for frame in traceback_frames(outcome.details, project):

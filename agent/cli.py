@@ -155,7 +155,7 @@ def test_command(
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
-    """Run the test suite in a sandbox: a git worktree of your tree as it is now (uncommitted and
+    """Run the test suite in a sandbox: a repository of its own holding your tree as it is now (uncommitted and
     untracked files included). Your files, index and stash are never touched.
 
     Prints each test's outcome and a summary line; exits 0 when all passed, 1 otherwise.
@@ -165,9 +165,9 @@ def test_command(
     from dagent.sandbox import Sandbox
 
     with Sandbox(repo, isolate=isolate, python=python) as sandbox:
-        console.print(sandbox.interpreter.describe(), highlight=False)
-        run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
         interpreter = sandbox.interpreter.describe()
+        console.print(interpreter, highlight=False)
+        run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
     if json_out:
         from dagent.agent.commands import print_json
         from dagent.agent.report import TestReport

@@ -21,7 +21,6 @@ import os
 import re
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -31,7 +30,7 @@ from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.syntax import OpParseError, parse
 from dagent.sandbox.git import NO_HOOKS, open_repo, remove_linked_worktree, run_git
-from dagent.sandbox.records import SandboxRecord, proc_stat, records_dir
+from dagent.sandbox.records import write_record
 from dagent.sandbox.worktree import PREFIX
 from dagent.signals import held, terminating_as_interrupt
 
@@ -246,11 +245,7 @@ def _temp_worktree(repo: git.Repo, commit: str) -> Iterator[Path]:
     try:
         with held():  # made whole or not at all, and `tmpdir` set as soon as it exists
             tmpdir = Path(tempfile.mkdtemp(prefix=PREFIX)).resolve()
-            state_file = records_dir(repo) / f"{tmpdir.name}.json"
-            state_file.parent.mkdir(parents=True, exist_ok=True)
-            stat = proc_stat(os.getpid())
-            state = SandboxRecord(str(tmpdir / "commit"), str(tmpdir), os.getpid(), stat and stat[1], time.time(), commit)
-            state_file.write_text(json.dumps(asdict(state)))  # before the worktree: never an untracked leftover
+            state_file = write_record(repo, tmpdir, tmpdir / "commit", commit, own_repo=False)
             run_git(repo, *NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(tmpdir / "commit"), commit,
                  env=_CHECKOUT_ENV)  # fmt: skip
         yield tmpdir / "commit"

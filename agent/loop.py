@@ -738,10 +738,11 @@ class RepairSearch:
             apply_ops(lane.project_dir, ops)
             _drop_bytecode(lane.project_dir, kept.saved)
         suite = check.suite or self.run.tests()
-        if _spoiled(suite, self.passed_before) is not None or suite.timed_out:
+        spoiled = _spoiled(suite, self.passed_before)
+        if spoiled is not None:
             for lane in self.lanes:
                 _put_back(lane.project_dir, kept.saved)
-            self.say(f"not building on {candidate.describe()}: the whole suite shows it breaks a passing test")
+            self.say(f"not building on {candidate.describe()}: the whole suite {spoiled.reason}")
             return None
         self.base = [*self.base, *ops]
         self.passed_before |= set(suite.passed_ids())

@@ -8,10 +8,10 @@ relative to the original's, given the plan's context block.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
 import math
 import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from dagent.agent.holes import HoleTemplate

@@ -670,6 +670,12 @@ class _Repo:
             self.modules[path] = module
         return self.modules[path]
 
+    def note_skipped(self, skipped: list[str] | None, by: str, consequence: str) -> None:
+        """Tell the caller (when it asks, with a list) which files `by` had to skip as too deep for libcst."""
+        if skipped is not None:
+            skipped += [f"{file}: skipped by {by}: too deeply nested for libcst ({problem}); {consequence}"
+                        for file, problem in sorted(self.too_deep.items())]  # fmt: skip
+
 
 def _all_entries(module: cst.Module, name: str) -> list[cst.SimpleString]:
     """String entries equal to `name` in `__all__ = [...]`, `__all__ += [...]`."""
@@ -783,11 +789,7 @@ def rename_symbol(files: dict[str, str], path: str, symbol: str, new_name: str, 
         code = module.visit(_Renamer(plan, parts[-1], new_name)).code
         if code != files[file]:
             changed[file] = _checked(code, file, f"renaming {symbol} to {new_name}")
-    if skipped is not None:
-        skipped += [
-            f"{file}: skipped by the rename of {symbol}: too deeply nested for libcst ({problem}); uses there, if any, keep the old name"
-            for file, problem in sorted(repo.too_deep.items())
-        ]
+    repo.note_skipped(skipped, f"the rename of {symbol}", "uses there, if any, keep the old name")
     return changed
 
 
@@ -1519,11 +1521,7 @@ def move_module(files: dict[str, str], path: str, to: str, skipped: list[str] | 
             changed[to] = _checked(code, to, f"moving {path} to {to}") if code != files[path] else code
         elif code != files[file]:
             changed[file] = _checked(code, file, f"moving {path} to {to}")
-    if skipped is not None:
-        skipped += [
-            f"{file}: skipped by the move of {path}: too deeply nested for libcst ({problem}); its imports, if any, keep the old name"
-            for file, problem in sorted(repo.too_deep.items())
-        ]
+    repo.note_skipped(skipped, f"the move of {path}", "its imports, if any, keep the old name")
     return changed
 
 

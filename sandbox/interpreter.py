@@ -9,6 +9,7 @@ localisation needs); if it lacks them, the error says which and the command that
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -61,15 +62,21 @@ def choose_interpreter(project: Path, repo_root: Path, explicit: str | None = No
 
 
 def missing_modules(python: str, modules: Sequence[str] = NEEDED) -> list[str]:
-    """Which of `modules` the interpreter cannot import (all of them when it cannot start)."""
+    """Which of `modules` the interpreter cannot import (all of them when it cannot start); asked once
+    per process for each interpreter, since every sandbox of a run (the lanes' twins) asks again."""
+    return list(_probe(python, tuple(modules)))
+
+
+@functools.lru_cache(maxsize=16)
+def _probe(python: str, modules: tuple[str, ...]) -> tuple[str, ...]:
     try:
         done = subprocess.run([python, "-c", _PROBE, *modules], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
-        return list(modules)
+        return modules
     words = done.stdout.split()
     if done.returncode != 0 or not words or words[0] != "missing:":  # not a Python that ran the probe
-        return list(modules)
-    return words[1:]
+        return modules
+    return tuple(words[1:])
 
 
 def require_test_modules(interpreter: Interpreter, modules: Sequence[str] = NEEDED) -> None:

@@ -4,10 +4,14 @@ remove what a killed process left behind, and only that: one JSON file each unde
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import git
+
+from dagent.sandbox.runner import read_proc
 
 @dataclass
 class SandboxRecord:
@@ -24,14 +28,25 @@ def records_dir(repo: git.Repo) -> Path:
     return Path(repo.common_dir) / "dagent" / "sandboxes"
 
 
-def proc_stat(pid: int) -> tuple[str, str] | None:
-    """(state, start time) of a process from /proc, or None where that is not available."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+def write_record(repo: git.Repo, tmpdir: Path, worktree: Path, snapshot: str, own_repo: bool) -> Path:
+    """Record a sandbox or temp worktree about to be made in `tmpdir`, as this process's: written before
+    it exists, so it is never an untracked leftover. Returns the record's path, to remove with it."""
+    path = records_dir(repo) / f"{tmpdir.name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    me = read_proc(os.getpid())
+    record = SandboxRecord(str(worktree), str(tmpdir), os.getpid(), me and str(me.start), time.time(), snapshot,
+                           own_repo=own_repo)  # fmt: skip
+    path.write_text(json.dumps(asdict(record)))
+    return path
+
+
+def owner_alive(record: SandboxRecord) -> bool | None:
+    """Whether the process that made `record` still runs (its pid not reused since); None where /proc
+    cannot tell."""
+    info = read_proc(record.pid)
+    if info is None:
         return None
-    fields = text.rsplit(")", 1)[1].split()
-    return fields[0], fields[19]
+    return info.live and record.pid_start in (None, str(info.start))
 
 
 def read_record(path: Path) -> SandboxRecord | None:

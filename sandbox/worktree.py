@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import sys
 import tempfile
 import threading
-import time
-from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -42,7 +39,7 @@ from dagent.sandbox.git import (
     snapshot_commit,
     tree_of_work_tree,
 )
-from dagent.sandbox.records import SandboxRecord, proc_stat, read_record, records_dir
+from dagent.sandbox.records import SandboxRecord, owner_alive, read_record, records_dir, write_record
 from dagent.sandbox.interpreter import Interpreter, choose_interpreter, require_test_modules
 from dagent.sandbox.editable import sandbox_environment
 from dagent.sandbox.isolation import isolated_python
@@ -99,9 +96,9 @@ atexit.register(_close_all)
 def _owner_alive(state: SandboxRecord) -> bool:
     if state.pid == os.getpid():
         return any(str(s.path) == state.worktree for s in _open_sandboxes)
-    stat = proc_stat(state.pid)
-    if stat is not None:
-        return stat[0] not in ("Z", "X") and state.pid_start in (None, stat[1])
+    alive = owner_alive(state)
+    if alive is not None:
+        return alive
     try:
         os.kill(state.pid, 0)
     except ProcessLookupError:
@@ -152,7 +149,7 @@ def clean_leftovers(repo_path: str | Path = ".") -> list[str]:
 
 
 class Sandbox:
-    """A throwaway worktree of the repo at `repo_path` (any directory inside the work tree).
+    """A throwaway repository holding the work tree of the repo at `repo_path` (any directory inside it).
 
     Use it as a context manager; it is removed on exit, on an exception, on Ctrl-C and on SIGTERM:
 
@@ -222,13 +219,7 @@ class Sandbox:
 
     def _create_worktree(self, repo: git.Repo) -> None:
         assert self._tmpdir is not None
-        self._state_file = records_dir(repo) / f"{self._tmpdir.name}.json"
-        self._state_file.parent.mkdir(parents=True, exist_ok=True)
-        stat = proc_stat(os.getpid())
-        state = SandboxRecord(
-            str(self.path), str(self._tmpdir), os.getpid(), stat and stat[1], time.time(), self.snapshot, own_repo=True
-        )
-        self._state_file.write_text(json.dumps(asdict(state)))  # before the sandbox: never untracked
+        self._state_file = write_record(repo, self._tmpdir, self.path, self.snapshot, own_repo=True)
         self._wt = borrowing_repo(repo, self.path, self.snapshot, self.snapshot)
         copy_local_refs(repo, self._wt)
         populate_submodules(self.repo_root, self._wt, self.snapshot)
