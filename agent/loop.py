@@ -27,6 +27,7 @@ from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.progress import OnProgress, Suspect, Tracker
 from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
+from dagent.agent.screen import SCREEN_BATCH, located, swaps_for
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
@@ -34,12 +35,17 @@ from dagent.ops.model import Op
 from dagent.ops.syntax import OpParseError, parse, render
 from dagent.sandbox.results import CoverageMap, TestRun, compile_check, run_pytest
 from dagent.sandbox.editable import needs_install
+from dagent.sandbox.variants import FunctionSwap
 from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
 
 if TYPE_CHECKING:  # the proposer loads torch and transformers: seconds a grammar-only run never pays
     from dagent.agent.proposer import Proposal, Proposer
 
+# A candidate's failures are compared and read for frames, never shown whole: Python's own traceback is
+# enough there, and pytest's long style re-reads and formats each frame's source (a fifth of a run
+# on a 3,500-line module).
+CANDIDATE_TEST_ARGS = ("--tb=native",)
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", "node_modules", ".eggs"}
 Event = Callable[[str], None]
 # the plan's context text and the run's deadline (perf_counter time) -> the model's scorer and filler
@@ -116,6 +122,12 @@ class _Run:
     def out_of_time(self) -> bool:
         return self.remaining() <= 0
 
+    def count(self, **amounts: float) -> None:
+        """Add to the run's timings and counters; safe from the lanes' threads."""
+        with self._timing_lock:
+            for name, amount in amounts.items():
+                setattr(self.timings, name, getattr(self.timings, name) + amount)
+
     def main_lane(self) -> _Lane:
         return _Lane(self.sandbox.project_dir, self.worker)
 
@@ -125,16 +137,35 @@ class _Run:
         lane = lane or self.main_lane()
         began = time.perf_counter()
         timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
+        args = [*CANDIDATE_TEST_ARGS, *self.test_args, *extra_args]  # the user's own options come later and win
         try:
             if lane.worker is not None:
-                return lane.worker.run(test_ids, [*self.test_args, *extra_args], timeout_s=timeout,
+                return lane.worker.run(test_ids, args, timeout_s=timeout,
                                        test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
-            return run_pytest(lane.project_dir, test_ids, timeout_s=timeout, extra_args=[*self.test_args, *extra_args],
+            return run_pytest(lane.project_dir, test_ids, timeout_s=timeout, extra_args=args,
                               python=self.sandbox.python,
                               test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts)
         finally:
-            with self._timing_lock:
-                self.timings.test_s += time.perf_counter() - began
+            self.count(test_s=time.perf_counter() - began)
+
+
+def screen_runs(run: _Run, gate: list[str], test_ids: list[str], variants: list[list[FunctionSwap]],
+                lane: _Lane) -> list[TestRun | None]:  # fmt: skip
+    """The `gate` tests (the failing ones), then `test_ids`, once per variant in one session of the lane's
+    worker (see agent/screen.py); a variant under which the gate tests all fail stops there. Cut at the
+    deadline; test time adds up as for `_Run.tests`."""
+    assert lane.worker is not None
+    began = time.perf_counter()
+    per_test = run.per_test_timeout_s or run.budget.test_timeout_s
+    variant_timeout = sum(run.call_timeouts.get(t, per_test) for t in [*gate, *test_ids]) + 1.0
+    try:
+        return lane.worker.run_variants([*gate, *test_ids], variants, [*CANDIDATE_TEST_ARGS, *run.test_args],
+                                        timeout_s=max(0.5, min(run.budget.test_timeout_s, run.remaining())),
+                                        variant_timeout_s=variant_timeout, test_timeout_s=run.per_test_timeout_s,
+                                        call_timeouts=run.call_timeouts, gate=gate)  # fmt: skip
+    finally:
+        spent = time.perf_counter() - began
+        run.count(test_s=spent, screen_s=spent)
 
 
 def read_sources(project_dir: Path) -> dict[str, str]:
@@ -266,6 +297,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             lanes = [run.main_lane(), *_more_lanes(run, stack, say)]
             report.lanes = len(lanes)
             run.timings.baseline_s = time.perf_counter() - began
+            run.timings.baseline_test_s = run.timings.test_s
             winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed, lanes).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
@@ -500,6 +532,9 @@ def _finish(report: RunReport, run: _Run) -> RunReport:
 # ---------------------------------------------------------------- the repair search
 
 
+Verdicts = list[tuple[Candidate, Check | None]]  # a lane's job: each candidate's verdict; None: check it in full
+
+
 @dataclass
 class _Kept:
     """A partial fix the search builds on, and the state to go back to when that leads nowhere."""
@@ -538,6 +573,9 @@ class RepairSearch:
         self.attempt_of: dict[int, Attempt] = {}  # id(candidate) -> its attempt
         self.position: dict[int, int] = {}  # id(candidate) -> its place in its level's order (1: first)
         self.level_size = 0
+        self.swaps: dict[int, FunctionSwap | None] = {}  # id(candidate) -> its screening variant (None: not eligible)
+        self.confirming = threading.Lock()  # held while a would-be winner's whole suite runs
+        self.screened: set[int] = set()  # id(candidate) of those a screen sent on to the full check
 
     def search(self) -> list[Op] | None:
         """The winning ops (all levels), or None when nothing passed before the budget or the levels ran out."""
@@ -581,6 +619,7 @@ class RepairSearch:
         found = [c for c in found if (c.repair.path, c.repair.start) not in excluded]
         ordered = order(found, self.rank, ranker.score if ranker else None, self.seed + depth,
                         self.run.budget.max_candidates)
+        self.swaps = dict(zip(map(id, ordered), swaps_for([c.repair for c in ordered], sources)))
         if ranker is not None:
             self.run.timings.model_s += time.perf_counter() - began
         scores = {(s.path, s.line): s.score for s in plan.suspicions}
@@ -609,22 +648,28 @@ class RepairSearch:
         evidence = Evidence() if self.rank != "random" else None  # the shuffled baseline stays blind
         partials: list[tuple[Candidate, Check]] = []
         free = list(reversed(self.lanes))
-        flying: dict[Future[Check], tuple[Candidate, _Lane]] = {}
+        flying: dict[Future[Verdicts], _Lane] = {}
         with ThreadPoolExecutor(len(self.lanes), thread_name_prefix="dagent-lane") as pool:
             try:
                 while True:
                     while free and remaining and not self.report.fixed and not self.run.out_of_time():
-                        candidate, lane = next_candidate(remaining, evidence), free.pop()
-                        flying[self._start(pool, candidate, lane)] = (candidate, lane)
+                        lane = free.pop()
+                        flying[self._start(pool, self._next_batch(remaining, evidence, lane), lane)] = lane
                     if not flying:
                         break
                     done, _ = wait(flying, return_when=FIRST_COMPLETED)
                     for future in done:
-                        candidate, lane = flying.pop(future)
-                        free.append(lane)
+                        free.append(flying.pop(future))
                         if future in self.cut:
                             continue  # its run was cut once another lane's candidate fixed the bug: no verdict
-                        self._take(candidate, future.result(), depth, evidence, partials, len(remaining))
+                        sent_on = []  # by the screen: the full check comes next, in their order
+                        for candidate, check in future.result():
+                            if check is None:
+                                self.screened.add(id(candidate))
+                                sent_on.append(candidate)
+                            elif not self.report.fixed or check.name != "passes":
+                                self._take(candidate, check, depth, evidence, partials, len(remaining))
+                        remaining[:0] = sent_on
                     if self.report.fixed:
                         self._cut(flying)
             except BaseException:  # Ctrl-C or a failure: cut the lanes' runs before the pool waits on them
@@ -636,20 +681,58 @@ class RepairSearch:
             self.report.status = f"time budget of {self.run.budget.time_s:.0f}s spent"
         return partials
 
-    def _cut(self, flying: dict[Future[Check], tuple[Candidate, _Lane]]) -> None:
+    def _cut(self, flying: dict[Future[Verdicts], _Lane]) -> None:
         """The fix is found: stop the other lanes' runs (a would-be second winner's suite run can take
         seconds on a big project) instead of waiting for them."""
-        for future, (_candidate, lane) in flying.items():
+        for future, lane in flying.items():
             if future not in self.cut and lane.worker is not None:
                 self.cut.add(future)
                 lane.worker.retire()
 
-    def _start(self, pool: ThreadPoolExecutor, candidate: Candidate, lane: _Lane) -> Future[Check]:
+    def _next_batch(self, remaining: list[Candidate], evidence: Evidence | None, lane: _Lane) -> list[Candidate]:
+        """The next candidate; with the ones after it while they can be screened together (see agent/screen.py)."""
+        batch = [next_candidate(remaining, evidence)]
+        if not self._screenable(batch[0], lane):
+            return batch
+        while remaining and len(batch) < SCREEN_BATCH:
+            candidate = next_candidate(remaining, evidence)
+            if not self._screenable(candidate, lane):
+                remaining.insert(0, candidate)
+                break
+            batch.append(candidate)
+        if len(batch) == 1:  # one alone: the full check costs what its screen would
+            self.screened.add(id(batch[0]))
+        return batch
+
+    def _screenable(self, candidate: Candidate, lane: _Lane) -> bool:
+        return (lane.worker is not None and not self.hung and id(candidate) not in self.screened
+                and self.swaps.get(id(candidate)) is not None)  # fmt: skip
+
+    def _start(self, pool: ThreadPoolExecutor, batch: list[Candidate], lane: _Lane) -> Future[Verdicts]:
+        job = self._screen if len(batch) > 1 else self._check_one
         if len(self.lanes) > 1:
-            return pool.submit(self._check, candidate, lane)
-        done: Future[Check] = Future()  # one lane: inline, so Ctrl-C lands in the test run itself, as before
-        done.set_result(self._check(candidate, lane))
+            return pool.submit(job, batch, lane)
+        done: Future[Verdicts] = Future()  # one lane: inline, so Ctrl-C lands in the test run itself, as before
+        done.set_result(job(batch, lane))
         return done
+
+    def _check_one(self, batch: list[Candidate], lane: _Lane) -> Verdicts:
+        return [(batch[0], self._check(batch[0], lane))]
+
+    def _screen(self, batch: list[Candidate], lane: _Lane) -> Verdicts:
+        """Each candidate's failing tests in one session (its function's code swapped); a candidate that
+        leaves them all failing is judged here, the rest (None) take the full check."""
+        variants = [[located(swap, lane.project_dir)] for swap in (self.swaps[id(c)] for c in batch) if swap is not None]
+        siblings = self._siblings()
+        runs = screen_runs(self.run, self.failing, siblings, variants, lane)
+        verdicts: Verdicts = []
+        for candidate, first in zip(batch, runs):
+            check = None if first is None else self._still_failing(first) or _spoiled(first, set(siblings))
+            if check is not None:
+                check.reason += " (screened)"
+                self.run.count(screened=1)
+            verdicts.append((candidate, check))
+        return verdicts
 
     def _take(self, candidate: Candidate, check: Check, depth: int, evidence: Evidence | None,
               partials: list[tuple[Candidate, Check]], left: int = 0) -> None:
@@ -688,10 +771,9 @@ class RepairSearch:
         still += [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
         if first.timed_out:
             return Check("still_failing", "timed out", still)
-        if len(still) >= len(self.failing):
-            ran = {o.test_id for o in first.outcomes}
-            moved = _signature(first) != frozenset(entry for entry in self.signature if entry[0] in ran)
-            return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
+        verdict = self._still_failing(first)
+        if verdict is not None:
+            return verdict
         covering = self._covering(candidate)
         if covering:  # the passing tests that execute the edit: a regression shows there first, cheaply
             spoiled = _spoiled(self.run.tests(covering, lane=lane), self.passed_before)
@@ -699,7 +781,12 @@ class RepairSearch:
                 return spoiled
         if still:  # a partial fix: the suite runs only if the search builds on it (see _build_on)
             return Check("partial", f"{len(still)} of {len(self.failing)} still failing", still)
-        suite = self.run.tests(lane=lane)  # a would-be winner is confirmed by the whole suite
+        with self.confirming:  # one would-be winner's suite at a time: a second waits, and is cut if the first wins
+            if self.report.fixed:
+                return Check("still_failing", "another candidate fixed the bug first", still)
+            began = time.perf_counter()
+            suite = self.run.tests(lane=lane)  # a would-be winner is confirmed by the whole suite
+            self.run.count(confirm_s=time.perf_counter() - began)
         spoiled = _spoiled(suite, self.passed_before)
         if spoiled is not None:
             return spoiled
@@ -707,12 +794,30 @@ class RepairSearch:
             return Check("passes", suite.summary(), [], suite)
         return Check("partial", f"{len(suite.failed_ids())} of {len(self.failing)} still failing", suite.failed_ids(), suite)
 
+    def _still_failing(self, first: TestRun) -> Check | None:
+        """The verdict on a candidate whose failing tests all still fail (`first` ran them); None if any passed."""
+        passed = set(first.passed_ids())
+        still = [t for t in self.failing if t not in passed]
+        still += [f"collection: {e.splitlines()[-1]}" for e in first.collection_errors if e]
+        if len(still) < len(self.failing):
+            return None
+        ran = {o.test_id for o in first.outcomes}
+        moved = _signature(first, self.failing) != frozenset(entry for entry in self.signature if entry[0] in ran)
+        return Check("still_failing", f"{len(still)} still failing", still, moved=moved)
+
+    def _siblings(self) -> list[str]:
+        """The passing tests of the failing tests' own functions (other parameters of a parametrized
+        test): the likeliest to show that an edit which fixes one case breaks another."""
+        functions = {test_id.split("[", 1)[0] for test_id in self.failing}
+        return sorted(t for t in self.passed_before if t.split("[", 1)[0] in functions)
+
     def _covering(self, candidate: Candidate) -> list[str]:
         """Passing tests whose coverage touches the edited lines (with a line either side, for inserts),
-        when they are a real subset of the suite (else the suite run alone is cheaper)."""
+        and the failing tests' siblings, when they are a real subset of the suite (else the suite run
+        alone is cheaper)."""
         r = candidate.repair
         tests = set().union(*(self.tests_by_line.get((r.path, line), set()) for line in range(r.start - 1, r.end + 2)))
-        tests &= self.passed_before
+        tests = (tests | set(self._siblings())) & self.passed_before
         return sorted(tests) if len(tests) < len(self.passed_before) // 2 else []
 
     def _record(self, candidate: Candidate, check: Check, round_no: int, left: int = 0) -> None:

@@ -58,7 +58,11 @@ class Timings(_Model):
     baseline_s: float = 0.0  # everything before the first candidate: plain run, traced run, worker start
     baseline_plain_s: float = 0.0  # the untraced suite
     baseline_traced_s: float = 0.0  # coverage of the tests that can localise the failure
+    baseline_test_s: float = 0.0  # test time before the first candidate: both runs and the worker's cross-check
     traced_tests: int = 0  # how many tests that traced run covered
+    screened: int = 0  # candidates judged in a screening session (their function's code swapped, agent/screen.py)
+    screen_s: float = 0.0  # test time in screening sessions (part of test_s)
+    confirm_s: float = 0.0  # test time in whole-suite runs confirming would-be winners (part of test_s)
     forwards: int = 0  # decoder forwards
     tokens_written: int = 0  # non-pad tokens the model wrote
 

@@ -138,6 +138,40 @@ def _drop_project_modules(root: str) -> None:
             del sys.modules[name]
 
 
+# ---------------------------------------------------------------- bytecode
+# Each child writes bytecode into the worker's own folder (`sys.pycache_prefix`), so the next compiles
+# only the modules a candidate changed, and nothing is written into the project (the server itself,
+# the user's test subprocesses and the preloads keep the interpreter's settings). Python and
+# pytest trust a cached file when the source's size and mtime in whole seconds match: a same-size edit
+# within one second would run stale code. So before each run, a cached file whose source changed
+# after it was written (or in the same clock tick) is dropped; by ctime, which a write or a reset of the
+# mtime (`os.utime`, `touch -d`) sets to now.
+
+
+def _cache_bytecode_in(prefix: str) -> None:
+    """In the child: read and write cached bytecode under `prefix` (pytest's rewritten tests too)."""
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+
+
+def _drop_stale_bytecode(prefix: str, root: str) -> None:
+    mirror = os.path.join(prefix, root.lstrip(os.sep))
+    for folder, _dirs, files in os.walk(mirror):
+        source_dir = os.path.join(root, os.path.relpath(folder, mirror))
+        for name in files:
+            cached = os.path.join(folder, name)
+            source = os.path.join(source_dir, name.split(".", 1)[0] + ".py")
+            try:
+                stale = os.stat(source).st_ctime_ns >= os.stat(cached).st_ctime_ns
+            except OSError:
+                stale = True  # the source is gone (or the cache entry is): nothing to trust
+            if stale:
+                try:
+                    os.unlink(cached)
+                except OSError:
+                    pass
+
+
 # ---------------------------------------------------------------- the child
 
 
@@ -155,6 +189,8 @@ def _child(request: Dict[str, Any], lines: _Lines, root: str) -> NoReturn:
         os.close(lines.fd_in)
         os.close(lines.fd_out)
         _drop_project_modules(root)
+        if _config.get("bytecode"):
+            _cache_bytecode_in(_config["bytecode"])
         importlib.invalidate_caches()  # files may have appeared since the parent last looked
         import pytest
 
@@ -352,6 +388,8 @@ def _returncode(status: int) -> int:
 
 def _serve(request: Dict[str, Any], lines: _Lines, root: str) -> None:
     start = time.monotonic()
+    if _config.get("bytecode"):
+        _drop_stale_bytecode(_config["bytecode"], root)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()

@@ -40,6 +40,7 @@ from dagent.sandbox.results import (
     run_pytest,
     timeout_args,
 )
+from dagent.sandbox.variants import VARIANT_PLUGIN, VARIANT_PLUGIN_MODULE, FunctionSwap, read_variant_runs, write_variants
 from dagent.sandbox.runner import (
     CommandResult,
     InterruptGuard,
@@ -209,6 +210,34 @@ class TestWorker:
                 return self._subprocess_run(test_ids, extra_args, timeout_s, per_test, call_timeouts)
             return read_test_run(result, junit, self.project, tmp if plugin else None)
 
+    def run_variants(
+        self,
+        test_ids: Sequence[str],
+        variants: Sequence[Sequence[FunctionSwap]],
+        extra_args: Sequence[str] = (),
+        timeout_s: float = 120,
+        variant_timeout_s: float = 30,
+        test_timeout_s: float | None = None,
+        call_timeouts: Mapping[str, float] | None = None,
+        gate: Sequence[str] = (),
+    ) -> list[TestRun | None]:
+        """pytest on `test_ids` once per variant, the project imported and collected once (see
+        `dagent.sandbox.variants`). None for a variant that could not be swapped or tested; all None
+        where fork is missing or the server died (test those by editing the files). The `gate` tests
+        run first; a variant under which they all fail stops there (its run holds only them)."""
+        if not CAN_FORK or not variants:
+            return [None] * len(variants)
+        per_test = test_timeout_s if test_timeout_s is not None else self.test_timeout_s
+        with tempfile.TemporaryDirectory(prefix="dagent-worker-variants-") as tmp_dir:
+            tmp = Path(tmp_dir)
+            plugins = [*timeout_args(tmp, per_test, call_timeouts, progress=False),
+                       *write_variants(tmp, variants, variant_timeout_s, gate)]  # fmt: skip
+            args = pytest_args(tmp / "session.xml", test_ids, [*plugins, *extra_args])[2:]
+            result = self._request(args, tmp / "output", timeout_s)
+            if result is None:
+                return [None] * len(variants)
+            return read_variant_runs(tmp, len(variants), self.project, result)
+
     def _subprocess_run(
         self, test_ids: Sequence[str] | None, extra_args: Sequence[str], timeout_s: float, per_test: float | None,
         call_timeouts: Mapping[str, float] | None = None,
@@ -278,8 +307,10 @@ class TestWorker:
         token = new_run_token()
         tmp = Path(tempfile.mkdtemp(prefix="dagent-worker-"))
         timeout_args(tmp, 1.0)  # writes the timeout plugin where the server can import it once
+        shutil.copyfile(VARIANT_PLUGIN, tmp / f"{VARIANT_PLUGIN_MODULE}.py")  # and the variants' plugin
         log = open(tmp / "server.log", "wb")
-        config = {"project": str(self.project), "preload": [TIMEOUT_PLUGIN_MODULE, *self.preload], "tmp": str(tmp)}
+        config = {"project": str(self.project), "preload": [TIMEOUT_PLUGIN_MODULE, VARIANT_PLUGIN_MODULE, *self.preload], "tmp": str(tmp),
+                  "bytecode": str(tmp / "bytecode")}  # fmt: skip
         try:
             proc = subprocess.Popen(
                 [self.python, str(SERVER_SCRIPT), json.dumps(config)], cwd=self.project,

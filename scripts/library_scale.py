@@ -6,7 +6,9 @@ under 700 tests), times its plain suite (`python -m pytest -q`, as a user runs i
 
 - baseline / plain suite: everything before the first candidate (plain run, traced run, worker start and
   its cross-check) against the plain suite's wall time (the issue asks for at most 2x);
-- candidates validated per second of test time (the issue asks for at least 10).
+- candidates validated per second of test time (the issue asks for at least 10): of all the test time
+  after the baseline, and of the time spent checking candidates, which leaves out the whole-suite run
+  that confirms the winner (a cost paid once per fix, like the baseline).
 
     python scripts/library_scale.py [--task NAME] [--budget 120] [--repeat 3]
 """
@@ -62,6 +64,8 @@ def main() -> None:
         report, wall = fix_report(repo, args.budget)
     t = report["timings"]
     validated = report["candidates_tried"]
+    after = t["test_s"] - t["baseline_test_s"]
+    checking = after - t["confirm_s"]
     rows = [
         ("task", args.task),
         ("plain suite (median of %d), s" % args.repeat, f"{plain:.2f}"),
@@ -71,9 +75,13 @@ def main() -> None:
         ("baseline / plain suite", f"{t['baseline_s'] / plain:.2f}x"),
         ("fixed", str(report["fixed"])),
         ("candidates validated", str(validated)),
-        ("test time after the baseline, s", f"{t['test_s'] - t['baseline_plain_s'] - t['baseline_traced_s']:.2f}"),
-        ("candidates per second of that test time",
-         f"{validated / max(1e-9, t['test_s'] - t['baseline_plain_s'] - t['baseline_traced_s']):.1f}"),
+        ("  of which judged in screening sessions", str(t["screened"])),
+        ("test time after the baseline, s", f"{after:.2f}"),
+        ("  of which screening sessions, s", f"{t['screen_s']:.2f}"),
+        ("  of which the would-be winners' whole-suite runs, s", f"{t['confirm_s']:.2f}"),
+        ("candidates per second of test time after the baseline", f"{validated / max(1e-9, after):.1f}"),
+        ("candidates per second of checking (the winner's suite run aside)", f"{validated / max(1e-9, checking):.1f}"),
+        ("screened candidates per second of screening", f"{t['screened'] / max(1e-9, t['screen_s']):.1f}"),
         ("dagent fix wall, s", f"{wall:.2f}"),
     ]
     width = max(len(name) for name, _ in rows)

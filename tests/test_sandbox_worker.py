@@ -109,6 +109,18 @@ def test_outcomes_equal_run_pytest_on_the_buggy_stats_example(tmp_path: Path) ->
 # ---------------------------------------------------------------- every run sees the files as they are
 
 
+def test_bytecode_is_cached_in_the_workers_folder_not_in_the_project(worker: TestWorker) -> None:
+    project = worker.project
+    write_files(project, {"calc.py": CALC, "tests/test_add.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n"})
+    assert worker.run(timeout_s=120).ok
+    assert worker.run(timeout_s=120).ok
+    assert not list(project.rglob("*.pyc"))
+    assert worker._server is not None
+    cached = sorted(p.name for p in (worker._server.tmp / "bytecode").rglob("*.pyc"))
+    assert any(name.startswith("calc.") for name in cached)  # the next run reads it, unless calc.py changes
+    assert any(name.startswith("test_add.") and "pytest" in name for name in cached)  # rewritten tests too
+
+
 def test_a_changed_source_file_is_seen_by_the_next_run_even_with_the_same_size_and_mtime(worker: TestWorker) -> None:
     project = worker.project
     write_files(project, {"calc.py": CALC, "tests/test_add.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n"})
