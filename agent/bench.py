@@ -39,7 +39,7 @@ from dagent.agent.loop import Budget, default_lanes, run_edit, run_fix
 from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
-from dagent.agent.tasks import KINDS, Task, load_tasks, materialize, run_pytest
+from dagent.agent.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
 from dagent.errors import DagentError
 from dagent.sandbox.runner import die_with_parent
 from dagent.signals import terminating_as_interrupt
@@ -227,8 +227,8 @@ def _listed_tests_pass(task: Task, repo: Path, report: RunReport, tmp: Path, tim
 
     if report.ops:
         apply_ops(repo, parse(report.ops))
-    run = run_pytest(repo, tmp / "check.xml", timeout=timeout_s)
-    return not run.timed_out and all(run.outcome(node_id) == "passed" for node_id in task.failing_tests)
+    run = run_task_suite(repo, timeout_s)
+    return not run.timed_out and all(outcome(run, node_id) == "passed" for node_id in task.failing_tests)
 
 
 def _result(task: Task, report: RunReport, passing: bool) -> TaskResult:

@@ -16,15 +16,11 @@ sound: before the fix exactly the listed tests fail, after it every test passes.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dagent.errors import DagentError
-from dagent.sandbox.results import timeout_args
+from dagent.sandbox.results import TestRun, run_pytest
 
 KINDS = ("token", "condition", "off_by_one", "missing_line", "two_files", "method", "edit")
 TaskKind = Literal["token", "condition", "off_by_one", "missing_line", "two_files", "method", "edit"]
@@ -200,108 +196,30 @@ def _git_env(dest: Path) -> dict[str, str]:
 # running a task's tests
 
 
-@dataclass
-class TestRun:
-    """One pytest run: outcomes keyed like junit ("tests.test_x.TestC::test_y[1]")."""
-
-    __test__ = False  # not a test class, whatever pytest thinks of the name
-
-    returncode: int
-    outcomes: dict[str, str]
-    collection_errors: set[str]
-    output: str
-    timed_out: bool = False
-
-    def outcome(self, node_id: str) -> str | None:
-        """passed, failed, error or skipped; error when its module failed to import; None if not run."""
-        key = junit_key(node_id)
-        if key in self.outcomes:
-            return self.outcomes[key]
-        return "error" if module_of(node_id) in self.collection_errors else None
-
-    def failing(self) -> set[str]:
-        return {key for key, outcome in self.outcomes.items() if outcome in _FAILED}
-
-    def tail(self, lines: int = 15) -> str:
-        return "\n".join(self.output.rstrip().splitlines()[-lines:])
+def run_task_suite(repo: Path, timeout: float = TEST_TIMEOUT_S) -> TestRun:
+    """The task repo's whole suite, with dagent's own pytest runner (a subprocess in its own session,
+    killed at `timeout`). A test still running after PER_TEST_TIMEOUT_S fails there, so a task that
+    hangs by design (its failing tests loop forever on the buggy code) is checked like any other.
+    Third-party plugins stay off: task suites need only pytest, and they cost a second of start-up."""
+    return run_pytest(repo, None, timeout_s=timeout, extra_args=["--continue-on-collection-errors"],
+                      env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}, test_timeout_s=PER_TEST_TIMEOUT_S)  # fmt: skip
 
 
-def junit_key(node_id: str) -> str:
-    """'tests/test_x.py::TestC::test_y[1]' -> 'tests.test_x.TestC::test_y[1]' (junit classname::name)."""
-    module, rest = module_of(node_id), node_id.split("::")[1:]
-    return "::".join([".".join([module, *rest[:-1]]), rest[-1]]) if rest else module
+def outcome(run: TestRun, node_id: str) -> str | None:
+    """passed, failed, error or skipped; error when its module failed to import; None if it did not run."""
+    found = run.outcome_of(node_id)
+    if found is not None:
+        return found.outcome
+    return "error" if node_id.split("::")[0] in _broken_modules(run) else None
 
 
-def module_of(node_id: str) -> str:
-    """'tests/test_x.py::test_y' -> 'tests.test_x', the name junit gives a module that failed to import."""
-    return node_id.split("::")[0].removesuffix(".py").replace("/", ".")
+def _broken_modules(run: TestRun) -> set[str]:
+    """The test files that failed to import (a collection error is `path: traceback`)."""
+    return {error.split(":", 1)[0] for error in run.collection_errors}
 
 
-def run_pytest(repo: Path, junit: Path, timeout: float = TEST_TIMEOUT_S, plugins: bool = False,
-               per_test_timeout: float = PER_TEST_TIMEOUT_S) -> TestRun:
-    """Run the repo's whole suite in a subprocess (own session, killed on timeout). A test still running
-    after `per_test_timeout` fails there (dagent's timeout plugin), so a task that hangs by design
-    (its failing tests loop forever on the buggy code) is checked like any other."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
-    cmd += [f"--junitxml={junit}", "-o", "junit_family=xunit1", *timeout_args(junit.parent, per_test_timeout)]
-    junit.unlink(missing_ok=True)
-    env = _test_env(plugins)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(junit.parent), env.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen(
-        cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
-    )
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        output, _ = proc.communicate()
-        return TestRun(proc.returncode, {}, set(), output, timed_out=True)
-    outcomes, broken = _read_junit(junit)
-    return TestRun(proc.returncode, outcomes, broken, output)
-
-
-def _test_env(plugins: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if not plugins:  # task suites need only pytest; third-party plugins cost a second of start-up
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return env
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-
-
-def _read_junit(path: Path) -> tuple[dict[str, str], set[str]]:
-    if not path.is_file():
-        return {}, set()
-    outcomes: dict[str, str] = {}
-    broken: set[str] = set()
-    try:
-        cases = list(ET.parse(path).getroot().iter("testcase"))
-    except ET.ParseError:
-        return {}, set()
-    for case in cases:
-        classname, name = case.get("classname", ""), case.get("name", "")
-        outcome = _case_outcome(case)
-        if not classname:  # a module that failed to import: name is its dotted path
-            broken.add(name)
-            continue
-        key = f"{classname}::{name}"
-        if outcome in _FAILED or key not in outcomes:
-            outcomes[key] = outcome
-    return outcomes, broken
-
-
-def _case_outcome(case: ET.Element) -> str:
-    for tag, outcome in (("error", "error"), ("failure", "failed"), ("skipped", "skipped")):
-        if case.find(tag) is not None:
-            return outcome
-    return "passed"
+def _tail(run: TestRun, lines: int = 15) -> str:
+    return "\n".join(run.output.rstrip().splitlines()[-lines:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,7 +251,7 @@ def check_task(task: Task, timeout: float = TEST_TIMEOUT_S) -> TaskCheck:
     problems = _before_problems(task, before) + _after_problems(task, after)
     return TaskCheck(
         task.name, task.kind, not problems, problems,
-        failing_before=len(before.failing() | before.collection_errors),
+        failing_before=len(set(before.failed_ids()) | _broken_modules(before)),
         tests=len(after.outcomes), seconds=time.perf_counter() - start,
     )
 
@@ -341,7 +259,7 @@ def check_task(task: Task, timeout: float = TEST_TIMEOUT_S) -> TaskCheck:
 def _run_state(task: Task, tmp: Path, solved: bool, timeout: float) -> TestRun:
     state = "after" if solved else "before"
     repo = materialize(task, tmp / state, solved=solved)
-    return run_pytest(repo, tmp / f"{state}.xml", timeout=timeout)
+    return run_task_suite(repo, timeout)
 
 
 def _before_problems(task: Task, run: TestRun) -> list[str]:
@@ -349,33 +267,32 @@ def _before_problems(task: Task, run: TestRun) -> list[str]:
         return ["before: the suite timed out"]
     problems = []
     for node_id in task.failing_tests:
-        outcome = run.outcome(node_id)
-        if outcome is None:
+        found = outcome(run, node_id)
+        if found is None:
             problems.append(f"before: {node_id} did not run")
-        elif outcome not in _FAILED:
-            problems.append(f"before: {node_id} {outcome}, but it is listed as failing")
-    listed = {junit_key(node_id) for node_id in task.failing_tests}
-    listed_modules = {module_of(node_id) for node_id in task.failing_tests}
-    unlisted = sorted(run.failing() - listed) + sorted(run.collection_errors - listed_modules)
+        elif found not in _FAILED:
+            problems.append(f"before: {node_id} {found}, but it is listed as failing")
+    listed = set(task.failing_tests)
+    listed_modules = {node_id.split("::")[0] for node_id in task.failing_tests}
+    unlisted = sorted(set(run.failed_ids()) - listed) + sorted(_broken_modules(run) - listed_modules)
     problems += [f"before: {key} fails too but is not listed" for key in unlisted]
     if problems:
-        problems.append(f"before, pytest said:\n{run.tail()}")
+        problems.append(f"before, pytest said:\n{_tail(run)}")
     return problems
 
 
 def _after_problems(task: Task, run: TestRun) -> list[str]:
     if run.timed_out:
         return ["after: the suite timed out"]
-    listed = {junit_key(node_id) for node_id in task.failing_tests}
-    others = sorted((run.failing() | run.collection_errors) - listed)
+    others = sorted((set(run.failed_ids()) | _broken_modules(run)) - set(task.failing_tests))
     problems = [f"after: {key} fails" for key in others]
     for node_id in task.failing_tests:
-        if run.outcome(node_id) != "passed":
-            problems.append(f"after: {node_id} {run.outcome(node_id) or 'did not run'}")
+        if outcome(run, node_id) != "passed":
+            problems.append(f"after: {node_id} {outcome(run, node_id) or 'did not run'}")
     if run.returncode != 0 or not run.outcomes:
         problems.append(f"after: pytest exited with {run.returncode}")
     if problems:
-        problems.append(f"after, pytest said:\n{run.tail()}")
+        problems.append(f"after, pytest said:\n{_tail(run)}")
     return list(dict.fromkeys(problems))
 
 

@@ -23,11 +23,11 @@ from dagent.agent.tasks import (
     TaskCheck,
     TaskError,
     check_task,
-    junit_key,
     load_tasks,
     main,
     materialize,
-    run_pytest,
+    outcome,
+    run_task_suite,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,9 +109,14 @@ def test_no_two_tasks_share_code() -> None:
 # the task module itself
 
 
-def test_junit_key() -> None:
-    assert junit_key("tests/test_x.py::test_y") == "tests.test_x::test_y"
-    assert junit_key("tests/sub/test_x.py::TestC::test_y[a-1]") == "tests.sub.test_x.TestC::test_y[a-1]"
+def test_a_test_in_a_module_that_failed_to_import_counts_as_an_error(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    (tmp_path / "tests" / "test_broken.py").write_text("import no_such_module\n\ndef test_never():\n    pass\n")
+    run = run_task_suite(tmp_path)
+    assert outcome(run, "tests/test_ok.py::test_ok") == "passed"
+    assert outcome(run, "tests/test_broken.py::test_never") == "error"
+    assert outcome(run, "tests/test_ok.py::test_missing") is None
 
 
 def test_materialize_solved_applies_overlay_and_deletions(tmp_path: Path) -> None:
@@ -159,7 +164,7 @@ def test_check_finds_an_unsound_task(tmp_path: Path) -> None:
     check = check_task(Task.from_dir(root))
     assert not check.ok
     assert any("test_a passed, but it is listed as failing" in p for p in check.problems)
-    assert any("tests.test_mod::test_b fails too but is not listed" in p for p in check.problems)
+    assert any("tests/test_mod.py::test_b fails too but is not listed" in p for p in check.problems)
     assert any("after: tests/test_mod.py::test_a failed" in p for p in check.problems)
 
 
@@ -205,9 +210,9 @@ def test_task_is_sound(task: Task, task_checks: dict[Path, Future[TaskCheck]]) -
 @pytest.mark.parametrize("project", PROJECTS)
 def test_example_project_suite_passes(project: str, tmp_path: Path) -> None:
     repo = _copy(EXAMPLES / project, tmp_path / project)
-    run = run_pytest(repo, tmp_path / "junit.xml")
-    assert run.returncode == 0, run.tail(30)
-    assert len(run.outcomes) >= 20 and not run.failing()
+    run = run_task_suite(repo)
+    assert run.returncode == 0, run.output[-3000:]
+    assert len(run.outcomes) >= 20 and not run.failed_ids()
     assert "dagent" in (repo / "README.md").read_text()
 
 
@@ -215,8 +220,8 @@ def test_buggy_stats_fails_exactly_as_documented(tmp_path: Path) -> None:
     readme = (EXAMPLES / "buggy_stats" / "README.md").read_text()
     assert f"FAILED {BUGGY_FAILING}" in readme
     repo = _copy(EXAMPLES / "buggy_stats", tmp_path / "buggy")
-    run = run_pytest(repo, tmp_path / "before.xml")
-    assert run.failing() == {junit_key(BUGGY_FAILING)}, run.tail(30)
+    run = run_task_suite(repo)
+    assert run.failed_ids() == [BUGGY_FAILING], run.output[-3000:]
     assert not run.collection_errors and len(run.outcomes) > 5
 
 
@@ -229,5 +234,5 @@ def test_buggy_stats_documented_fix_makes_it_green(tmp_path: Path) -> None:
     core = repo / "stats" / "core.py"
     assert core.read_text().count(removed[0] + "\n") == 1
     core.write_text(core.read_text().replace(removed[0] + "\n", added[0] + "\n"))
-    run = run_pytest(repo, tmp_path / "after.xml")
-    assert run.returncode == 0 and not run.failing(), run.tail(30)
+    run = run_task_suite(repo)
+    assert run.returncode == 0 and not run.failed_ids(), run.output[-3000:]
