@@ -35,7 +35,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dagent.agent.loop import Budget, default_lanes, run_edit, run_fix
+from dagent.agent.budget import DEFAULT_BUDGET_S, Budget, default_lanes
+from dagent.agent.loop import run_edit, run_fix
 from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
@@ -53,7 +54,7 @@ Progress = Callable[["TaskResult", int, int], None]  # (result, done so far, tot
 class FixBenchSettings:
     model: str | None = None
     jobs: int = 1
-    budget_s: float = 120.0  # wall-time budget of one task (Budget.time_s)
+    budget_s: float = DEFAULT_BUDGET_S["bench"]  # wall-time budget of one task (Budget.time_s)
     k: int = 4
     max_rounds: int = 3
     max_targets: int = 6

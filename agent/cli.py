@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from dagent.agent.budget import DEFAULT_BUDGET_S, PER_TEST_TIMEOUT_S, TEST_RUN_TIMEOUT_S
 from dagent.errors import DagentError
 
 app = typer.Typer(
@@ -260,7 +261,7 @@ _MODEL_HELP = "Model directory or downloaded Hugging Face id (default: the embed
 def _budget(max_rounds: int, k: int, targets: int, budget: float, timeout: float,  # type: ignore[no-untyped-def]
             per_test_timeout: float | None = None, isolated_tests: bool = False, lanes: int | None = None,
             isolate: bool = False, python: str | None = None):
-    from dagent.agent.loop import Budget
+    from dagent.agent.budget import Budget
 
     extra: dict[str, object] = {"isolated_tests": isolated_tests, "lanes": lanes, "isolate": isolate, "python": python,
                                 "started_at": _STARTED}
@@ -279,9 +280,9 @@ def fix_command(
     max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton, denoised in one batch."),
     targets: int = typer.Option(6, help="Suspect lines to write edits for in the first round."),
-    budget: float = typer.Option(180.0, help="Wall-time budget in seconds for the whole run.", callback=_seconds),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
-    per_test_timeout: float = typer.Option(12.0, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack.", callback=_seconds),
+    budget: float = typer.Option(DEFAULT_BUDGET_S["fix"], help="Wall-time budget in seconds for the whole run.", callback=_seconds),
+    timeout: float = typer.Option(TEST_RUN_TIMEOUT_S, help="Timeout of one test run, in seconds.", callback=_seconds),
+    per_test_timeout: float = typer.Option(PER_TEST_TIMEOUT_S, "--per-test-timeout", help="A test still running after this many seconds in the first run is hung: a failing test, with its stack.", callback=_seconds),
     rank: str = typer.Option("grammar", "--rank", help="The repair search's order: grammar (family priors), model (+ the model's score and hole fillings) or random."),
     isolated_tests: bool = typer.Option(False, "--isolated-tests", help="Run every candidate's tests in a fresh interpreter instead of a fork of a warm pytest worker."),
     lanes: Optional[int] = typer.Option(None, "--lanes", min=1, help="Candidates validated at once, each in its own sandbox (default: one per core, up to 2)."),
@@ -329,8 +330,8 @@ def edit_command(
     model: Optional[str] = typer.Option(None, help=_MODEL_HELP),
     apply: bool = typer.Option(False, "--apply", help="Write the edit into your working tree."),
     k: int = typer.Option(8, "-n", "--candidates", help="Model candidates when no structural op fits."),
-    budget: float = typer.Option(300.0, help="Wall-time budget in seconds.", callback=_seconds),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
+    budget: float = typer.Option(DEFAULT_BUDGET_S["edit"], help="Wall-time budget in seconds.", callback=_seconds),
+    timeout: float = typer.Option(TEST_RUN_TIMEOUT_S, help="Timeout of one test run, in seconds.", callback=_seconds),
     isolate: bool = typer.Option(False, "--isolate", help=_ISOLATE_HELP),
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
@@ -368,8 +369,8 @@ def ci_command(
     allow_ci_config: bool = typer.Option(False, "--allow-ci-config", help="Allow fixes that touch CI configuration (.github/ ...)."),
     max_rounds: int = typer.Option(3, help="Rounds of propose-and-validate."),
     k: int = typer.Option(4, "-n", "--candidates", help="Model candidates per edit skeleton."),
-    budget: float = typer.Option(600.0, help="Wall-time budget in seconds.", callback=_seconds),
-    timeout: float = typer.Option(120.0, help="Timeout of one test run, in seconds.", callback=_seconds),
+    budget: float = typer.Option(DEFAULT_BUDGET_S["ci"], help="Wall-time budget in seconds.", callback=_seconds),
+    timeout: float = typer.Option(TEST_RUN_TIMEOUT_S, help="Timeout of one test run, in seconds.", callback=_seconds),
     isolate: Optional[bool] = typer.Option(None, "--isolate/--no-isolate", help=_ISOLATE_HELP + " Default: on where bwrap is installed."),
     python: Optional[str] = typer.Option(None, "--python", help=_PYTHON_HELP),
     seed: int = typer.Option(0, help="Sampler seed."),
@@ -422,7 +423,7 @@ def bench_fix_command(
     tasks: Path = typer.Argument(..., help="A task set (e.g. examples/tasks) or one task folder."),
     model: Optional[str] = typer.Option(None, "--model", help=_MODEL_HELP),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Tasks run at once, each in its own process (1 torch thread each)."),
-    budget: float = typer.Option(120.0, "--budget", help="Wall-time budget of one task, in seconds.", callback=_seconds),
+    budget: float = typer.Option(DEFAULT_BUDGET_S["bench"], "--budget", help="Wall-time budget of one task, in seconds.", callback=_seconds),
     k: int = typer.Option(4, "--k", min=1, help="Model candidates per edit skeleton."),
     max_rounds: int = typer.Option(3, "--max-rounds", min=1, help="Rounds of propose-and-validate per task."),
     targets: int = typer.Option(6, "--targets", min=1, help="Suspect lines to write edits for in the first round."),

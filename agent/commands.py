@@ -17,7 +17,8 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from dagent.agent.display import Display, Verbosity, explain, print_result
-from dagent.agent.loop import Budget, apply_to_tree, find_project, run_edit, run_fix
+from dagent.agent.budget import Budget
+from dagent.agent.loop import apply_to_tree, find_project, run_edit, run_fix
 from dagent.agent.report import RunReport
 from dagent.agent.search import RankMode
 from dagent.errors import DagentError

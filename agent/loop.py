@@ -12,7 +12,6 @@ calls on --apply. A test that passed before and fails after disqualifies a candi
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -22,10 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagent.agent.baseline import Baseline, run_baseline
+from dagent.agent.budget import Budget, default_lanes
 from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import FailureInfo, plan_edit, plan_fix
 from dagent.agent.progress import OnProgress, Suspect, Tracker
-from dagent.agent.search import (MAX_CANDIDATES, Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
+from dagent.agent.search import (Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
                                  next_candidate, order)
 from dagent.agent.screen import SCREEN_BATCH, located, swaps_for
 from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
@@ -54,37 +54,6 @@ MIN_TEST_TIMEOUT_S = 1.0  # a candidate whose test loops costs about this
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
 TEARDOWN_RESERVE_S = 1.0  # closing workers and sandboxes and writing the report, kept inside the budget
-MAX_LANES = 2  # measured on 2 cores (docs/bench/lanes); more lanes than cores thrash
-
-
-@dataclass
-class Budget:
-    max_rounds: int = 3  # locations built on, one after another (a partial fix seeds the next round)
-    k: int = 4  # model rewrites per skeleton
-    max_targets: int = 6
-    time_s: float = 180.0  # the deadline for the whole run
-    test_timeout_s: float = 120.0  # one pytest run
-    per_test_timeout_s: float = 12.0  # a baseline test still running then is hung (failing); candidates get less
-    max_candidates: int = MAX_CANDIDATES
-    model_rewrites: bool = True  # after the grammar, let the model rewrite whole lines
-    isolated_tests: bool = False  # every test run in a fresh interpreter (no warm worker)
-    isolate: bool = False  # tests under bwrap, the user's files read-only (sandbox/isolation.py)
-    python: str | None = None  # --python; None: the project's own venv, else dagent's (sandbox/interpreter.py)
-    started_at: float | None = None  # perf_counter at the command's start: the budget counts start-up too
-    lanes: int | None = None  # candidates validated at once, each in its own sandbox; None: one per core, up to 2
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, not the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def default_lanes(jobs: int = 1) -> int:
-    """Lanes for one of `jobs` runs sharing this machine: the cores left to it, up to MAX_LANES."""
-    return max(1, min(MAX_LANES, usable_cores() // jobs))
 
 
 @dataclass

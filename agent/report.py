@@ -27,8 +27,6 @@ VerdictName = Literal[
     "regression",  # a test that passed before fails now
     "partial",  # some failing tests pass now and no passing test broke: built on in the next round
     "passes",  # the whole suite passes
-    "duplicate",  # same edit as an earlier candidate
-    "not_tried",  # the budget ran out first
 ]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from dagent.agent.budget import MAX_CANDIDATES
 from dagent.agent.holes import HoleTemplate, fill_repairs, hole_templates
 from dagent.agent.localize import Suspicion
 from dagent.agent.repairs import Repair, find_statement, repairs_at
@@ -39,7 +40,6 @@ SITE_DECAY = 0.85  # each later site of the same family in the same statement
 LOCATION_POWER = 2.0  # how sharply a less suspicious location loses to the top one
 MODEL_WEIGHT = 1.0  # nats of model score worth one nat of prior
 MAX_LOCATIONS = 12
-MAX_CANDIDATES = 400
 FILL_LOCATIONS = 3  # the top suspects whose hole templates the model fills
 
 

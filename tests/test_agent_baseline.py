@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from dagent.agent.baseline import module_names, run_baseline, traced_selection
-from dagent.agent.loop import Budget, run_fix
+from dagent.agent.budget import Budget
+from dagent.agent.loop import run_fix
 from dagent.sandbox.results import TestOutcome, TestRun
 from dagent.sandbox.testing import make_repo
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from test_engine_support import SIZE, tiny_tokenizer
 
-from dagent.agent.loop import Budget, _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
+from dagent.agent.budget import Budget
+from dagent.agent.loop import _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
 from dagent.engine.tiny import build_tiny_model

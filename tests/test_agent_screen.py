@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from dagent.agent.loop import Budget, run_fix
+from dagent.agent.budget import Budget
+from dagent.agent.loop import run_fix
 from dagent.agent.repairs import Repair
 from dagent.agent.screen import FunctionIndex, function_swap, located, split_lines, swaps_for
 from dagent.sandbox.testing import make_repo
