@@ -1,4 +1,4 @@
-"""A run's progress as data: the loop emits `Progress` events, a display (agent/display.py) draws them.
+"""A run's progress as data: the loop emits `Progress` events, a display (agent/app/display.py) draws them.
 
 `say(str)` stays the run's log (what `dagent ci` and `-v` print); these events are what a live status
 line and a short summary are built from, with no string parsing.

@@ -13,7 +13,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from dagent.agent.bench import BenchReport
+from dagent.agent.bench.fix import BenchReport
 
 
 def _label(report: BenchReport) -> str:

@@ -41,7 +41,7 @@ def plain_suite_s(repo: Path, repeat: int) -> float:
 
 def fix_report(repo: Path, budget: float) -> tuple[dict, float]:
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "dagent.agent.cli", "fix", str(repo), "--json", "--budget", str(budget)],
+    done = subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", "fix", str(repo), "--json", "--budget", str(budget)],
                           capture_output=True, text=True, check=False)  # fmt: skip
     wall = time.perf_counter() - began
     if not done.stdout.strip():
@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=120.0)
     parser.add_argument("--repeat", type=int, default=3, help="plain-suite runs (the median is used)")
     args = parser.parse_args()
-    from dagent.agent.tasks import load_tasks, materialize
+    from dagent.agent.bench.tasks import load_tasks, materialize
 
     task = next(t for t in load_tasks(ROOT / "examples" / "tasks") if t.name == args.task)
     with tempfile.TemporaryDirectory(prefix="dagent-scale-") as tmp:

@@ -20,7 +20,7 @@ from pathlib import Path
 from dagent.agent.loop import failures_of, read_sources
 from dagent.agent.plan import plan_fix
 from dagent.agent.search import grammar_candidates, locations, order
-from dagent.agent.tasks import load_tasks, materialize
+from dagent.agent.bench.tasks import load_tasks, materialize
 from dagent.sandbox.results import collect_coverage
 
 

@@ -1,4 +1,4 @@
-"""`dagent bench fix` (agent/bench.py): the summary math on hand-made results, the outputs, a task that
+"""`dagent bench fix` (agent/bench/fix.py): the summary math on hand-made results, the outputs, a task that
 raises, and the whole command end to end on three copied tasks with a tiny random model."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from test_engine_support import SIZE, tiny_tokenizer
 from typer.testing import CliRunner
 
 from dagent.agent import bench
-from dagent.agent.bench import (
+from dagent.agent.bench.fix import (
     BenchReport,
     FixBenchSettings,
     Machine,
@@ -25,8 +25,8 @@ from dagent.agent.bench import (
     summarize,
     write_outputs,
 )
-from dagent.agent.cli import app
-from dagent.agent.tasks import load_tasks
+from dagent.agent.app.cli import app
+from dagent.agent.bench.tasks import load_tasks
 from dagent.engine.tiny import build_tiny_model
 from dagent.errors import DagentError, ModelLoadError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.agent.ci import MAX_DIFF_LINES, ci_exit_code, touches_ci_config, write_ci_outputs
+from dagent.agent.app.ci import MAX_DIFF_LINES, ci_exit_code, touches_ci_config, write_ci_outputs
 from dagent.agent.report import Attempt, RunReport, Timings
 from dagent.errors import DagentError
 from dagent.sandbox.testing import make_repo, write_files

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from dagent.agent.display import Display, explain, function_at, ordinal, print_result
+from dagent.agent.app.display import Display, explain, function_at, ordinal, print_result
 from dagent.agent.progress import Progress, Suspect, Tracker
 from dagent.agent.report import REPORT, Attempt, RunReport, TestReport, Timings, report_schema
 from dagent.sandbox import testing as sandbox_testing
@@ -167,7 +167,7 @@ def _buggy_stats(tmp_path: Path) -> Path:
 
 def dagent(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")}
-    return subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", *args], capture_output=True, text=True,
                           timeout=300, env=env)
 
 
@@ -208,7 +208,7 @@ def run_in_pty(args: list[str], timeout_s: float = 300) -> tuple[int, str]:
 
 @pytest.mark.slow
 def test_a_terminal_sees_one_live_status_line_then_the_result(tmp_path: Path) -> None:
-    code, raw = run_in_pty([sys.executable, "-m", "dagent.agent.cli", "fix", str(_buggy_stats(tmp_path)), "--budget", "60"])
+    code, raw = run_in_pty([sys.executable, "-m", "dagent.agent.app.cli", "fix", str(_buggy_stats(tmp_path)), "--budget", "60"])
     assert code == 0, raw[-3000:]
     assert "\x1b[" in raw  # a terminal gets colour and a redrawn line
     frames = [ANSI.sub("", frame).strip() for frame in re.split(r"[\r\n]", raw)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import git
 import pytest
 
-from dagent.agent.gitops import commit_to_new_branch, is_dagent_commit, push_branch, undo_last
+from dagent.agent.app.gitops import commit_to_new_branch, is_dagent_commit, push_branch, undo_last
 from dagent.errors import DagentError
 from dagent.sandbox.testing import fingerprint, make_repo, worktree_paths, write_files
 

@@ -1,4 +1,4 @@
-"""`dagent eval mutations --rank` (agent/rank_eval.py): the fix's position under each order."""
+"""`dagent eval mutations --rank` (agent/bench/rank.py): the fix's position under each order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from dagent.agent.rank_eval import RANKS, evaluate_ranks, fix_position
+from dagent.agent.bench.rank import RANKS, evaluate_ranks, fix_position
 from dagent.agent.search import Location, grammar_candidates, order
 from dagent.engine.load import EMBEDDED_MODEL
 

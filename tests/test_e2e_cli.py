@@ -12,7 +12,7 @@ from pathlib import Path
 import git
 import pytest
 
-from dagent.agent.tasks import load_tasks, materialize
+from dagent.agent.bench.tasks import load_tasks, materialize
 from dagent.sandbox import testing as sandbox_testing
 from dagent.sandbox.testing import fingerprint
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def dagent(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -37,7 +37,7 @@ def test_zero():
 
 def _dagent(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    return subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, env=env)  # fmt: skip
 
 

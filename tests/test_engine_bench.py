@@ -1,4 +1,4 @@
-"""`dagent bench engine` (engine/bench.py): end to end on a tiny random model, and its figures on a
+"""`dagent bench engine` (agent/bench/engine.py): end to end on a tiny random model, and its figures on a
 scripted model whose outputs are known."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 from test_engine_support import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 from typer.testing import CliRunner
 
-from dagent.agent.cli import app
-from dagent.engine.bench import METHODS, BenchSettings, run_bench
+from dagent.agent.app.cli import app
+from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
 LONG = "@@replace m.py:2\n    return x - one_more_argument_of_many\n@@with\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 import git
 import pytest
 
-from dagent.agent.tasks import (
+from dagent.agent.bench.tasks import (
     KINDS,
     MAX_WORKERS,
     Task,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dagent.agent.cli import app, main
+from dagent.agent.app.cli import app, main
 from dagent.ops.apply import AnchorError
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.agent.tasks import load_tasks, materialize
+from dagent.agent.bench.tasks import load_tasks, materialize
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -21,7 +21,7 @@ SLACK_S = 6.0  # interpreter start-up, loading torch for the report, the sandbox
 
 def _timed(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     began = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", *args], capture_output=True, text=True,
                             timeout=300)  # fmt: skip
     return result, time.perf_counter() - began
 

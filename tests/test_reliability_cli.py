@@ -19,7 +19,7 @@ HANGS = "import time\n\n\ndef test_hangs():\n    time.sleep(120)\n"
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "dagent.agent.cli", *args], cwd=cwd, text=True,
+    return subprocess.Popen([sys.executable, "-m", "dagent.agent.app.cli", *args], cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def test_a_killed_bench_takes_its_pool_workers_and_their_sandboxes_with_it(tmp_p
     token = f"DAGENT_TEST_TOKEN_{os.getpid()}_{time.monotonic_ns()}"
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, token: "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dagent.agent.cli", "bench", "fix", str(root / "examples/tasks"),
+    proc = subprocess.Popen([sys.executable, "-m", "dagent.agent.app.cli", "bench", "fix", str(root / "examples/tasks"),
                              "--jobs", "2", "--limit", "4", "--budget", "60", "--out", str(tmp_path / "out")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert wait_until(lambda: len(_processes_with(token)) >= 3, timeout_s=60)  # the bench and its workers

@@ -16,7 +16,7 @@ import git
 import pytest
 
 from dagent.agent import gitops
-from dagent.agent.gitops import commit_to_new_branch, push_branch, undo_last
+from dagent.agent.app.gitops import commit_to_new_branch, push_branch, undo_last
 from dagent.errors import DagentError
 from dagent.sandbox.testing import make_repo, worktree_paths, write_files
 
@@ -137,7 +137,7 @@ def test_undo_explains_an_unreadable_record(root: Path) -> None:
 _CHILD = """
 import signal, sys, time
 from pathlib import Path
-import dagent.agent.gitops as gitops
+import dagent.agent.app.gitops as gitops
 
 # As in a terminal, whatever this test runner inherited (nohup, a background job).
 signal.signal(signal.SIGINT, signal.default_int_handler)

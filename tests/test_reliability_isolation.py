@@ -41,7 +41,7 @@ def _attack(root: Path, home: Path) -> None:
 
 def _dagent(*args: str, home: Path, path: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(home), "PATH": path or os.environ["PATH"]}
-    return subprocess.run([sys.executable, "-m", "dagent.agent.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dagent.agent.app.cli", *args], capture_output=True, text=True,
                           timeout=300, env=env)  # fmt: skip
 
 

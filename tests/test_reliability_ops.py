@@ -258,7 +258,7 @@ def test_empty_stream_is_one_clear_error_on_every_path(tmp_path: Path) -> None:
     assert check_ops(tmp_path, []) == [str(EmptyStream())]
     stream = tmp_path / "empty.ops"
     stream.write_text("")
-    from dagent.agent.cli import app
+    from dagent.agent.app.cli import app
 
     result = CliRunner().invoke(app, ["ops", "apply", str(stream), "--repo", str(tmp_path)])
     assert isinstance(result.exception, EmptyStream), result.output

@@ -21,7 +21,7 @@ from dagent.sandbox.testing import (
     write_files,
 )
 
-CLI = [sys.executable, "-m", "dagent.agent.cli"]
+CLI = [sys.executable, "-m", "dagent.agent.app.cli"]
 ENV = {**os.environ, "COLUMNS": "200"}  # wide enough that rich does not fold test ids
 
 

@@ -1,5 +1,5 @@
 """What `dagent fix`, `dagent edit`, `dagent ci` and `dagent undo` do beyond parsing: run the loop
-with a progress display (agent/display.py), print the diff and the summary (or, with --json, the report
+with a progress display (agent/app/display.py), print the diff and the summary (or, with --json, the report
 alone on stdout), and write to the user's tree only when asked."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
-from dagent.agent.display import Display, Verbosity, explain, print_result
+from dagent.agent.app.display import Display, Verbosity, explain, print_result
 from dagent.agent.budget import Budget
 from dagent.agent.loop import apply_to_tree, find_project, run_edit, run_fix
 from dagent.agent.report import RunReport
@@ -114,7 +114,7 @@ def _land(report: RunReport, project: Path, apply: bool, commit: bool, message: 
         apply_to_tree(report)
         err.print(f"[green]applied to[/] {project}")
     elif commit:
-        from dagent.agent.gitops import commit_to_new_branch
+        from dagent.agent.app.gitops import commit_to_new_branch
 
         report.branch, report.commit = commit_to_new_branch(project, project, report.ops, message)
         err.print(f"[green]committed[/] {report.commit[:10]} on branch {report.branch} (your checkout is unchanged)")
@@ -146,7 +146,7 @@ def edit(instruction: str, target: str, model: str | None, apply: bool, budget: 
 
 def ci(path: Path, test_expr: str | None, model: str | None, out_dir: Path, branch: str | None, push: str | None,
        allow_ci_config: bool, budget: Budget, seed: int) -> int:
-    from dagent.agent.ci import ci_exit_code, touches_ci_config, write_ci_outputs
+    from dagent.agent.app.ci import ci_exit_code, touches_ci_config, write_ci_outputs
 
     project = path.resolve()
     report = run_fix(project, model, budget, test_expr, lambda m: err.print(m), None, seed)
@@ -163,7 +163,7 @@ def ci(path: Path, test_expr: str | None, model: str | None, out_dir: Path, bran
 
 def _commit_and_push(report: RunReport, project: Path, branch: str | None, push: str | None) -> bool:
     """A failed commit or push is reported in the outputs, which CI still needs to upload (exit 2)."""
-    from dagent.agent.gitops import commit_to_new_branch, push_branch
+    from dagent.agent.app.gitops import commit_to_new_branch, push_branch
 
     try:
         report.branch, report.commit = commit_to_new_branch(project, project, report.ops,
@@ -179,7 +179,7 @@ def _commit_and_push(report: RunReport, project: Path, branch: str | None, push:
 
 
 def undo(path: Path) -> int:
-    from dagent.agent.gitops import undo_last
+    from dagent.agent.app.gitops import undo_last
 
     err.print(undo_last(path.resolve()))
     return 0

@@ -40,7 +40,7 @@ from dagent.agent.loop import run_edit, run_fix
 from dagent.agent.search import RankMode
 from dagent.agent.proposer import ModelStats, Proposer
 from dagent.agent.report import RunReport
-from dagent.agent.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
+from dagent.agent.bench.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
 from dagent.errors import DagentError
 from dagent.sandbox.runner import die_with_parent
 from dagent.signals import terminating_as_interrupt

@@ -67,7 +67,7 @@ def _read_stream(file: str) -> str:
 
 
 def _print_diff(diff: str) -> None:
-    from dagent.agent.commands import print_diff  # the one home of how a diff is shown
+    from dagent.agent.app.commands import print_diff  # the one home of how a diff is shown
 
     print_diff(diff)
 
@@ -170,7 +170,7 @@ def test_command(
         console.print(interpreter, highlight=False)
         run = sandbox.run_tests(timeout_s=timeout, extra_args=["-k", keyword] if keyword else [])
     if json_out:
-        from dagent.agent.commands import print_json
+        from dagent.agent.app.commands import print_json
         from dagent.agent.report import TestReport
 
         print_json(TestReport.from_run(run, str(repo.resolve()), interpreter))
@@ -245,7 +245,7 @@ def bench_engine_command(
 
         dagent bench engine --model ~/models/diffusiongemma --device cuda --k 4
     """
-    from dagent.engine.bench import BenchSettings, bench_engine
+    from dagent.agent.bench.engine import BenchSettings, bench_engine
 
     rules = {name: value for name, value in (("confidence", confidence), ("entropy_bound", entropy_bound)) if value is not None}
     settings = BenchSettings(k=k, steps=steps, seed=seed, fixed_canvas=fixed_canvas, **rules)
@@ -309,14 +309,14 @@ def fix_command(
 
         dagent fix . --json > report.json
     """
-    from dagent.agent.commands import fix
+    from dagent.agent.app.commands import fix
 
     raise typer.Exit(fix(path, test_expr, model, apply, commit, _budget(max_rounds, k, targets, budget, timeout, per_test_timeout, isolated_tests, lanes, isolate, python),
                          show_canvas, seed, _rank(rank), _output(quiet, verbose, json_out, show_canvas)))
 
 
 def _output(quiet: bool, verbose: bool, json_out: bool, show_canvas: bool = False):  # type: ignore[no-untyped-def]
-    from dagent.agent.commands import Output
+    from dagent.agent.app.commands import Output
 
     if quiet and verbose:
         raise typer.BadParameter("choose one of -q and -v")
@@ -352,7 +352,7 @@ def edit_command(
 
         dagent edit "add a timeout parameter to fetch (default 5)" src/net.py
     """
-    from dagent.agent.commands import edit
+    from dagent.agent.app.commands import edit
 
     raise typer.Exit(edit(instruction, target, model, apply, _budget(1, k, 1, budget, timeout, isolate=isolate, python=python), seed,
                           _output(quiet, verbose, json_out)))
@@ -385,7 +385,7 @@ def ci_command(
 
         dagent ci . --branch dagent/ci-fix --push origin
     """
-    from dagent.agent.commands import ci
+    from dagent.agent.app.commands import ci
 
     raise typer.Exit(ci(path, test_expr, model, out, branch, push, allow_ci_config,
                         _budget(max_rounds, k, 6, budget, timeout, isolate=_ci_isolation(isolate), python=python), seed))
@@ -407,7 +407,7 @@ def undo_command(
 
         dagent undo
     """
-    from dagent.agent.commands import undo
+    from dagent.agent.app.commands import undo
 
     raise typer.Exit(undo(path))
 
@@ -451,7 +451,7 @@ def bench_fix_command(
 
         dagent bench fix examples/tasks --only rename --model runs/tiny/final --k 8
     """
-    from dagent.agent.bench import FixBenchSettings, TaskResult, bench_fix, print_report, write_outputs
+    from dagent.agent.bench.fix import FixBenchSettings, TaskResult, bench_fix, print_report, write_outputs
 
     settings = FixBenchSettings(model=model, jobs=jobs, budget_s=budget, k=k, max_rounds=max_rounds,
                                 max_targets=targets, test_timeout_s=timeout, seed=seed, threads=threads,
@@ -492,7 +492,7 @@ def train_command(
 
         dagent train --repo ~/src/myproject --steps 300 --out runs/myproject
     """
-    from dagent.agent.train_cli import run_training
+    from dagent.agent.app.train_cli import run_training
 
     run_training(out=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
                  init_from=init_from, seed=seed, minutes=minutes, console=console)
@@ -518,7 +518,7 @@ def eval_mutations_command(
 
         dagent eval mutations --rank -n 100
     """
-    from dagent.agent.train_cli import run_mutation_eval, run_rank_eval
+    from dagent.agent.app.train_cli import run_mutation_eval, run_rank_eval
 
     if rank:
         run_rank_eval(model=model, examples=examples, seed=seed, json_out=json_out)

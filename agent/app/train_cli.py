@@ -67,7 +67,7 @@ def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | 
 
     from rich.table import Table
 
-    from dagent.agent.rank_eval import CUTS, evaluate_ranks
+    from dagent.agent.bench.rank import CUTS, evaluate_ranks
 
     console = Console()
     with Progress(transient=True, console=Console(stderr=True)) as progress:

@@ -10,7 +10,7 @@ A task is one folder, for example `examples/tasks/10-leap-year/`:
 `materialize` turns a task into a git repository dagent can work on; `check_task` proves a task is
 sound: before the fix exactly the listed tests fail, after it every test passes.
 
-    python -m dagent.agent.tasks examples/tasks
+    python -m dagent.agent.bench.tasks examples/tasks
 """
 
 from __future__ import annotations
@@ -335,7 +335,7 @@ def summary(checks: Sequence[TaskCheck]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dagent.agent.tasks", description="Check every task of a task set.")
+    parser = argparse.ArgumentParser(prog="python -m dagent.agent.bench.tasks", description="Check every task of a task set.")
     parser.add_argument("root", nargs="?", type=Path, default=Path("examples/tasks"))
     parser.add_argument("-j", "--workers", type=int, default=MAX_WORKERS, help=f"at most {MAX_WORKERS}")
     parser.add_argument("-k", "--select", default="", help="only tasks whose name contains this")
