@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 
@@ -25,3 +28,19 @@ def test_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
 
     monkeypatch.setattr(_Run, "tests", recording)
     return calls
+
+
+@pytest.fixture(scope="session")
+def tiny_model_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int], Path]:
+    """`make(canvas, seed)`: the directory of a random tiny model of the real class (tests/helpers/engine.py),
+    written once per session for each (canvas, seed)."""
+    from helpers.engine import tiny_model_dir
+
+    made: dict[tuple[int, int], Path] = {}
+
+    def make(canvas: int, seed: int) -> Path:
+        if (canvas, seed) not in made:
+            made[canvas, seed] = tiny_model_dir(tmp_path_factory.mktemp("model") / "tiny", canvas, seed)
+        return made[canvas, seed]
+
+    return make

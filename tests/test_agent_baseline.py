@@ -10,7 +10,7 @@ from dagent.agent.baseline import module_names, run_baseline, traced_selection
 from dagent.agent.budget import Budget
 from dagent.agent.loop import run_fix
 from dagent.sandbox.results import TestOutcome, TestRun
-from dagent.sandbox.testing import make_repo
+from helpers.repos import make_repo
 
 SUSPECT = '''
 def bucket(value, size):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_engine_support import SIZE, tiny_tokenizer
 from typer.testing import CliRunner
 
-from dagent.agent import bench
+from dagent.agent.bench import fix as bench
 from dagent.agent.bench.fix import (
     BenchReport,
     FixBenchSettings,
@@ -27,7 +27,6 @@ from dagent.agent.bench.fix import (
 )
 from dagent.agent.app.cli import app
 from dagent.agent.bench.tasks import load_tasks
-from dagent.engine.tiny import build_tiny_model
 from dagent.errors import DagentError, ModelLoadError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "tasks"
@@ -50,14 +49,10 @@ HAND_MADE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def tiny_model(tiny_model_factory: Callable[[int, int], Path]) -> Path:
     """A random DiffusionGemma whose canvas holds the fix skeletons (the engine tests' 32 does not)."""
-    directory = tmp_path_factory.mktemp("model") / "tiny"
-    tokenizer = tiny_tokenizer()
-    build_tiny_model(len(tokenizer), 128, SIZE, seed=2).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return tiny_model_factory(128, 2)
 
 
 @pytest.fixture()

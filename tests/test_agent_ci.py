@@ -10,7 +10,7 @@ import pytest
 from dagent.agent.app.ci import MAX_DIFF_LINES, ci_exit_code, touches_ci_config, write_ci_outputs
 from dagent.agent.report import Attempt, RunReport, Timings
 from dagent.errors import DagentError
-from dagent.sandbox.testing import make_repo, write_files
+from helpers.repos import make_repo, write_files
 
 BUGGY = "def mean(xs):\n    return sum(xs) / (len(xs) - 1)\n"
 FIXED = "def mean(xs):\n    return sum(xs) / len(xs)\n"

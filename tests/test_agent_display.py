@@ -22,7 +22,7 @@ from rich.console import Console
 from dagent.agent.app.display import Display, explain, function_at, ordinal, print_result
 from dagent.agent.progress import Progress, Suspect, Tracker
 from dagent.agent.report import REPORT, Attempt, RunReport, TestReport, Timings, report_schema
-from dagent.sandbox import testing as sandbox_testing
+from helpers import repos as sandbox_testing
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

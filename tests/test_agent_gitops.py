@@ -10,7 +10,7 @@ import pytest
 
 from dagent.agent.app.gitops import commit_to_new_branch, is_dagent_commit, push_branch, undo_last
 from dagent.errors import DagentError
-from dagent.sandbox.testing import fingerprint, make_repo, worktree_paths, write_files
+from helpers.repos import fingerprint, make_repo, worktree_paths, write_files
 
 FILES = {
     "README.md": "hello\n",

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_engine_support import SIZE, tiny_tokenizer
 
 from dagent.agent.budget import Budget
 from dagent.agent.loop import _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
-from dagent.engine.tiny import build_tiny_model
-from dagent.sandbox import testing as sandbox_testing
 from dagent.sandbox.results import TestOutcome, TestRun
-from dagent.sandbox.testing import fingerprint, worktree_paths
+from helpers import repos as sandbox_testing
+from helpers.engine import tiny_tokenizer
+from helpers.repos import fingerprint, worktree_paths
 from dagent.sandbox.worktree import Sandbox
 
 BUGGY = {
@@ -52,13 +52,9 @@ def make_repo(path: Path, files: dict[str, str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("model") / "tiny"
-    tokenizer = tiny_tokenizer()
-    build_tiny_model(len(tokenizer), 64, SIZE, seed=3).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+@pytest.fixture
+def tiny_model(tiny_model_factory: Callable[[int, int], Path]) -> Path:
+    return tiny_model_factory(64, 3)
 
 
 def _run(sandbox: Sandbox) -> _Run:

@@ -9,7 +9,7 @@ from dagent.agent.budget import Budget
 from dagent.agent.loop import run_fix
 from dagent.agent.repairs import Repair
 from dagent.agent.screen import FunctionIndex, function_swap, located, split_lines, swaps_for
-from dagent.sandbox.testing import make_repo
+from helpers.repos import make_repo
 
 SOURCE = textwrap.dedent("""\
     import functools

@@ -13,8 +13,8 @@ import git
 import pytest
 
 from dagent.agent.bench.tasks import load_tasks, materialize
-from dagent.sandbox import testing as sandbox_testing
-from dagent.sandbox.testing import fingerprint
+from helpers import repos as sandbox_testing
+from helpers.repos import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.sandbox.testing import fingerprint, make_repo
+from helpers.repos import fingerprint, make_repo
 
 pytestmark = pytest.mark.slow
 CONVERT = '''

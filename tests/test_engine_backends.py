@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_engine_support import CANVAS, context_ids, tiny_denoiser, tiny_tokenizer
+from helpers.engine import CANVAS, context_ids, tiny_denoiser, tiny_tokenizer
 
 from dagent.engine.backends.diffusion_gemma import DiffusionGemmaDenoiser, expand_cache
 from dagent.engine.backends.masked import MaskedDenoiser

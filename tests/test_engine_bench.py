@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from test_engine_support import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
+from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app

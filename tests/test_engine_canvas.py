@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_engine_support import CANVAS, tiny_tokenizer, token_id
+from helpers.engine import CANVAS, tiny_tokenizer, token_id
 
 from dagent.engine.canvas import (
     ANY,

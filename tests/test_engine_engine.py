@@ -7,7 +7,7 @@ import math
 
 import pytest
 import torch
-from test_engine_support import tiny_denoiser, tiny_tokenizer
+from helpers.engine import tiny_denoiser, tiny_tokenizer
 
 from dagent.engine.engine import Engine, ScoreRequest, changed_spans
 from dagent.engine.fill import FillRequest, vocabulary_mask

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.sandbox.testing import fingerprint, make_repo, wait_until
+from helpers.repos import fingerprint, make_repo, wait_until
 
 HANGS = "import time\n\n\ndef test_hangs():\n    time.sleep(120)\n"
 

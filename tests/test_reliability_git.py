@@ -15,10 +15,10 @@ from pathlib import Path
 import git
 import pytest
 
-from dagent.agent import gitops
+from dagent.agent.app import gitops
 from dagent.agent.app.gitops import commit_to_new_branch, push_branch, undo_last
 from dagent.errors import DagentError
-from dagent.sandbox.testing import make_repo, worktree_paths, write_files
+from helpers.repos import make_repo, worktree_paths, write_files
 
 FILES = {
     "README.md": "hello\n",

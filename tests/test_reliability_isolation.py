@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.sandbox.testing import fingerprint, make_repo
+from helpers.repos import fingerprint, make_repo
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bwrap (Debian: bubblewrap) is not installed")
 

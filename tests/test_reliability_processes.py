@@ -22,7 +22,7 @@ import pytest
 
 from dagent.sandbox import TestWorker, run_pytest
 from dagent.sandbox.runner import run_command
-from dagent.sandbox.testing import pid_alive, wait_until, write_files
+from helpers.repos import pid_alive, wait_until, write_files
 
 PY = sys.executable
 HELPERS = ("setsid_cmd", "new_session", "new_group", "daemon")

@@ -13,7 +13,7 @@ from pathlib import Path
 import git
 
 from dagent.sandbox import Sandbox, clean_leftovers
-from dagent.sandbox.testing import fingerprint, make_repo, worktree_paths, write_files
+from helpers.repos import fingerprint, make_repo, worktree_paths, write_files
 
 GIT_ATTACK = '''
 import subprocess

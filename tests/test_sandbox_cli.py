@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dagent.sandbox.testing import (
+from helpers.repos import (
     fingerprint,
     make_repo,
     pid_alive,

@@ -9,7 +9,7 @@ import pytest
 
 from dagent.errors import SandboxError
 from dagent.sandbox import Sandbox, TestRun, TestWorker, collect_coverage, compile_check, run_pytest
-from dagent.sandbox.testing import make_repo, pid_alive, wait_until, write_files
+from helpers.repos import make_repo, pid_alive, wait_until, write_files
 
 CALC = """\
 def add(a, b):

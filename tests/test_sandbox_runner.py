@@ -13,7 +13,7 @@ import pytest
 
 from dagent.errors import SandboxError
 from dagent.sandbox.runner import cap_text, run_command
-from dagent.sandbox.testing import pid_alive, wait_until
+from helpers.repos import pid_alive, wait_until
 
 PY = sys.executable
 

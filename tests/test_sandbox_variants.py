@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dagent.sandbox import TestWorker, run_pytest
-from dagent.sandbox.testing import write_files
+from helpers.repos import write_files
 from dagent.sandbox.variants import FunctionSwap
 
 SHAPES = textwrap.dedent("""\

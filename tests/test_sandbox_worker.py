@@ -14,7 +14,7 @@ import pytest
 from dagent.errors import SandboxError
 from dagent.sandbox import Sandbox, TestRun, TestWorker, run_pytest
 from dagent.sandbox import worker as worker_module
-from dagent.sandbox.testing import make_repo, pid_alive, wait_until, write_files
+from helpers.repos import make_repo, pid_alive, wait_until, write_files
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

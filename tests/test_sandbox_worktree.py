@@ -13,7 +13,7 @@ import pytest
 
 from dagent.errors import SandboxError
 from dagent.sandbox import Sandbox, clean_leftovers
-from dagent.sandbox.testing import (
+from helpers.repos import (
     fingerprint,
     make_repo,
     start_sandbox_holder,

@@ -1,7 +1,8 @@
 """Shared pieces of the engine tests: a tokenizer trained on a few stdlib files, a tiny random
 DiffusionGemma of the real class, and a scripted denoiser whose preferences a test sets exactly.
 
-(No tests here; the other test_engine_* modules import it.)
+Imported by the engine, loop and bench tests; `tiny_model_dir` writes the tiny model where a
+command can load it from disk.
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ def tiny_tokenizer() -> Any:
 
 def tiny_denoiser(seed: int = 0) -> DiffusionGemmaDenoiser:
     return DiffusionGemmaDenoiser(build_tiny_model(len(tiny_tokenizer()), CANVAS, SIZE, seed=seed))
+
+
+def tiny_model_dir(directory: Path, canvas: int, seed: int) -> Path:
+    """A random tiny DiffusionGemma of the real class and the tiny tokenizer, saved at `directory`."""
+    tokenizer = tiny_tokenizer()
+    build_tiny_model(len(tokenizer), canvas, SIZE, seed=seed).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
 
 
 def context_ids(text: str = "<|fix|>\n<|file|> pkg/stats.py:1\ndef mean(xs):\n    return sum(xs) / (len(xs) - 1)\n") -> torch.LongTensor:
