@@ -32,7 +32,7 @@ from dagent.agent.report import Attempt, RunReport, Timings, VerdictName
 from dagent.errors import ApplyError, DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
-from dagent.ops.syntax import OpParseError, parse, render
+from dagent.ops.syntax import parse, render
 from dagent.sandbox.results import CoverageMap, TestRun, compile_check, run_pytest
 from dagent.sandbox.editable import needs_install
 from dagent.sandbox.variants import FunctionSwap
@@ -172,15 +172,11 @@ class Check:
     moved: bool = True  # the failing tests fail differently (or pass): the edited statement matters
 
 
-def validate(run: _Run, ops_text: str, target_failures: list[str], passed_before: set[str],
+def validate(run: _Run, ops: Sequence[Op], target_failures: list[str], passed_before: set[str],
              must_pass_all: bool = True) -> Check:
-    """Apply `ops_text` on a clean sandbox and test it: failing tests first, then the suite."""
+    """Apply `ops` on a clean sandbox and test them: failing tests first, then the suite."""
     sandbox = run.sandbox
     sandbox.reset()
-    try:
-        ops = parse(ops_text)
-    except OpParseError as err:
-        return Check("invalid", str(err))
     if not ops:
         return Check("invalid", "no op in the stream")
     try:
@@ -270,14 +266,13 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed, lanes).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
                 proposer = proposer or _load(model, budget, say, run)
-                _fix_rounds(run, report, proposer, coverage, seed, say)
+                winning = _fix_rounds(run, report, proposer, coverage, seed, say)
                 _take_model_stats(run, proposer)
         run.worker = None
-        if winning is not None:
+        if winning is not None:  # the report's op stream: rendered once, here
             report.ops = render(winning)
-        if report.fixed:
             sandbox.reset()
-            apply_ops(sandbox.project_dir, parse(report.ops))
+            apply_ops(sandbox.project_dir, winning)
             report.diff = sandbox.diff()
         elif run.out_of_time():
             report.status = f"time budget of {budget.time_s:.0f}s spent"
@@ -409,12 +404,13 @@ def _take_model_stats(run: _Run, proposer: Proposer) -> None:
     run.timings.forwards, run.timings.tokens_written = stats.forwards, stats.tokens_written
 
 
-def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: CoverageMap, seed: int, say: Event) -> None:
+def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: CoverageMap, seed: int,
+                say: Event) -> list[Op] | None:  # fmt: skip
     """The model's whole-line rewrites at the planner's targets: the last family of the search."""
     from dagent.agent.proposer import rank_proposals
 
     sandbox, budget = run.sandbox, run.budget
-    base_ops = ""
+    base_ops: list[Op] = []
     base_run = coverage.run
     tests_by_line = coverage.tests_by_line()
     passed_before = set(base_run.passed_ids())
@@ -423,69 +419,78 @@ def _fix_rounds(run: _Run, report: RunReport, proposer: Proposer, coverage: Cove
     for round_no in range(1, budget.max_rounds + 1):
         if run.out_of_time():
             report.status = f"time budget of {budget.time_s:.0f}s spent"
-            return
+            return None
         report.rounds += 1
         sandbox.reset()
         if base_ops:
-            apply_ops(sandbox.project_dir, parse(base_ops))
+            apply_ops(sandbox.project_dir, base_ops)
         sources = read_sources(sandbox.project_dir)
         failing = base_run.failed_ids()
         plan = plan_fix(failures_of(base_run), sources, tests_by_line, project_dir=sandbox.project_dir,
                         passed=passed_before)
         if not plan.targets:
             report.status = "no suspicious line found"
-            return
+            return None
         say(f"model rewrites: {len(failing)} failing, {min(targets, len(plan.targets))} suspect line(s)")
         deadline = run.deadline
         proposals = rank_proposals(proposer.for_targets(plan, sources, targets, seed + 101 * round_no, deadline))
         run.progress.level(round_no, len(proposals), (), phase="model")
         best = _try_all(run, report, proposals, base_ops, failing, passed_before, report.rounds, say)
-        if report.fixed:
+        if report.fixed and best is not None:
             for attempt in built_on:
                 attempt.kept = True
-            return
+            return [*base_ops, *best[0].ops]
         if run.out_of_time():
-            return
+            return None
         if best is None:  # nothing got closer: widen the search instead of building on a guess
             targets += 4
             continue
-        built_on.append(best)
-        run.progress.building_on(best.source, _first_line(best.ops), best.failing_after, best.rank)
-        base_ops = base_ops + best.ops
+        proposal, attempt = best
+        built_on.append(attempt)
+        run.progress.building_on(proposal.source, _first_line(proposal.text), attempt.failing_after, attempt.rank)
+        base_ops = [*base_ops, *proposal.ops]
         sandbox.reset()
-        apply_ops(sandbox.project_dir, parse(base_ops))
+        apply_ops(sandbox.project_dir, base_ops)
         base_run = run.tests()
         say(f"building on the most promising candidate: {len(base_run.failed_ids())} failing now")
     if not report.status:
         report.status = f"no candidate passed in {report.rounds} round(s)"
 
 
-def _try_all(run: _Run, report: RunReport, proposals: list[Proposal], base_ops: str, failing: list[str],
-             passed_before: set[str], round_no: int, say: Event) -> Attempt | None:
-    """Validate candidates in rank order; return the best partial one (fewer failures, no regression)."""
-    best: Attempt | None = None
+def _try_all(run: _Run, report: RunReport, proposals: list[Proposal], base_ops: list[Op], failing: list[str],
+             passed_before: set[str], round_no: int, say: Event) -> tuple[Proposal, Attempt] | None:
+    """Validate candidates in rank order; return the best partial one (fewer failures, no regression)
+    with its attempt, or the winner's when one passes."""
+    best: tuple[Proposal, Attempt] | None = None
     for place, proposal in enumerate(proposals, 1):
         if run.out_of_time():
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return best
-        verdict = validate(run, base_ops + proposal.ops, failing, passed_before)
-        attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.ops, score=proposal.score,
+        verdict = _validate_proposal(run, proposal, base_ops, failing, passed_before)
+        attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.text, score=proposal.score,
                           verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
                           rank=place, of=len(proposals))
         report.attempts.append(attempt)
         report.candidates_tried += 1
-        say(f"  {proposal.source:6} {verdict.name:14} {_first_line(proposal.ops)}")
-        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.ops), verdict.failing,
+        say(f"  {proposal.source:6} {verdict.name:14} {_first_line(proposal.text)}")
+        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.text), verdict.failing,
                            len(proposals) - place, place)
         if verdict.name == "passes":
             attempt.kept = True
-            report.fixed, report.ops = True, base_ops + proposal.ops
-            report.failing_after, report.status = [], "fixed: the whole suite passes"
-            return attempt
+            report.fixed, report.failing_after, report.status = True, [], "fixed: the whole suite passes"
+            return proposal, attempt
         if verdict.name == "still_failing" and len(verdict.failing) < len(failing):
-            if best is None or len(verdict.failing) < len(best.failing_after):
-                best = attempt
+            if best is None or len(verdict.failing) < len(best[1].failing_after):
+                best = proposal, attempt
     return best
+
+
+def _validate_proposal(run: _Run, proposal: Proposal, base_ops: list[Op], failing: list[str],
+                       passed_before: set[str], must_pass_all: bool = True) -> Check:
+    """A stream that did not parse is rejected as it is; the others are validated on top of `base_ops`."""
+    if proposal.invalid is not None:
+        return Check("invalid", proposal.invalid)
+    return validate(run, [*base_ops, *proposal.ops], failing, passed_before, must_pass_all)
 
 
 def _first_line(ops: str) -> str:
@@ -887,17 +892,18 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
         report = RunReport(command="edit", project=str(project), fixed=False, status="", instruction=instruction,
                            failing_before=baseline.failed_ids(), rounds=1)
         if plan.op is not None:
-            stream = render(plan.ops or [plan.op])
+            stream = render(plan.ops or [plan.op])  # rendered for the report; parsed back as every proposal is
             say(f"the instruction maps onto a structural op: {stream.strip()}")
             proposals = [Proposal("structural", stream)]
         else:
             proposer = proposer or _load(model, budget, say, run)
             proposals = rank_proposals(proposer.for_instruction(plan.context, seed, run.deadline))
         progress.level(1, len(proposals), (), phase="validate")
-        _try_edits(run, report, proposals, passed_before, say)
-        if report.fixed:
+        winner = _try_edits(run, report, proposals, passed_before, say)
+        if winner is not None:
+            report.ops = winner.text
             sandbox.reset()
-            apply_ops(sandbox.project_dir, parse(report.ops))
+            apply_ops(sandbox.project_dir, winner.ops)
             report.diff = sandbox.diff()
             report.failing_after = run.tests().failed_ids()
         elif not report.status:
@@ -907,23 +913,25 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
         return _finish(report, run)
 
 
-def _try_edits(run: _Run, report: RunReport, proposals: list[Proposal], passed_before: set[str], say: Event) -> None:
+def _try_edits(run: _Run, report: RunReport, proposals: list[Proposal], passed_before: set[str],
+               say: Event) -> Proposal | None:  # fmt: skip
     for place, proposal in enumerate(proposals, 1):
         if run.out_of_time():
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
-            return
-        verdict = validate(run, proposal.ops, [], passed_before, must_pass_all=False)
-        attempt = Attempt(round=1, source=proposal.source, ops=proposal.ops, score=proposal.score,
+            return None
+        verdict = _validate_proposal(run, proposal, [], [], passed_before, must_pass_all=False)
+        attempt = Attempt(round=1, source=proposal.source, ops=proposal.text, score=proposal.score,
                           verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
                           rank=place, of=len(proposals), kept=verdict.name == "passes")
         report.attempts.append(attempt)
         report.candidates_tried += 1
-        say(f"  {proposal.source:10} {verdict.name:14} {_first_line(proposal.ops)}")
-        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.ops), verdict.failing,
+        say(f"  {proposal.source:10} {verdict.name:14} {_first_line(proposal.text)}")
+        run.progress.tried(verdict.name, proposal.source, _first_line(proposal.text), verdict.failing,
                            len(proposals) - place, place)
         if verdict.name == "passes":
-            report.fixed, report.ops, report.status = True, proposal.ops, "edited: no passing test broke"
-            return
+            report.fixed, report.status = True, "edited: no passing test broke"
+            return proposal
+    return None
 
 
 # ---------------------------------------------------------------- the user's tree

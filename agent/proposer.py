@@ -20,7 +20,7 @@ from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
 from dagent.engine.tokenizer import decode
-from dagent.ops.model import Replace
+from dagent.ops.model import Op, Replace
 from dagent.ops.syntax import OpParseError, parse
 
 DraftCallback = Callable[[str, str], None]  # (label, draft text)
@@ -32,10 +32,26 @@ class SamplingCut(Exception):
 
 @dataclass
 class Proposal:
+    """One candidate change: its op stream as written (what the report shows), parsed once here.
+
+    A stream that does not parse is still a proposal (the model wrote it): `invalid` says why, and the
+    loop rejects it without touching the sandbox."""
+
     source: str  # "model", "delete", "structural"
-    ops: str
+    text: str
     score: float | None = None
     target: int = 0  # rank of the edit target it is for
+    ops: list[Op] = field(init=False, default_factory=list)
+    invalid: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        try:
+            self.ops = parse(self.text)
+        except OpParseError as err:
+            self.invalid = str(err)
+            return
+        if not self.ops:
+            self.invalid = "no op in the stream"
 
 
 @dataclass
@@ -145,18 +161,14 @@ def rank_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
     ordered = sorted(proposals, key=lambda p: (p.target, p.source != "model", -(p.score or 0.0)))
     kept = []
     for proposal in ordered:
-        key = proposal.ops.strip()
-        if key in seen or _is_noop(key):
+        key = proposal.text.strip()
+        if key in seen or _is_noop(proposal.ops):
             continue
         seen.add(key)
         kept.append(proposal)
     return kept
 
 
-def _is_noop(text: str) -> bool:
-    """An op stream of replaces whose new text equals their old text changes nothing."""
-    try:
-        ops = parse(text)
-    except OpParseError:
-        return False
+def _is_noop(ops: Sequence[Op]) -> bool:
+    """Replaces whose new text equals their old text change nothing."""
     return bool(ops) and all(isinstance(op, Replace) and op.old == op.new for op in ops)

@@ -75,8 +75,12 @@ def test_validate_gives_each_verdict(tmp_path: Path) -> None:
     }
     with Sandbox(tmp_path) as sandbox:
         run = _run(sandbox)
-        for expected, ops in cases.items():
-            assert validate(run, ops, failing, passed).name == expected, expected
+        for expected, text in cases.items():
+            proposal = Proposal("model", text)
+            assert (proposal.invalid is not None) == (expected == "invalid"), expected
+            verdict = "invalid" if proposal.invalid else validate(run, proposal.ops, failing, passed).name
+            assert verdict == expected, expected
+        assert validate(run, [], failing, passed).name == "invalid"  # an empty stream changes nothing
 
 
 def test_rank_keeps_target_order_and_drops_noops_and_duplicates() -> None:
@@ -89,7 +93,7 @@ def test_rank_keeps_target_order_and_drops_noops_and_duplicates() -> None:
         Proposal("model", same, -0.1, 0),
         Proposal("model", "@@replace b.py:1\ny\n@@with\nz\n@@end\n", -0.1, 1),
     ])
-    assert [p.ops for p in ranked] == [good, "@@delete a.py:1\nx = 1\n@@end\n", "@@replace b.py:1\ny\n@@with\nz\n@@end\n"]
+    assert [p.text for p in ranked] == [good, "@@delete a.py:1\nx = 1\n@@end\n", "@@replace b.py:1\ny\n@@with\nz\n@@end\n"]
     assert ranked[0].score == -1.0
 
 
