@@ -15,7 +15,7 @@ import contextlib
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -210,6 +210,25 @@ def _spoiled(suite: TestRun, passed_before: set[str]) -> Check | None:
     return None
 
 
+# ---------------------------------------------------------------- a run's start
+
+
+def _silent(message: str) -> None:
+    """Where the caller listens to no event."""
+
+
+@contextlib.contextmanager
+def _opened(project: Path, budget: Budget, test_args: list[str], say: Event,
+            on_progress: OnProgress | None) -> Iterator[_Run]:  # fmt: skip
+    """A run of fix or edit: its clock (from dagent's start: the user's), its progress, its sandbox."""
+    began = budget.started_at or time.perf_counter()
+    progress = Tracker(on_progress, began, budget.time_s)
+    progress.phase("setup")
+    with Sandbox(project, isolate=budget.isolate, python=budget.python) as sandbox:
+        say(sandbox.interpreter.describe())
+        yield _Run(sandbox, budget, test_args, began, progress=progress)
+
+
 # ---------------------------------------------------------------- fix
 
 
@@ -224,13 +243,9 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
     test run is cut at it.
     """
     budget = budget or Budget()
-    say = on_event or (lambda message: None)
-    began = budget.started_at or time.perf_counter()  # the user's clock: from dagent's start
-    progress = Tracker(on_progress, began, budget.time_s)
-    progress.phase("setup")
-    with Sandbox(path, isolate=budget.isolate, python=budget.python) as sandbox:
-        say(sandbox.interpreter.describe())
-        run = _Run(sandbox, budget, ["-k", test_expr] if test_expr else [], began, progress=progress)
+    say = on_event or _silent
+    with _opened(path, budget, ["-k", test_expr] if test_expr else [], say, on_progress) as run:
+        sandbox, progress = run.sandbox, run.progress
         report = RunReport(command="fix", project=str(path), fixed=False, status="")
         if budget.isolate:
             say("tests run under bwrap: your repo and home are read-only to them (--isolate)")
@@ -261,7 +276,7 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             report.test_runner = "subprocess" if run.worker is None else "worker"
             lanes = [run.main_lane(), *_more_lanes(run, stack, say)]
             report.lanes = len(lanes)
-            run.timings.baseline_s = time.perf_counter() - began
+            run.timings.baseline_s = time.perf_counter() - run.began
             run.timings.baseline_test_s = run.timings.test_s
             winning = RepairSearch(run, report, coverage, say, rank, ranker_factory, seed, lanes).search()
             if winning is None and budget.model_rewrites and run.remaining() > MODEL_PHASE_MIN_S and not report.fixed:
@@ -874,13 +889,9 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
     from dagent.agent.proposer import Proposal, rank_proposals
 
     budget = budget or Budget()
-    say = on_event or (lambda message: None)
-    began = budget.started_at or time.perf_counter()  # the user's clock: from dagent's start
-    progress = Tracker(on_progress, began, budget.time_s)
-    progress.phase("setup")
-    with Sandbox(project, isolate=budget.isolate, python=budget.python) as sandbox:
-        say(sandbox.interpreter.describe())
-        run = _Run(sandbox, budget, [], began, progress=progress)
+    say = on_event or _silent
+    with _opened(project, budget, [], say, on_progress) as run:
+        sandbox, progress = run.sandbox, run.progress
         progress.phase("baseline")
         say("running the tests in a sandbox")
         baseline = run.tests()

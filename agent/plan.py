@@ -39,7 +39,7 @@ from dagent.agent.localize import (
 from dagent.engine.context import ContextBlock, Snippet, render_context, render_snippet
 from dagent.errors import DagentError
 from dagent.ops.model import AddImport, Delete, Op
-from dagent.ops.syntax import render_body, render_op, render_path
+from dagent.ops.syntax import pinned_head, render_op
 
 MAX_ERRORS = 5
 MAX_NAMED = 5  # definitions an instruction names that plan_edit shows
@@ -108,12 +108,8 @@ class EditPlan:
 
 def skeleton_prefixes(target: EditTarget) -> dict[str, str]:
     """The pinned head of a replace and of an insert_after at `target`; the model writes the rest."""
-    where = f"{render_path(target.path)}:{target.line}"
-    old = render_body(target.old_line_text + "\n")
-    return {
-        "replace": f"@@replace {where}\n{old}@@with\n",
-        "insert_after": f"@@insert_after {where}\n{old}@@with\n",
-    }
+    old = target.old_line_text + "\n"
+    return {kind: pinned_head(kind, target.path, target.line, old) for kind in ("replace", "insert_after")}
 
 
 def deletion_candidate(target: EditTarget) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import torch
 
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
-from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot, drafted_canvas, replace_draft
+from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot, drafted_canvas
+from dagent.ops.syntax import replace_draft
 from dagent.engine.context import ContextBlock, focus_window, render_context
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor

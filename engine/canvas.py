@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import torch
 
-from dagent.ops.syntax import END, LINE_OPS, MARKERS, WITH, OpParseError, parse
+from dagent.ops.syntax import END, LINE_OPS, MARKERS, WITH, OpParseError, is_pinned_head, parse
 
 TokenKind = Literal["text", "marker", "pad", "control"]
 
@@ -494,19 +494,6 @@ def _tail_table(rows: list[_Row], pad: int) -> torch.LongTensor:
     return table
 
 
-WITH_LINE = WITH + "\n"
-
-
-def replace_draft(pinned_prefix: str) -> str | None:
-    """For a replace skeleton, the slot text that repeats the old lines (then `@@end`): the draft the
-    model edits. dagent-tiny is trained to turn exactly this draft into the fix."""
-    if not pinned_prefix.startswith("@@replace ") or not pinned_prefix.endswith(WITH_LINE):
-        return None
-    body = pinned_prefix.split("\n", 1)[1][: -len(WITH_LINE)]
-    return body + END + "\n"
-
-
-
 def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:
     """Per row, the draft's tokens right after the pinned head, then pads; -1 (noise) for rows
     without a draft and for what does not fit."""
@@ -553,7 +540,7 @@ def _needed(tokenizer: Any, skeleton: Skeleton, draft: str | None) -> int:
 def close_slot(text: str, pinned_prefix: str) -> str:
     """A candidate whose slot never wrote its closing `@@end` is closed after the lines it wrote, up to
     the first blank line (the model's filler); anything that still does not parse is left as it is."""
-    if validate(text) is None or not text.startswith(pinned_prefix) or not pinned_prefix.endswith(WITH_LINE):
+    if validate(text) is None or not text.startswith(pinned_prefix) or not is_pinned_head(pinned_prefix):
         return text
     written = text[len(pinned_prefix):].split(END)[0]
     lines = []

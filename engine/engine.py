@@ -27,7 +27,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -43,7 +43,7 @@ from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.tokenizer import encode
 from dagent.ops.model import Replace
-from dagent.ops.syntax import WITH, render_op
+from dagent.ops.syntax import render_op, split_pinned
 
 NOT_SCORED = float("-inf")  # a candidate whose canvas does not fit the model, or that cannot be rendered
 MAX_ROWS = 256  # rows per decoder pass: bounds the activations' memory, costs nothing in speed
@@ -104,12 +104,6 @@ def _ensure_newline(text: str) -> str:
 
 def _render(path: str, line: int, old: str, new: str) -> str:
     return render_op(Replace(path=path, line=line, old=_ensure_newline(old), new=_ensure_newline(new)))
-
-
-def _split_head(text: str) -> tuple[str, str]:
-    """The pinned head (through `@@with\\n`) and the body, cut where training cuts (skeleton_prefix)."""
-    cut = text.index(WITH + "\n") + len(WITH) + 1
-    return text[:cut], text[cut:]
 
 
 def _common_ends(a: Sequence[int], b: Sequence[int]) -> tuple[int, int]:
@@ -226,8 +220,8 @@ class Engine:
     def _rows(self, request: ScoreRequest) -> tuple[_Row, _Row] | None:
         """The candidate's row and its original's, or None when it cannot be rendered or does not fit."""
         try:
-            head, new_body = _split_head(request.canvas)
-            _, old_body = _split_head(request.original_canvas)
+            head, new_body = split_pinned(request.canvas)
+            _, old_body = split_pinned(request.original_canvas)
         except (ValueError, TypeError):  # pydantic rejects the op (empty old, a bad line number)
             return None
         head_ids = self._tokens(head)

@@ -168,6 +168,46 @@ def render(ops: list[Op]) -> str:
     return "".join(render_op(op) for op in ops)
 
 
+# ---------------------------------------------------------------- pinned heads
+# What the planner pins on the model's canvas and the model continues: a replace's or an insert's
+# header line, its old lines and `@@with`. It is part of dagent-tiny's trained format, so the planner
+# (agent/plan.py), the trainer (engine/train/data.py), the canvas and the engine build and cut it here.
+
+_WITH_LINE = WITH + "\n"
+
+
+def pinned_head(kind: str, path: str, line: int | None, old: str) -> str:
+    """`@@<kind> path:LINE`, the `old` lines, `@@with` (kind: replace, insert_after, insert_before)."""
+    return f"@@{kind} {_with_hint(path, line)}\n{render_body(old)}{_WITH_LINE}"
+
+
+def pinned_head_of(op: Op) -> str:
+    """The pinned head of a replace or an insert; "" for an op the planner does not pin."""
+    if isinstance(op, Replace):
+        return pinned_head("replace", op.path, op.line, op.old)
+    if isinstance(op, Insert):
+        return pinned_head(op.kind, op.path, op.line, op.anchor)
+    return ""
+
+
+def is_pinned_head(text: str) -> bool:
+    return text.startswith("@@") and text.endswith(_WITH_LINE)
+
+
+def split_pinned(text: str) -> tuple[str, str]:
+    """A rendered replace or insert cut after its `@@with` line: the pinned head and what the model wrote."""
+    cut = text.index(_WITH_LINE) + len(_WITH_LINE)
+    return text[:cut], text[cut:]
+
+
+def replace_draft(head: str) -> str | None:
+    """For a replace's pinned head, the slot text that repeats its old lines, then `@@end`: the draft the
+    model edits (dagent-tiny is trained to turn exactly this into the fix). None for another head."""
+    if not head.startswith("@@replace ") or not head.endswith(_WITH_LINE):
+        return None
+    return head.split("\n", 1)[1][: -len(_WITH_LINE)] + END + "\n"
+
+
 # ---------------------------------------------------------------- parse
 
 

@@ -12,7 +12,8 @@ import pytest
 from dagent.agent.budget import Budget
 from dagent.agent.loop import _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
-from dagent.engine.canvas import Skeleton, build_canvas, replace_draft, slot_init
+from dagent.engine.canvas import Skeleton, build_canvas, slot_init
+from dagent.ops.syntax import replace_draft
 from dagent.sandbox.results import TestOutcome, TestRun
 from helpers import repos as sandbox_testing
 from helpers.engine import tiny_tokenizer

@@ -192,10 +192,11 @@ def test_train_fine_tunes_the_shipped_model_on_a_repo(tmp_path: Path) -> None:
 def test_shipped_model_writes_a_parseable_op_stream_quickly() -> None:
     import time
 
-    from dagent.engine.canvas import Skeleton, build_canvas, close_slot, replace_draft, slot_init, validate
+    from dagent.engine.canvas import Skeleton, build_canvas, close_slot, slot_init, validate
     from dagent.engine.load import load_denoiser
     from dagent.engine.prompt import context_tensor
     from dagent.engine.sampler import sample
+    from dagent.ops.syntax import replace_draft
 
     began = time.perf_counter()
     denoiser, tokenizer = load_denoiser(None)

@@ -22,12 +22,12 @@ from dagent.engine.canvas import (
     Slot,
     build_canvas,
     drafted_canvas,
-    replace_draft,
     tokens,
     validate,
     vocab_for,
 )
 from dagent.engine.tokenizer import encode
+from dagent.ops.syntax import replace_draft
 from dagent.ops.syntax import END, MARKERS
 
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"

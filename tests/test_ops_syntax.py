@@ -300,3 +300,17 @@ def test_docs_examples_parse_and_grammar_matches() -> None:
     for stream in streams:
         assert parse(stream), stream
     assert GRAMMAR in docs
+
+
+def test_a_pinned_head_is_the_op_up_to_its_with_line_and_the_draft_repeats_its_old_lines() -> None:
+    from dagent.ops.model import Delete, Insert, Replace
+    from dagent.ops.syntax import pinned_head, pinned_head_of, render_op, replace_draft, split_pinned
+
+    replace = Replace(path="a b.py", old="@@x = 1\n", new="x = 2\n", line=3)
+    head, rest = split_pinned(render_op(replace))
+    assert head == pinned_head_of(replace) == pinned_head("replace", "a b.py", 3, "@@x = 1\n")
+    assert head == '@@replace "a b.py":3\n\\@@x = 1\n@@with\n' and rest == "x = 2\n@@end\n"
+    assert replace_draft(head) == "\\@@x = 1\n@@end\n"  # the old lines as written, escapes kept
+    insert = Insert(kind="insert_before", path="a.py", anchor="y\n", text="z\n", line=1)
+    assert pinned_head_of(insert) == "@@insert_before a.py:1\ny\n@@with\n" and replace_draft(pinned_head_of(insert)) is None
+    assert pinned_head_of(Delete(path="a.py", old="y\n")) == ""

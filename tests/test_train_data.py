@@ -11,12 +11,10 @@ from dagent.engine.train.data import (
     corpus_modules,
     is_heldout,
     make_examples,
-    skeleton_prefix,
     split_modules,
 )
 from dagent.engine.train.mutate import KINDS, mutate_line
 from dagent.ops.apply import apply_ops
-from dagent.ops.model import Replace
 from dagent.ops.syntax import parse
 
 SAMPLE = '''def window_sums(values, width):
@@ -100,6 +98,3 @@ def test_each_mutation_kind_plants_a_compiling_bug(kind: str) -> None:
     compile(planted.mutated, "sums.py", "exec")
 
 
-def test_skeleton_prefix_pins_header_anchor_and_with() -> None:
-    op = Replace(path="a.py", old="x = 1\n", new="x = 2\n", line=3)
-    assert skeleton_prefix(op) == "@@replace a.py:3\nx = 1\n@@with\n"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from dagent.engine.context import ContextBlock, Snippet, focus_window, render_context
 from dagent.engine.train.mutate import KINDS, Mutation, mutate_line
-from dagent.ops.model import AddImport, AddParameter, Delete, Insert, MakeStatic, Op, RenameSymbol, Replace
-from dagent.ops.syntax import WITH, render_op, render_path
+from dagent.ops.model import AddImport, AddParameter, Delete, MakeStatic, Op, RenameSymbol
+from dagent.ops.syntax import pinned_head_of, render_op, render_path
 
 HELDOUT_BUCKETS = 10  # one module in ten is held out, by a hash of its name
 MAX_FILE_BYTES = 200_000
@@ -189,14 +189,6 @@ def _error_line(rng: random.Random, module: Module, function: Function) -> list[
     return [f"{test}: {message}"] if rng.random() < 0.8 else []
 
 
-def skeleton_prefix(op: Op) -> str:
-    """The part of a fix's canvas the planner pins: the header, the anchor and `@@with`."""
-    text = render_op(op)
-    if isinstance(op, (Replace, Insert)):
-        return text[: text.index(WITH + "\n") + len(WITH) + 1]
-    return ""
-
-
 # Token-level bugs are what users meet most, so they are drawn more often than line-level ones.
 KIND_WEIGHTS = {"operator": 1.5, "comparison": 2.0, "off_by_one": 2.0, "slice": 1.5, "swap_names": 0.7,
                 "swap_args": 0.5, "attribute": 1.0, "missing_line": 1.0, "extra_line": 0.5,
@@ -231,7 +223,7 @@ def _example_from_mutation(rng: random.Random, source: Source, function: Functio
             snippets.append(Snippet(source.module.path, other.start, "".join(source.lines[other.start - 1 : other.end])))
     block = ContextBlock(task="fix", errors=_error_line(rng, source.module, function), snippets=snippets)
     target = render_op(mutation.fix)
-    prefix = skeleton_prefix(mutation.fix) if not isinstance(mutation.fix, Delete) else ""
+    prefix = pinned_head_of(mutation.fix) if not isinstance(mutation.fix, Delete) else ""
     return Example(render_context(block), target, prefix, mutation.kind, source.module.path,
                    {"line": mutation.line, "mutated": mutation.mutated, "original": source.text})
 
