@@ -16,6 +16,7 @@ TEST_RUN_TIMEOUT_S = 120.0  # one pytest run
 PER_TEST_TIMEOUT_S = 12.0  # a baseline test still running then is hung (failing); candidates get less
 MAX_CANDIDATES = 400  # grammar candidates validated per level of the repair search
 MAX_LANES = 2  # measured on 2 cores (docs/bench/lanes); more lanes than cores thrash
+MODEL_PHASE_MIN_S = 15.0  # loading the model and one sampling call: less time left is not worth starting
 
 
 @dataclass

@@ -17,7 +17,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from dagent.agent.loop import failures_of, read_sources
+from dagent.agent.run import failures_of, read_sources
 from dagent.agent.plan import plan_fix
 from dagent.agent.search import grammar_candidates, locations, order
 from dagent.agent.bench.tasks import load_tasks, materialize

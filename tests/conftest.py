@@ -17,16 +17,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def test_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
     """Every test run the fix loop asks for, in order: the test ids, or None for the whole suite."""
-    from dagent.agent.loop import _Run
+    from dagent.agent.run import Run
 
     calls: list[list[str] | None] = []
-    original = _Run.tests
+    original = Run.tests
 
-    def recording(self: _Run, test_ids: list[str] | None = None, extra_args=(), lane=None):  # type: ignore[no-untyped-def]
+    def recording(self: Run, test_ids: list[str] | None = None, extra_args=(), lane=None):  # type: ignore[no-untyped-def]
         calls.append(None if test_ids is None else list(test_ids))
         return original(self, test_ids, extra_args, lane)
 
-    monkeypatch.setattr(_Run, "tests", recording)
+    monkeypatch.setattr(Run, "tests", recording)
     return calls
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dagent.agent.budget import Budget
-from dagent.agent.loop import _Run, apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix, validate
+from dagent.agent.loop import apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix
+from dagent.agent.run import Run, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
 from dagent.engine.canvas import Skeleton, build_canvas, slot_init
 from dagent.ops.syntax import replace_draft
@@ -58,8 +59,8 @@ def tiny_model(tiny_model_factory: Callable[[int, int], Path]) -> Path:
     return tiny_model_factory(64, 3)
 
 
-def _run(sandbox: Sandbox) -> _Run:
-    return _Run(sandbox, Budget(test_timeout_s=60), [], time.perf_counter())
+def _run(sandbox: Sandbox) -> Run:
+    return Run(sandbox, Budget(test_timeout_s=60), [], time.perf_counter())
 
 
 def test_validate_gives_each_verdict(tmp_path: Path) -> None:
