@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dagent.agent.budget import MODEL_PHASE_MIN_S
 from dagent.agent.repair_search import RankerFactory, RepairSearch
-from dagent.agent.rewrites import first_line, rewrite_rounds, validate_proposal
+from dagent.agent.rewrites import record_proposal, rewrite_rounds, validate_proposal
 from dagent.agent.run import Event, Lane, Run, read_sources
 from dagent.agent.baseline import Baseline, run_baseline
 from dagent.agent.budget import Budget, default_lanes
@@ -28,7 +28,7 @@ from dagent.agent.localize import is_test_path, traceback_frames
 from dagent.agent.plan import plan_edit
 from dagent.agent.progress import OnProgress, Tracker
 from dagent.agent.search import RankMode
-from dagent.agent.report import Attempt, RunReport, Timings
+from dagent.agent.report import RunReport, Timings
 from dagent.errors import DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.syntax import parse, render
@@ -309,14 +309,7 @@ def _try_edits(run: Run, report: RunReport, proposals: list[Proposal], passed_be
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return None
         verdict = validate_proposal(run, proposal, [], [], passed_before, must_pass_all=False)
-        attempt = Attempt(round=1, source=proposal.source, ops=proposal.text, score=proposal.score,
-                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
-                          rank=place, of=len(proposals), kept=verdict.name == "passes")
-        report.attempts.append(attempt)
-        report.candidates_tried += 1
-        say(f"  {proposal.source:10} {verdict.name:14} {first_line(proposal.text)}")
-        run.progress.tried(verdict.name, proposal.source, first_line(proposal.text), verdict.failing,
-                           len(proposals) - place, place)
+        record_proposal(run, report, proposal, verdict, 1, place, len(proposals), say)
         if verdict.name == "passes":
             report.fixed, report.status = True, "edited: no passing test broke"
             return proposal

@@ -77,22 +77,27 @@ def _try_all(run: Run, report: RunReport, proposals: list[Proposal], base_ops: l
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return best
         verdict = validate_proposal(run, proposal, base_ops, failing, passed_before)
-        attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.text, score=proposal.score,
-                          verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
-                          rank=place, of=len(proposals))
-        report.attempts.append(attempt)
-        report.candidates_tried += 1
-        say(f"  {proposal.source:6} {verdict.name:14} {first_line(proposal.text)}")
-        run.progress.tried(verdict.name, proposal.source, first_line(proposal.text), verdict.failing,
-                           len(proposals) - place, place)
+        attempt = record_proposal(run, report, proposal, verdict, round_no, place, len(proposals), say)
         if verdict.name == "passes":
-            attempt.kept = True
             report.fixed, report.failing_after, report.status = True, [], "fixed: the whole suite passes"
             return proposal, attempt
         if verdict.name == "still_failing" and len(verdict.failing) < len(failing):
             if best is None or len(verdict.failing) < len(best[1].failing_after):
                 best = proposal, attempt
     return best
+
+
+def record_proposal(run: Run, report: RunReport, proposal: Proposal, verdict: Check, round_no: int, place: int,
+                    total: int, say: Event) -> Attempt:  # fmt: skip
+    """The proposal's attempt in the report, said and shown as tried."""
+    attempt = Attempt(round=round_no, source=proposal.source, ops=proposal.text, score=proposal.score,
+                      verdict=verdict.name, reason=verdict.reason, failing_after=verdict.failing,
+                      rank=place, of=total, kept=verdict.name == "passes")
+    report.attempts.append(attempt)
+    report.candidates_tried += 1
+    say(f"  {proposal.source:10} {verdict.name:14} {first_line(proposal.text)}")
+    run.progress.tried(verdict.name, proposal.source, first_line(proposal.text), verdict.failing, total - place, place)
+    return attempt
 
 
 def validate_proposal(run: Run, proposal: Proposal, base_ops: list[Op], failing: list[str],
