@@ -248,7 +248,7 @@ def _load(model: str | None, budget: Budget, say: Event, run: Run) -> Proposer:
 
 def _take_model_stats(run: Run, proposer: Proposer) -> None:
     stats = proposer.stats
-    run.timings.model_s, run.timings.model_load_s = stats.model_s, stats.load_s
+    run.timings.model_s, run.timings.model_load_s = stats.sample_s, stats.load_s
     run.timings.forwards, run.timings.tokens_written = stats.forwards, stats.tokens_written
 
 

@@ -11,24 +11,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import torch
-
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
-from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot, drafted_canvas
-from dagent.ops.syntax import replace_draft
+from dagent.engine.canvas import CanvasTooSmall, Skeleton, close_slot
 from dagent.engine.context import ContextBlock, focus_window, render_context
-from dagent.engine.load import load_denoiser, resolve_model_dir
-from dagent.engine.prompt import context_limit, context_tensor
-from dagent.engine.sampler import Candidate, sample
-from dagent.engine.tokenizer import decode
+from dagent.engine.engine import Engine, EngineStats, SamplingCut
+from dagent.engine.sampler import Candidate
 from dagent.ops.model import Op, Replace
-from dagent.ops.syntax import OpParseError, parse
+from dagent.ops.syntax import OpParseError, parse, replace_draft
 
 DraftCallback = Callable[[str, str], None]  # (label, draft text)
-
-
-class SamplingCut(Exception):
-    """The time budget ended inside a sampling call: its drafts are dropped."""
 
 
 @dataclass
@@ -56,61 +47,25 @@ class Proposal:
 
 
 @dataclass
-class ModelStats:
-    load_s: float = 0.0
-    model_s: float = 0.0
-    forwards: int = 0
-    tokens_written: int = 0
-    encoder_calls: int = 0
-
-
-@dataclass
 class Proposer:
-    """Holds the loaded model for the whole run: later rounds reuse it."""
+    """Holds the loaded engine for the whole run: later rounds reuse it (and its encoded contexts)."""
 
     model: str | None
     k: int = 4
     on_draft: DraftCallback | None = None
-    stats: ModelStats = field(default_factory=ModelStats)
 
     def __post_init__(self) -> None:
-        began = time.perf_counter()
-        self.denoiser, self.tokenizer = load_denoiser(self.model)
-        self.limit = context_limit(resolve_model_dir(self.model))
-        self.stats.load_s = time.perf_counter() - began
+        self.engine = Engine.load(self.model)
 
-    def _encode(self, text: str):  # type: ignore[no-untyped-def]
-        self.stats.encoder_calls += 1
-        return self.denoiser.encode(context_tensor(self.tokenizer, text, self.limit))
+    @property
+    def stats(self) -> EngineStats:
+        return self.engine.stats
 
     def _sample(self, context: str, skeletons: list[Skeleton], seed: int, label: str,
                 drafts: list[str | None] | None = None, deadline: float | None = None) -> list[Candidate]:
-        began, forwards_before = time.perf_counter(), self.denoiser.decoder_calls
-        prefix = self._encode(context)
-        canvas, init = drafted_canvas(self.tokenizer, skeletons, drafts or [None] * len(skeletons),
-                                      self.denoiser.canvas_length, self.denoiser.vocab_size)
-        callback = self._step_callback(label, canvas.pad_id, deadline)
-        try:
-            with torch.inference_mode():
-                candidates = sample(self.denoiser, prefix, canvas, k=self.k, seed=seed, on_step=callback, init=init)
-        finally:
-            self.stats.model_s += time.perf_counter() - began
-        self.stats.forwards += self.denoiser.decoder_calls - forwards_before
-        self.stats.tokens_written += sum(c.written for c in candidates)
-        return candidates
-
-    def _step_callback(self, label: str, pad_id: int, deadline: float | None):  # type: ignore[no-untyped-def]
-        """Called after each denoising step: shows the draft (when asked) and stops at the deadline."""
-        if self.on_draft is None and deadline is None:
-            return None
-
-        def step(index: int, ids: torch.Tensor) -> None:
-            if deadline is not None and time.perf_counter() > deadline:
-                raise SamplingCut(f"the deadline came at denoising step {index}")
-            if self.on_draft is not None:
-                self.on_draft(f"{label} step {index}", decode(self.tokenizer, ids[0].tolist(), pad_id))
-
-        return step
+        show = self.on_draft
+        on_draft = (lambda step, text: show(f"{label} step {step}", text)) if show is not None else None
+        return self.engine.sample(context, skeletons, drafts, k=self.k, seed=seed, deadline=deadline, on_draft=on_draft)
 
     def for_targets(self, plan: Plan, sources: dict[str, str], max_targets: int, seed: int,
                     deadline: float | None = None) -> list[Proposal]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
@@ -35,13 +35,14 @@ from typing import Any
 import torch
 
 from dagent.engine.backends.diffusion_gemma import expand_cache
-from dagent.engine.canvas import GRAIN, GROWTH
+from dagent.engine.canvas import GRAIN, GROWTH, Skeleton, drafted_canvas
 from dagent.engine.denoiser import Denoiser, PrefixState
 from dagent.engine.fill import HOLE_LENGTHS, FillRequest, Filling
 from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
-from dagent.engine.tokenizer import encode
+from dagent.engine.sampler import Candidate, sample
+from dagent.engine.tokenizer import decode, encode
 from dagent.ops.model import Replace
 from dagent.ops.syntax import render_op, split_pinned
 
@@ -87,6 +88,8 @@ class EngineStats:
     projected_positions: int = 0  # rows of the vocabulary projection: must equal the scored positions
     score_s: float = 0.0
     fill_s: float = 0.0
+    sample_s: float = 0.0
+    tokens_written: int = 0  # non-pad tokens the sampler wrote
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,17 @@ def softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
     return logits if not cap else torch.tanh(logits / cap) * cap
 
 
+class SamplingCut(Exception):
+    """The deadline came inside a sampling call: its drafts are dropped."""
+
+
+# (label, draft text) after each denoising step, for a live view of the canvas settling
+DraftCallback = Callable[[int, str], None]
+
+
 class Engine:
-    """The loaded model, its tokenizer and context window, and the contexts encoded so far."""
+    """The loaded model, its tokenizer and context window, and the contexts encoded so far: load,
+    encode, fill, score and sample go through here."""
 
     def __init__(self, denoiser: Denoiser, tokenizer: Any, context_tokens: int, draws: int = 1, seed: int = 0,
                  canvas_length: int | None = None) -> None:
@@ -172,6 +184,35 @@ class Engine:
         if len(self._contexts) > CONTEXT_CACHE:
             self._contexts.popitem(last=False)
         return encoded
+
+    # ------------------------------------------------------------ sample
+
+    def sample(self, context_text: str, skeletons: list[Skeleton], drafts: Sequence[str | None] | None = None,
+               k: int = 4, seed: int = 0, deadline: float | None = None,
+               on_draft: DraftCallback | None = None) -> list[Candidate]:  # fmt: skip
+        """k candidates per skeleton, denoised in one batch, best first. A skeleton's slot starts from its
+        draft (None: noise) on a canvas grown to fit it; past `deadline` (perf_counter time) the call
+        raises SamplingCut; `on_draft(step, text)` sees the first row settle."""
+        began, forwards = time.perf_counter(), self.denoiser.decoder_calls
+        prefix = self.encode(context_text).prefix
+        canvas, init = drafted_canvas(self.tokenizer, skeletons, list(drafts or [None] * len(skeletons)),
+                                      self.denoiser.canvas_length, self.denoiser.vocab_size)  # fmt: skip
+
+        def step(index: int, ids: torch.Tensor) -> None:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise SamplingCut(f"the deadline came at denoising step {index}")
+            if on_draft is not None:
+                on_draft(index, decode(self.tokenizer, ids[0].tolist(), canvas.pad_id))
+
+        try:
+            with torch.inference_mode():
+                found = sample(self.denoiser, prefix, canvas, k=k, seed=seed, init=init,
+                               on_step=step if deadline is not None or on_draft is not None else None)  # fmt: skip
+        finally:
+            self.stats.sample_s += time.perf_counter() - began
+            self.stats.forwards += self.denoiser.decoder_calls - forwards
+        self.stats.tokens_written += sum(c.written for c in found)
+        return found
 
     # ------------------------------------------------------------ fill
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
 import torch
 
@@ -488,21 +488,6 @@ def _candidates(canvas: Canvas, state: _State) -> list[Candidate]:
 
 
 # ---------------------------------------------------------------- public entry points
-
-
-def encode_context(denoiser: Denoiser, tokenizer: Any, context: str, max_tokens: int | None = None) -> PrefixState:
-    """Tokenize a context block (no BOS/EOS, as in training) and encode it once. With `max_tokens`, the
-    head is kept: the planner puts the task, the errors and the most suspicious code first."""
-    ids = tokenizer.encode(context, add_special_tokens=False)[:max_tokens] or [denoiser.pad_id]
-    return denoiser.encode(torch.tensor([ids], dtype=torch.long))
-
-
-def propose(denoiser: Denoiser, prefix: PrefixState, tokenizer: Any, skeletons: list[Skeleton] | None = None,
-            k: int = 4, **options: Any) -> list[Candidate]:
-    """The agent's call: k candidates per skeleton (None: one free canvas), best first."""
-    canvas = build_canvas(tokenizer, skeletons, denoiser.canvas_length, denoiser.vocab_size)
-    return sample(denoiser, prefix, canvas, k=k, **options)
-
 
 
 def sample(

@@ -202,3 +202,34 @@ def _compiles(expression: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(tiny: Engine) -> None:
+    from dagent.engine.canvas import Skeleton
+    from dagent.ops.syntax import pinned_head, replace_draft
+
+    head = pinned_head("replace", "pkg/stats.py", 2, OLD)
+    encoded_before, forwards_before = tiny.stats.encoder_calls, tiny.stats.forwards
+    drafts: list[str] = []
+    context = CONTEXT + "<|file|> pkg/other.py:1\n"  # a context no earlier test encoded
+    found = tiny.sample(context, [Skeleton.replace_line(head), Skeleton.free()], [replace_draft(head), None], k=2,
+                        seed=1, on_draft=lambda step, text: drafts.append(text))
+    assert sorted(c.skeleton for c in found) == [0, 0, 1, 1]
+    assert all(c.text.startswith(head) for c in found if c.skeleton == 0)
+    assert tiny.stats.encoder_calls == encoded_before + 1 and tiny.stats.forwards > forwards_before
+    assert drafts and tiny.stats.tokens_written > 0 and tiny.stats.sample_s > 0
+    tiny.sample(context, [Skeleton.free()], k=1)
+    assert tiny.stats.encoder_calls == encoded_before + 1  # the same context: its encoding is reused
+
+
+def test_sample_past_its_deadline_raises_sampling_cut(tiny: Engine) -> None:
+    import time
+
+    from dagent.engine.canvas import Skeleton
+    from dagent.engine.engine import SamplingCut
+
+    with pytest.raises(SamplingCut):
+        tiny.sample(CONTEXT, [Skeleton.free()], k=1, deadline=time.perf_counter() - 1.0)

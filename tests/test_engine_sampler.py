@@ -25,7 +25,7 @@ from dagent.engine.canvas import (
     build_canvas,
     validate,
 )
-from dagent.engine.sampler import encode_context, one_token_per_forward, propose, sample, sample_stream
+from dagent.engine.sampler import one_token_per_forward, sample, sample_stream
 from dagent.engine.tokenizer import encode
 
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
@@ -120,15 +120,6 @@ def test_the_context_is_encoded_once_per_context(model) -> None:  # type: ignore
     assert len(first) == 6 and len(second) == 4
     assert model.encoder_calls - encoder_before == 1
     assert model.decoder_calls - decoder_before >= 4  # several steps ran, all on the one encoding
-
-
-def test_propose_from_context_text(model) -> None:  # type: ignore[no-untyped-def]
-    before = model.encoder_calls
-    state = encode_context(model, tiny_tokenizer(), "<|fix|>\n<|file|> m.py:1\ndef f(x):\n    return x - 1\n", max_tokens=10)
-    found = propose(model, state, tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton.free()], k=2, steps=3)
-    assert state.length == 10 and model.encoder_calls - before == 1
-    assert sorted(c.skeleton for c in found) == [0, 0, 1, 1]
-    assert all(c.text.startswith(PREFIX) for c in found if c.skeleton == 0)
 
 
 def test_same_seed_same_candidates(model, prefix) -> None:  # type: ignore[no-untyped-def]

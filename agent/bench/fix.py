@@ -38,7 +38,8 @@ from rich.table import Table
 from dagent.agent.budget import DEFAULT_BUDGET_S, Budget, default_lanes
 from dagent.agent.loop import run_edit, run_fix
 from dagent.agent.search import RankMode
-from dagent.agent.proposer import ModelStats, Proposer
+from dagent.agent.proposer import Proposer
+from dagent.engine.engine import EngineStats
 from dagent.agent.report import RunReport
 from dagent.agent.bench.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
 from dagent.errors import DagentError
@@ -211,7 +212,7 @@ def _run_dagent(task: Task, repo: Path, settings: FixBenchSettings, proposer: Pr
     if task.kind == "edit":
         return run_edit(task.instruction, repo, repo, model=settings.model, budget=budget, seed=settings.seed)
     if proposer is not None:
-        proposer.stats = ModelStats()  # its counters add up across runs: count this task's only
+        proposer.engine.stats = EngineStats()  # its counters add up across runs: count this task's only
     factory = None
     if settings.rank == "model":
         from dagent.agent.scoring import ranker_factory  # loads torch and the engine only when it ranks
