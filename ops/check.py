@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dagent.errors import DagentError
-from dagent.ops.apply import ApplyResult, FileChange, plan_changes
+from dagent.ops.apply import plan_changes
+from dagent.ops.changes import ApplyResult, FileChange
 from dagent.ops.formats import load_ops
 from dagent.ops.model import Op
 

@@ -27,7 +27,9 @@ from typing import Literal
 from pydantic import ValidationError
 
 from dagent.errors import DagentError
-from dagent.ops.apply import EmptyStream, check_path, decode
+from dagent.ops.apply import EmptyStream
+from dagent.ops.paths import check_path
+from dagent.ops.textfile import decode
 from dagent.ops.model import CreateFile, Delete, Insert, MoveFile, Op, RemoveFile, Replace
 from dagent.ops.syntax import OP_MARKERS, OpParseError, parse
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from dagent.errors import ApplyError, PathRefused
-from dagent.ops.apply import AnchorError, apply_ops, find_anchor, plan_ops, reindent
+from dagent.ops.anchors import AnchorError, find_anchor, reindent
+from dagent.ops.apply import apply_ops, plan_ops
 from dagent.ops.check import check_ops, check_text
 from dagent.ops.model import AddImport, CreateFile, Delete, Insert, MoveFile, RemoveFile, RenameSymbol, Replace
 from dagent.ops.syntax import parse

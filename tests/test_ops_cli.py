@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app, main
-from dagent.ops.apply import AnchorError
+from dagent.ops.anchors import AnchorError
 
 runner = CliRunner()
 FIX = "@@replace stats.py:2\n    return total / (len(xs) - 1)\n@@with\n    return total / len(xs)\n@@end\n"
