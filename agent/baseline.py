@@ -23,7 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dagent.agent.localize import is_test_path, traceback_frames
+from dagent.agent.source_index import is_test_path
+
+from dagent.agent.tracebacks import traceback_frames
 from dagent.sandbox.results import CoverageMap, TestOutcome, TestRun, collect_coverage, run_pytest
 
 TRACE_SHARE = 0.1  # of the plain run's summed test time, spent tracing passing tests (x3-4 under the tracer)

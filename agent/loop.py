@@ -24,7 +24,8 @@ from dagent.agent.rewrites import record_proposal, rewrite_rounds, validate_prop
 from dagent.agent.run import Event, Lane, Run, read_sources
 from dagent.agent.baseline import Baseline, run_baseline
 from dagent.agent.budget import Budget, default_lanes
-from dagent.agent.localize import is_test_path, traceback_frames
+from dagent.agent.source_index import is_test_path
+from dagent.agent.tracebacks import traceback_frames
 from dagent.agent.plan import plan_edit
 from dagent.agent.progress import OnProgress, Tracker
 from dagent.agent.search import RankMode

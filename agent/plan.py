@@ -22,20 +22,9 @@ from pathlib import Path
 from typing import Protocol
 
 from dagent.agent.instructions import plan_instruction
-from dagent.agent.localize import (
-    MODULE,
-    CallResolver,
-    Definition,
-    Frame,
-    SourceIndex,
-    Suspicion,
-    context_test_id,
-    is_test_path,
-    ochiai,
-    rank_lines,
-    test_frame,
-    traceback_frames,
-)
+from dagent.agent.localize import Suspicion, context_test_id, ochiai, rank_lines
+from dagent.agent.source_index import MODULE, CallResolver, Definition, SourceIndex, is_test_path
+from dagent.agent.tracebacks import Frame, test_frame, traceback_frames
 from dagent.engine.context import ContextBlock, Snippet, render_context, render_snippet
 from dagent.errors import DagentError
 from dagent.ops.model import AddImport, Delete, Op

@@ -12,18 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dagent.agent.localize import (
-    Frame,
-    SourceIndex,
-    Suspicion,
-    executable_lines,
-    is_test_path,
-    ochiai,
-    rank_lines,
-    split_lines,
-    test_frame,
-    traceback_frames,
-)
+from dagent.agent.localize import Suspicion, ochiai, rank_lines
+
+from dagent.agent.source_index import SourceIndex, executable_lines, is_test_path, split_lines
+
+from dagent.agent.tracebacks import Frame, test_frame, traceback_frames
 
 PROJECT = {
     "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
