@@ -1,4 +1,5 @@
-"""Skeletons, slots and per-position constraints: what the sampler may write where.
+"""The canvas: skeletons (engine/skeleton.py) laid out over token positions with their per-position
+constraints (engine/constraints.py): what the sampler may write where.
 
 A `Skeleton` is a row of segments. `Pinned(text)` tokens are fixed forever; a `Slot` is denoised,
 holds at most `max_tokens` tokens (None: the rest of the canvas) and fills unused length with the
@@ -38,260 +39,15 @@ a replace) would not fit next to its pinned header.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
-from dagent.ops.syntax import END, LINE_OPS, MARKERS, WITH, OpParseError, is_pinned_head, parse
-
-TokenKind = Literal["text", "marker", "pad", "control"]
-
-
-# ---------------------------------------------------------------- constraints
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    id: int
-    text: str  # what the token decodes to on its own
-    kind: TokenKind  # control: special tokens that never belong in a canvas (bos, eos, mask, context markers)
-
-
-@dataclass(frozen=True, eq=False)
-class Constraint:
-    """A set of allowed tokens, as a predicate; `name` identifies it in the per-tokenizer cache."""
-
-    name: str
-    test: Callable[[TokenInfo], bool]
-
-    def __and__(self, other: Constraint) -> Constraint:
-        return Constraint(f"({self.name} & {other.name})", lambda t: self.test(t) and other.test(t))
-
-    def __or__(self, other: Constraint) -> Constraint:
-        return Constraint(f"({self.name} | {other.name})", lambda t: self.test(t) or other.test(t))
-
-
-def _content(t: TokenInfo) -> bool:
-    return t.kind in ("text", "marker")
-
-
-ANY = Constraint("ANY", _content)
-
-
-def _identifier(t: TokenInfo) -> bool:
-    return t.kind == "text" and t.text != "" and all(c.isalnum() or c == "_" for c in t.text)
-
-
-IDENTIFIER = Constraint("IDENTIFIER", _identifier)
-
-
-def _starts_name(text: str) -> bool:
-    return text[:1].isalpha() or text[:1] == "_"
-
-
-def _dotted_piece(t: TokenInfo) -> bool:
-    """A piece of a dotted name: name characters and dots, each dot inside it followed by a name's first
-    character (the sampler checks the dots at its edges against its neighbours)."""
-    if t.kind != "text" or t.text == "" or not all(c.isalnum() or c in "_." for c in t.text):
-        return False
-    inner_dots = (i for i, c in enumerate(t.text[:-1]) if c == ".")
-    return all(_starts_name(t.text[i + 1]) for i in inner_dots)
-
-
-IDENTIFIER_START = Constraint("IDENTIFIER_START", lambda t: _identifier(t) and not t.text[0].isdigit())
-DOTTED = Constraint("DOTTED", _dotted_piece)
-ONE_LINE = Constraint("ONE_LINE", lambda t: _content(t) and "\n" not in t.text)
-NO_MARKERS = Constraint("NO_MARKERS", lambda t: t.kind == "text" and "@@" not in t.text)
-# Token classes the slot rules read: blank tokens (whitespace only) are not content a close must precede;
-# a closing marker starts a line, so the token before it must end one.
-SPACED_WORD = Constraint("SPACED_WORD", lambda t: t.kind == "text" and t.text[:1] == " " and t.text[1:2].strip() != "")
-BLANK = Constraint("BLANK", lambda t: t.kind == "text" and t.text != "" and t.text.strip() == "")
-LINE_END = Constraint("LINE_END", lambda t: t.text.endswith("\n"))
-# ... and in a dotted name, a dot is followed by a name's first token (never by a digit, a dot or the end).
-DOT_END = Constraint("DOT_END", lambda t: t.kind == "text" and t.text.endswith("."))
-NAME_START = Constraint("NAME_START", lambda t: t.kind == "text" and _starts_name(t.text))
-
-
-def tokens(*texts: str) -> Constraint:
-    """Exactly the tokens that decode to one of `texts` (e.g. `tokens("@@end")`)."""
-    wanted = frozenset(texts)
-    return Constraint(f"tokens{tuple(sorted(wanted))}", lambda t: _content(t) and t.text in wanted)
-
-
-BODY = NO_MARKERS | tokens(END)  # an op body's lines, closed by @@end
-
-
-def filler_id(tokenizer: Any) -> int:
-    """The token that fills unused slot length: pad, else EOS (models without a pad token pad with EOS)."""
-    for value in (tokenizer.pad_token_id, tokenizer.eos_token_id):
-        if isinstance(value, int):
-            return value
-    raise ValueError("the tokenizer has neither a pad nor an EOS token to fill unused canvas length")
-
-
-class Vocab:
-    """Token texts and kinds of one tokenizer at one logits width, and the constraint masks over them."""
-
-    def __init__(self, tokenizer: Any, size: int) -> None:
-        self.size = size
-        self.pad_id = filler_id(tokenizer)
-        known = min(len(tokenizer), size)
-        texts = tokenizer.batch_decode([[i] for i in range(known)], skip_special_tokens=False,
-                                       clean_up_tokenization_spaces=False)
-        special = set(tokenizer.all_special_ids)
-        mask_id = getattr(tokenizer, "mask_token_id", None)
-        self.infos = [TokenInfo(i, text, self._kind(i, text, special, mask_id)) for i, text in enumerate(texts)]
-        self._masks: dict[str, torch.Tensor] = {}
-
-    def _kind(self, i: int, text: str, special: set[int], mask_id: int | None) -> TokenKind:
-        if i == self.pad_id:
-            return "pad"
-        if text in MARKERS:
-            return "marker"
-        return "control" if i in special or i == mask_id else "text"
-
-    def mask(self, constraint: Constraint) -> torch.Tensor:
-        """(V,) bool; ids past the tokenizer's length (padded embedding rows) are never allowed."""
-        if constraint.name not in self._masks:
-            allowed = torch.zeros(self.size, dtype=torch.bool)
-            allowed[: len(self.infos)] = torch.tensor([constraint.test(t) for t in self.infos], dtype=torch.bool)
-            self._masks[constraint.name] = allowed
-        return self._masks[constraint.name]
-
-
-_VOCABS: weakref.WeakKeyDictionary[Any, dict[int, Vocab]] = weakref.WeakKeyDictionary()
-
-
-def vocab_for(tokenizer: Any, size: int | None = None) -> Vocab:
-    """The cached `Vocab` of `tokenizer` (decoding a 262k vocabulary takes seconds: do it once)."""
-    width = size or len(tokenizer)
-    per_size = _VOCABS.setdefault(tokenizer, {})
-    if width not in per_size:
-        per_size[width] = Vocab(tokenizer, width)
-    return per_size[width]
-
-
-# ---------------------------------------------------------------- skeletons
-
-
-class CanvasTooSmall(ValueError):
-    """A skeleton's pinned text and slots do not fit the model's canvas (e.g. a very long old line)."""
-
-
-@dataclass(frozen=True)
-class Pinned:
-    text: str
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
-    `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
-    never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped."""
-
-    max_tokens: int | None = None
-    constraint: Constraint = ANY
-    closes: str | None = None
-    first: Constraint | None = None
-
-    @property
-    def dotted(self) -> bool:
-        """A dotted name (`Class.method`): the sampler keeps every dot followed by a name."""
-        return self.constraint is DOTTED
-
-
-Segment = Pinned | Slot
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    segments: tuple[Segment, ...]
-
-    @staticmethod
-    def free() -> Skeleton:
-        """The whole canvas one slot: any op stream, checked by `validate` afterwards. (Pinning its first
-        token to the op markers cost valid streams on dagent-tiny: the noise at that position, drawn
-        from the eleven markers, reads as a real op and the model follows it.)"""
-        return Skeleton((Slot(None, ANY),))
-
-    @staticmethod
-    def replace_line(pinned_prefix: str, max_tokens: int | None = None) -> Skeleton:
-        """`pinned_prefix` ("@@replace path:LINE\\n<old>\\n@@with\\n") fixed; the model writes the new
-        line(s) and `@@end`."""
-        return Skeleton((Pinned(pinned_prefix), Slot(max_tokens, BODY, closes=END + "\n")))
-
-    @staticmethod
-    def words(pinned_prefix: str, words: Sequence[Constraint], separator: str = " ") -> Skeleton:
-        """A one-line op's words after its pinned header (`@@rename path `): one slot per word, each
-        starting with an identifier's first token, `separator` pinned between them; every word but
-        the last holds at most WORD_TOKENS tokens. Pads inside a word drop out of the text."""
-        segments: list[Segment] = [Pinned(pinned_prefix)]
-        for i, constraint in enumerate(words):
-            last = i == len(words) - 1
-            segments.append(Slot(None if last else WORD_TOKENS, constraint, first=IDENTIFIER_START))
-            if not last:
-                segments.append(Pinned(separator))
-        return Skeleton(tuple(segments))
-
-    @staticmethod
-    def line(pinned_prefix: str, keyword: Constraint | None = None) -> Skeleton:
-        """The rest of one line after a one-line op's header (`@@import path `); with `keyword`, the
-        line's first token is one of it and a space and a word follow it (`import os`, never `import`
-        alone or `importimport`)."""
-        rest = ONE_LINE & NO_MARKERS
-        if keyword is None:
-            return Skeleton((Pinned(pinned_prefix), Slot(None, rest)))
-        return Skeleton((Pinned(pinned_prefix), Slot(1, rest, first=keyword), Slot(None, rest, first=rest & SPACED_WORD)))
-
-    @staticmethod
-    def for_prefix(pinned_prefix: str) -> Skeleton:
-        """The skeleton for a planner's pinned prefix: free when there is none, a body closed by
-        `@@end` after `@@with`, the op's words after a rename/static/param header (`@@rename path `),
-        the rest of one line after another one-line op's header (`@@import path `)."""
-        if not pinned_prefix:
-            return Skeleton.free()
-        if pinned_prefix.endswith(WITH + "\n"):
-            return Skeleton.replace_line(pinned_prefix)
-        marker = op_kind(pinned_prefix)
-        if marker in WORDS and "\n" not in pinned_prefix:
-            return Skeleton.words(pinned_prefix, *WORDS[marker])
-        if marker in LINE_OPS and "\n" not in pinned_prefix:
-            return Skeleton.line(pinned_prefix, LINE_KEYWORD.get(marker))
-        return Skeleton((Pinned(pinned_prefix), Slot(None, ANY)))
-
-
-def op_kind(pinned_prefix: str) -> str:
-    """The op a pinned prefix starts ("@@replace"), or "free" when nothing is pinned."""
-    return pinned_prefix.partition(" ")[0] if pinned_prefix else "free"
-
-
-WORD_TOKENS = 12
-# The words of the one-line ops whose grammar is names (ops/syntax.py GRAMMAR), and what is pinned
-# between them: symbol, then a new name or a parameter; a static method's symbol is `Class.method`, so
-# its dot is pinned (a symbol without one is not a method). `@@move`'s path stays one free line.
-WORDS: dict[str, tuple[tuple[Constraint, ...], str]] = {
-    "@@rename": ((DOTTED, IDENTIFIER), " "),
-    "@@static": ((DOTTED, IDENTIFIER), "."),
-    "@@param": ((DOTTED, ONE_LINE & NO_MARKERS), " "),
-}
-# The keyword a one-line op's free line starts with, where its grammar fixes one (an import statement
-# starts with `import` or `from`; the pinned header ends with the space before it).
-LINE_KEYWORD: dict[str, Constraint] = {"@@import": tokens("import", "from")}
-
-
-def validate(text: str) -> OpParseError | None:
-    """None when `text` is a complete op stream, else the parse error (with line and expectation)."""
-    try:
-        parse(text)
-    except OpParseError as err:
-        return err
-    return None
-
-
-# ---------------------------------------------------------------- canvas
+from dagent.ops.syntax import END, is_pinned_head
+from dagent.engine.constraints import BLANK, Constraint, DOT_END, LINE_END, NAME_START, Vocab, vocab_for
+from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
 
 
 @dataclass
@@ -347,6 +103,8 @@ class Canvas:
 
 
 _ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail", "dotted")
+
+
 _SHARED_TENSORS = ("mask_table", "blank", "line_end", "dot_end", "name_start")
 
 
@@ -512,8 +270,14 @@ def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:
 # trained on 48-token canvases; on held-out replaces, a canvas grown to fit the line kept every output
 # valid where the trained length cut long lines off (see `dagent bench engine`).
 GROWTH = 2  # at most this many times the trained length
+
+
 HEADROOM = 8  # room for a replacement longer than the draft it edits
+
+
 OPEN_ROOM = 16  # room for a slot that starts from noise
+
+
 GRAIN = 16  # grown lengths are multiples of this
 
 

@@ -35,7 +35,8 @@ from typing import Any
 import torch
 
 from dagent.engine.backends.diffusion_gemma import expand_cache
-from dagent.engine.canvas import GRAIN, GROWTH, Skeleton, drafted_canvas
+from dagent.engine.canvas import GRAIN, GROWTH, drafted_canvas
+from dagent.engine.skeleton import Skeleton
 from dagent.engine.denoiser import Denoiser, PrefixState
 from dagent.engine.fill import HOLE_LENGTHS, FillRequest, Filling
 from dagent.engine.fill import fill as fill_holes

@@ -13,7 +13,8 @@ from dagent.agent.budget import Budget
 from dagent.agent.loop import apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix
 from dagent.agent.run import Run, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
-from dagent.engine.canvas import Skeleton, build_canvas, slot_init
+from dagent.engine.canvas import build_canvas, slot_init
+from dagent.engine.skeleton import Skeleton
 from dagent.ops.syntax import replace_draft
 from dagent.sandbox.results import TestOutcome, TestRun
 from helpers import repos as sandbox_testing

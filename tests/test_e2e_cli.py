@@ -192,7 +192,8 @@ def test_train_fine_tunes_the_shipped_model_on_a_repo(tmp_path: Path) -> None:
 def test_shipped_model_writes_a_parseable_op_stream_quickly() -> None:
     import time
 
-    from dagent.engine.canvas import Skeleton, build_canvas, close_slot, slot_init, validate
+    from dagent.engine.canvas import build_canvas, close_slot, slot_init
+    from dagent.engine.skeleton import Skeleton, validate
     from dagent.engine.load import load_denoiser
     from dagent.engine.prompt import context_tensor
     from dagent.engine.sampler import sample

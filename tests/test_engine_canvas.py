@@ -6,26 +6,19 @@ import pytest
 import torch
 from helpers.engine import CANVAS, tiny_tokenizer, token_id
 
-from dagent.engine.canvas import (
+from dagent.engine.canvas import GRAIN, HEADROOM, build_canvas, drafted_canvas
+from dagent.engine.constraints import (
     ANY,
     BODY,
     DOTTED,
-    GRAIN,
-    HEADROOM,
     IDENTIFIER,
     IDENTIFIER_START,
-    CanvasTooSmall,
     NO_MARKERS,
     ONE_LINE,
-    Pinned,
-    Skeleton,
-    Slot,
-    build_canvas,
-    drafted_canvas,
     tokens,
-    validate,
     vocab_for,
 )
+from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
 from dagent.engine.tokenizer import encode
 from dagent.ops.syntax import replace_draft
 from dagent.ops.syntax import END, MARKERS

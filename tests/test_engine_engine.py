@@ -208,7 +208,7 @@ def _compiles(expression: str) -> bool:
 
 
 def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(tiny: Engine) -> None:
-    from dagent.engine.canvas import Skeleton
+    from dagent.engine.skeleton import Skeleton
     from dagent.ops.syntax import pinned_head, replace_draft
 
     head = pinned_head("replace", "pkg/stats.py", 2, OLD)
@@ -228,7 +228,7 @@ def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(
 def test_sample_past_its_deadline_raises_sampling_cut(tiny: Engine) -> None:
     import time
 
-    from dagent.engine.canvas import Skeleton
+    from dagent.engine.skeleton import Skeleton
     from dagent.engine.engine import SamplingCut
 
     with pytest.raises(SamplingCut):

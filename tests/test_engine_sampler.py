@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
 
-from dagent.engine.canvas import (
+from dagent.engine.canvas import build_canvas
+from dagent.engine.constraints import (
     ANY,
     BODY,
     DOTTED,
@@ -19,12 +20,8 @@ from dagent.engine.canvas import (
     NO_MARKERS,
     ONE_LINE,
     Constraint,
-    Pinned,
-    Skeleton,
-    Slot,
-    build_canvas,
-    validate,
 )
+from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
 from dagent.engine.sampler import one_token_per_forward, sample, sample_stream
 from dagent.engine.tokenizer import encode
 

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 import torch
 
-from dagent.engine.canvas import Canvas, Skeleton, drafted_canvas, op_kind, validate
+from dagent.engine.canvas import Canvas, drafted_canvas
+from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.ops.syntax import replace_draft
 from dagent.engine.denoiser import Denoiser, describe
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample

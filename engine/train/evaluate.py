@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dagent.engine.canvas import Skeleton, close_slot, drafted_canvas
+from dagent.engine.canvas import close_slot, drafted_canvas
+from dagent.engine.skeleton import Skeleton
 from dagent.ops.syntax import replace_draft
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
