@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dagent.agent.source_index import is_test_path
-
 from dagent.agent.tracebacks import traceback_frames
 from dagent.sandbox.results import CoverageMap, TestOutcome, TestRun, collect_coverage, run_pytest
 

@@ -51,6 +51,7 @@ import keyword
 import posixpath
 import re
 from collections.abc import Callable, Mapping
+
 from dagent.agent.source_index import Definition, SourceIndex, is_test_path
 from dagent.errors import DagentError
 from dagent.ops.cst import module_names

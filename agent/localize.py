@@ -19,6 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
 from dagent.agent.source_index import CallResolver, Definition, SourceIndex, header_nodes, is_test_path
 from dagent.agent.tracebacks import Frame
 

@@ -18,23 +18,22 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagent.agent.budget import MODEL_PHASE_MIN_S
-from dagent.agent.repair_search import RankerFactory, RepairSearch
-from dagent.agent.rewrites import record_proposal, rewrite_rounds, validate_proposal
-from dagent.agent.run import Event, Lane, Run, read_sources
 from dagent.agent.baseline import Baseline, run_baseline
-from dagent.agent.budget import Budget, default_lanes
-from dagent.agent.source_index import is_test_path
-from dagent.agent.tracebacks import traceback_frames
+from dagent.agent.budget import MODEL_PHASE_MIN_S, Budget, default_lanes
 from dagent.agent.plan import plan_edit
 from dagent.agent.progress import OnProgress, Tracker
-from dagent.agent.search import RankMode
+from dagent.agent.repair_search import RankerFactory, RepairSearch
 from dagent.agent.report import RunReport, Timings
+from dagent.agent.rewrites import record_proposal, rewrite_rounds, validate_proposal
+from dagent.agent.run import Event, Lane, Run, read_sources
+from dagent.agent.search import RankMode
+from dagent.agent.source_index import is_test_path
+from dagent.agent.tracebacks import traceback_frames
 from dagent.errors import DagentError
 from dagent.ops.apply import apply_ops
 from dagent.ops.syntax import parse, render
-from dagent.sandbox.results import TestRun
 from dagent.sandbox.editable import needs_install
+from dagent.sandbox.results import TestRun
 from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
 

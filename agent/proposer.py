@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
 from dagent.engine.canvas import close_slot
-from dagent.engine.skeleton import CanvasTooSmall, Skeleton
 from dagent.engine.context import ContextBlock, focus_window, render_context
 from dagent.engine.engine import Engine, EngineStats, SamplingCut
 from dagent.engine.sampler import Candidate
+from dagent.engine.skeleton import CanvasTooSmall, Skeleton
 from dagent.ops.model import Op, Replace
 from dagent.ops.syntax import OpParseError, parse, replace_draft
 

@@ -5,26 +5,34 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagent.agent.budget import MODEL_PHASE_MIN_S
-from dagent.agent.run import Check, Event, Lane, Run, failures_of, read_sources, screen_runs, spoiled_by
 from dagent.agent.plan import FailureInfo, plan_fix
 from dagent.agent.progress import Suspect
-from dagent.agent.search import (Candidate, Evidence, ModelRanker, RankMode, fill_candidates, grammar_candidates, locations,
-                                 next_candidate, order)
-from dagent.agent.screen import SCREEN_BATCH, located, swaps_for
 from dagent.agent.report import Attempt, RunReport
+from dagent.agent.run import Check, Event, Lane, Run, failures_of, read_sources, screen_runs, spoiled_by
+from dagent.agent.screen import SCREEN_BATCH, located, swaps_for
+from dagent.agent.search import (
+    Candidate,
+    Evidence,
+    ModelRanker,
+    RankMode,
+    fill_candidates,
+    grammar_candidates,
+    locations,
+    next_candidate,
+    order,
+)
 from dagent.errors import ApplyError
 from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
 from dagent.ops.syntax import render
 from dagent.sandbox.results import CoverageMap, TestRun
 from dagent.sandbox.variants import FunctionSwap
-
 
 # the plan's context text and the run's deadline (perf_counter time) -> the model's scorer and filler
 RankerFactory = Callable[[str, float], ModelRanker]

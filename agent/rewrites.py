@@ -2,11 +2,12 @@
 candidate lines at the suspect statements; the most promising partial one seeds the next round."""
 
 from __future__ import annotations
+
 from typing import TYPE_CHECKING
 
-from dagent.agent.run import Check, Event, Run, failures_of, read_sources, validate
 from dagent.agent.plan import plan_fix
 from dagent.agent.report import Attempt, RunReport
+from dagent.agent.run import Check, Event, Run, failures_of, read_sources, validate
 from dagent.ops.apply import apply_ops
 from dagent.ops.model import Op
 from dagent.sandbox.results import CoverageMap

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from dagent.agent.budget import Budget
 from dagent.agent.plan import FailureInfo
 from dagent.agent.progress import Tracker
@@ -19,7 +20,6 @@ from dagent.sandbox.results import TestRun, compile_check, run_pytest
 from dagent.sandbox.variants import FunctionSwap
 from dagent.sandbox.worker import TestWorker
 from dagent.sandbox.worktree import Sandbox
-
 
 # A candidate's failures are compared and read for frames, never shown whole: Python's own traceback is
 # enough there, and pytest's long style re-reads and formats each frame's source (a fifth of a run

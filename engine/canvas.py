@@ -45,9 +45,9 @@ from typing import Any
 
 import torch
 
-from dagent.ops.syntax import END, is_pinned_head
-from dagent.engine.constraints import BLANK, Constraint, DOT_END, LINE_END, NAME_START, Vocab, vocab_for
+from dagent.engine.constraints import BLANK, DOT_END, LINE_END, NAME_START, Constraint, Vocab, vocab_for
 from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
+from dagent.ops.syntax import END, is_pinned_head
 
 
 @dataclass

@@ -12,7 +12,6 @@ import torch
 
 from dagent.ops.syntax import END, MARKERS
 
-
 TokenKind = Literal["text", "marker", "pad", "control"]
 
 

@@ -36,13 +36,13 @@ import torch
 
 from dagent.engine.backends.diffusion_gemma import expand_cache
 from dagent.engine.canvas import GRAIN, GROWTH, drafted_canvas
-from dagent.engine.skeleton import Skeleton
 from dagent.engine.denoiser import Denoiser, PrefixState
-from dagent.engine.fill import HOLE_LENGTHS, FillRequest, Filling
+from dagent.engine.fill import HOLE_LENGTHS, Filling, FillRequest
 from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
+from dagent.engine.skeleton import Skeleton
 from dagent.engine.tokenizer import decode, encode
 from dagent.ops.model import Replace
 from dagent.ops.syntax import render_op, split_pinned

@@ -31,8 +31,8 @@ from typing import Literal
 import torch
 
 from dagent.engine.canvas import Canvas, build_canvas
-from dagent.engine.skeleton import Skeleton
 from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.engine.skeleton import Skeleton
 from dagent.engine.tokenizer import decode
 from dagent.ops.syntax import OpParseError, parse_prefix
 

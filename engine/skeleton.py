@@ -6,9 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
+from dagent.engine.constraints import (
+    ANY,
+    BODY,
+    DOTTED,
+    IDENTIFIER,
+    IDENTIFIER_START,
+    NO_MARKERS,
+    ONE_LINE,
+    SPACED_WORD,
+    Constraint,
+    tokens,
+)
 from dagent.ops.syntax import END, LINE_OPS, WITH, OpParseError, parse
-from dagent.engine.constraints import ANY, BODY, Constraint, DOTTED, IDENTIFIER, IDENTIFIER_START, NO_MARKERS, ONE_LINE, SPACED_WORD, tokens
 
 
 class CanvasTooSmall(ValueError):

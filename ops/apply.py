@@ -28,6 +28,8 @@ from pathlib import Path
 
 from dagent.errors import ApplyError, PathRefused
 from dagent.ops import cst as cstops
+from dagent.ops.anchors import find_anchor, reindent
+from dagent.ops.changes import ApplyResult, FileChange
 from dagent.ops.model import (
     AddImport,
     AddParameter,
@@ -45,13 +47,10 @@ from dagent.ops.model import (
     RenameSymbol,
     Replace,
 )
-from dagent.ops.syntax import render_op
-from dagent.ops.anchors import find_anchor, reindent
-from dagent.ops.changes import ApplyResult, FileChange
 from dagent.ops.paths import check_path
+from dagent.ops.syntax import render_op
 from dagent.ops.textfile import TextFile, TextFormat, decode, disk_text, encode_text, split_lines_kept
 from dagent.ops.write import write_changes
-
 
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
 

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 
 
-
 @dataclass(frozen=True)
 class FileChange:
     """One file's change. `before`/`after` are the texts as on disk (None: absent before / after)."""

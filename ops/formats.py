@@ -28,10 +28,10 @@ from pydantic import ValidationError
 
 from dagent.errors import DagentError
 from dagent.ops.apply import EmptyStream
-from dagent.ops.paths import check_path
-from dagent.ops.textfile import decode
 from dagent.ops.model import CreateFile, Delete, Insert, MoveFile, Op, RemoveFile, Replace
+from dagent.ops.paths import check_path
 from dagent.ops.syntax import OP_MARKERS, OpParseError, parse
+from dagent.ops.textfile import decode
 
 Format = Literal["ops", "diff", "search_replace"]
 

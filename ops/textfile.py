@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from dagent.errors import ApplyError, PathRefused
 
-
 BINARY_PROBE = 8192  # bytes read to look for a NUL, as git does
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagent.errors import ApplyError
-from dagent.signals import held
 from dagent.ops.changes import FileChange, new_file_mode
+from dagent.signals import held
 
 
 @dataclass

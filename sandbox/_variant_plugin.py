@@ -12,8 +12,8 @@ not change), or needs another closure. Each fork runs under a deadline of its ow
 """
 
 from __future__ import annotations  # the hints below, on interpreters back to 3.7
-
 import __future__
+
 import gc
 import json
 import os

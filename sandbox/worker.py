@@ -40,7 +40,6 @@ from dagent.sandbox.results import (
     run_pytest,
     timeout_args,
 )
-from dagent.sandbox.variants import VARIANT_PLUGIN, VARIANT_PLUGIN_MODULE, FunctionSwap, read_variant_runs, write_variants
 from dagent.sandbox.runner import (
     CommandResult,
     InterruptGuard,
@@ -50,6 +49,13 @@ from dagent.sandbox.runner import (
     kill_run,
     mark_run,
     new_run_token,
+)
+from dagent.sandbox.variants import (
+    VARIANT_PLUGIN,
+    VARIANT_PLUGIN_MODULE,
+    FunctionSwap,
+    read_variant_runs,
+    write_variants,
 )
 
 SERVER_SCRIPT = Path(__file__).with_name("_worker_server.py")

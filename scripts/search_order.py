@@ -17,10 +17,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from dagent.agent.run import failures_of, read_sources
-from dagent.agent.plan import plan_fix
-from dagent.agent.search import grammar_candidates, locations, order
 from dagent.agent.bench.tasks import load_tasks, materialize
+from dagent.agent.plan import plan_fix
+from dagent.agent.run import failures_of, read_sources
+from dagent.agent.search import grammar_candidates, locations, order
 from dagent.sandbox.results import collect_coverage
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from dagent.agent.app.cli import app
 from dagent.agent.bench import fix as bench
 from dagent.agent.bench.fix import (
     BenchReport,
@@ -25,7 +26,6 @@ from dagent.agent.bench.fix import (
     summarize,
     write_outputs,
 )
-from dagent.agent.app.cli import app
 from dagent.agent.bench.tasks import load_tasks
 from dagent.errors import DagentError, ModelLoadError
 

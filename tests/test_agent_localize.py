@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from dagent.agent.localize import Suspicion, ochiai, rank_lines
-
 from dagent.agent.source_index import SourceIndex, executable_lines, is_test_path, split_lines
-
 from dagent.agent.tracebacks import Frame, test_frame, traceback_frames
 
 PROJECT = {

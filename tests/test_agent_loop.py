@@ -11,16 +11,16 @@ import pytest
 
 from dagent.agent.budget import Budget
 from dagent.agent.loop import apply_to_tree, call_timeouts, disagreements, find_project, run_edit, run_fix
-from dagent.agent.run import Run, validate
 from dagent.agent.proposer import Proposal, Proposer, rank_proposals
+from dagent.agent.run import Run, validate
 from dagent.engine.canvas import build_canvas, slot_init
 from dagent.engine.skeleton import Skeleton
 from dagent.ops.syntax import replace_draft
 from dagent.sandbox.results import TestOutcome, TestRun
+from dagent.sandbox.worktree import Sandbox
 from helpers import repos as sandbox_testing
 from helpers.engine import tiny_tokenizer
 from helpers.repos import fingerprint, worktree_paths
-from dagent.sandbox.worktree import Sandbox
 
 BUGGY = {
     "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',

@@ -193,10 +193,10 @@ def test_shipped_model_writes_a_parseable_op_stream_quickly() -> None:
     import time
 
     from dagent.engine.canvas import build_canvas, close_slot, slot_init
-    from dagent.engine.skeleton import Skeleton, validate
     from dagent.engine.load import load_denoiser
     from dagent.engine.prompt import context_tensor
     from dagent.engine.sampler import sample
+    from dagent.engine.skeleton import Skeleton, validate
     from dagent.ops.syntax import replace_draft
 
     began = time.perf_counter()

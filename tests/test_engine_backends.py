@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers.engine import CANVAS, context_ids, tiny_denoiser, tiny_tokenizer
 
 from dagent.engine.backends.diffusion_gemma import DiffusionGemmaDenoiser, expand_cache
 from dagent.engine.backends.masked import MaskedDenoiser
 from dagent.engine.canvas import build_canvas
 from dagent.engine.constraints import IDENTIFIER
-from dagent.engine.skeleton import Pinned, Skeleton, Slot
 from dagent.engine.load import EMBEDDED_MODEL, load_denoiser
 from dagent.engine.sampler import sample
+from dagent.engine.skeleton import Pinned, Skeleton, Slot
 from dagent.errors import ModelLoadError
+from helpers.engine import CANVAS, context_ids, tiny_denoiser, tiny_tokenizer
 
 
 @pytest.fixture(scope="module")

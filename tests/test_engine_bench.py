@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
 from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
+from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
 LONG = "@@replace m.py:2\n    return x - one_more_argument_of_many\n@@with\n"

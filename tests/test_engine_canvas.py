@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers.engine import CANVAS, tiny_tokenizer, token_id
 
 from dagent.engine.canvas import GRAIN, HEADROOM, build_canvas, drafted_canvas
 from dagent.engine.constraints import (
@@ -20,8 +19,8 @@ from dagent.engine.constraints import (
 )
 from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
 from dagent.engine.tokenizer import encode
-from dagent.ops.syntax import replace_draft
-from dagent.ops.syntax import END, MARKERS
+from dagent.ops.syntax import END, MARKERS, replace_draft
+from helpers.engine import CANVAS, tiny_tokenizer, token_id
 
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
 

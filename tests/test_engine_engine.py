@@ -7,11 +7,11 @@ import math
 
 import pytest
 import torch
-from helpers.engine import tiny_denoiser, tiny_tokenizer
 
 from dagent.engine.engine import Engine, ScoreRequest, changed_spans
 from dagent.engine.fill import FillRequest, vocabulary_mask
 from dagent.engine.load import EMBEDDED_MODEL
+from helpers.engine import tiny_denoiser, tiny_tokenizer
 
 CONTEXT = "<|fix|>\n<|error|> tests/test_stats.py::test_last: IndexError\n<|file|> pkg/stats.py:1\ndef last(xs):\n    return xs[len(xs)]\n"
 OLD = "    return xs[len(xs)]\n"
@@ -228,8 +228,8 @@ def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(
 def test_sample_past_its_deadline_raises_sampling_cut(tiny: Engine) -> None:
     import time
 
-    from dagent.engine.skeleton import Skeleton
     from dagent.engine.engine import SamplingCut
+    from dagent.engine.skeleton import Skeleton
 
     with pytest.raises(SamplingCut):
         tiny.sample(CONTEXT, [Skeleton.free()], k=1, deadline=time.perf_counter() - 1.0)

@@ -8,7 +8,6 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
 
 from dagent.engine.canvas import build_canvas
 from dagent.engine.constraints import (
@@ -21,9 +20,10 @@ from dagent.engine.constraints import (
     ONE_LINE,
     Constraint,
 )
-from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
 from dagent.engine.sampler import one_token_per_forward, sample, sample_stream
+from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
 from dagent.engine.tokenizer import encode
+from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
 
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

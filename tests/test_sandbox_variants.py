@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dagent.sandbox import TestWorker, run_pytest
-from helpers.repos import write_files
 from dagent.sandbox.variants import FunctionSwap
+from helpers.repos import write_files
 
 SHAPES = textwrap.dedent("""\
     import functools

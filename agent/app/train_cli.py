@@ -64,7 +64,6 @@ def run_mutation_eval(model: str | None, examples: int, k: int, seed: int, json_
 
 def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | None) -> None:
     from rich.progress import Progress
-
     from rich.table import Table
 
     from dagent.agent.bench.rank import CUTS, evaluate_ranks

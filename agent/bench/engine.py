@@ -27,11 +27,11 @@ from typing import Any, Protocol
 import torch
 
 from dagent.engine.canvas import Canvas, drafted_canvas
-from dagent.engine.skeleton import Skeleton, op_kind, validate
-from dagent.ops.syntax import replace_draft
 from dagent.engine.denoiser import Denoiser, describe
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
+from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
+from dagent.ops.syntax import replace_draft
 
 METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward")
 SHOWN_SAMPLES = 3
@@ -318,9 +318,7 @@ def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: P
     """The CLI command's body: load, run, print, write."""
     from transformers.utils import logging as hf_logging
 
-    from dagent.engine.load import load_denoiser
-
-    from dagent.engine.load import resolve_model_dir
+    from dagent.engine.load import load_denoiser, resolve_model_dir
     from dagent.engine.prompt import context_limit
 
     hf_logging.disable_progress_bar()

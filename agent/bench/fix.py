@@ -35,13 +35,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from dagent.agent.bench.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
 from dagent.agent.budget import DEFAULT_BUDGET_S, Budget, default_lanes
 from dagent.agent.loop import run_edit, run_fix
-from dagent.agent.search import RankMode
 from dagent.agent.proposer import Proposer
-from dagent.engine.engine import EngineStats
 from dagent.agent.report import RunReport
-from dagent.agent.bench.tasks import KINDS, Task, load_tasks, materialize, outcome, run_task_suite
+from dagent.agent.search import RankMode
+from dagent.engine.engine import EngineStats
 from dagent.errors import DagentError
 from dagent.sandbox.runner import die_with_parent
 from dagent.signals import terminating_as_interrupt

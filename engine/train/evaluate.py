@@ -20,15 +20,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from dagent.engine.canvas import close_slot, drafted_canvas
-from dagent.engine.skeleton import Skeleton
-from dagent.ops.syntax import replace_draft
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import sample
+from dagent.engine.skeleton import Skeleton
 from dagent.engine.train.data import Example, make_examples
 from dagent.errors import ApplyError
 from dagent.ops.apply import plan_ops
-from dagent.ops.syntax import OpParseError, parse
+from dagent.ops.syntax import OpParseError, parse, replace_draft
 
 
 class KindScore(BaseModel):

@@ -21,11 +21,11 @@ import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from dagent.ops.syntax import replace_draft
 from dagent.engine.prompt import context_ids, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
 from dagent.engine.train.data import Example, Module, corpus_modules, iter_examples, read_source, split_modules
+from dagent.ops.syntax import replace_draft
 
 STATE_FILE = "trainer_state.pt"
 LOG_FILE = "train_log.jsonl"

@@ -6,8 +6,16 @@ import libcst as cst
 
 from dagent.errors import ApplyError
 from dagent.ops.cst.imports import add_import
-from dagent.ops.cst.nodes import bound_here, checked_source, dotted_name, find_class_member, is_docstring, parse_module, replace_node, scope_map
-
+from dagent.ops.cst.nodes import (
+    bound_here,
+    checked_source,
+    dotted_name,
+    find_class_member,
+    is_docstring,
+    parse_module,
+    replace_node,
+    scope_map,
+)
 
 _DATACLASS_NAMES = {"dataclass", "dataclasses.dataclass"}
 

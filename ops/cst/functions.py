@@ -8,7 +8,16 @@ import libcst as cst
 
 from dagent.errors import ApplyError
 from dagent.ops.cst.imports import add_import, top_imports
-from dagent.ops.cst.nodes import bound_here, checked_source, dotted_name, find_class_member, parse_module, parse_statement, replace_node, scope_map
+from dagent.ops.cst.nodes import (
+    bound_here,
+    checked_source,
+    dotted_name,
+    find_class_member,
+    parse_module,
+    parse_statement,
+    replace_node,
+    scope_map,
+)
 
 
 def _decorator_names(func: cst.FunctionDef) -> set[str]:

@@ -8,9 +8,7 @@ import keyword
 import tokenize
 from dataclasses import dataclass, field
 
-
 from dagent.errors import ApplyError
-
 
 # CPython itself refuses more nested brackets ("too many nested parentheses"), so no valid file is lost.
 MAX_BRACKETS = 200
