@@ -14,7 +14,7 @@ from dagent.agent.budget import MODEL_PHASE_MIN_S
 from dagent.agent.plan import FailureInfo, plan_fix
 from dagent.agent.progress import Suspect
 from dagent.agent.report import Attempt, RunReport
-from dagent.agent.run import Check, Event, Lane, Run, failures_of, read_sources, screen_runs, spoiled_by
+from dagent.agent.run import Check, Event, Lane, Run, failures_of, read_sources, spoiled_by
 from dagent.agent.screen import SCREEN_BATCH, located, swaps_for
 from dagent.agent.search import (
     Candidate,
@@ -177,7 +177,7 @@ class RepairSearch:
                             if check is None:
                                 self.screened.add(id(candidate))
                                 sent_on.append(candidate)
-                            elif not self.report.fixed or check.name != "passes":
+                            else:
                                 self._take(candidate, check, depth, evidence, partials, len(remaining))
                         remaining[:0] = sent_on
                     if self.report.fixed:
@@ -232,9 +232,11 @@ class RepairSearch:
     def _screen(self, batch: list[Candidate], lane: Lane) -> Verdicts:
         """Each candidate's failing tests in one session (its function's code swapped); a candidate that
         leaves them all failing is judged here, the rest (None) take the full check."""
-        variants = [[located(swap, lane.project_dir)] for swap in (self.swaps[id(c)] for c in batch) if swap is not None]
+        swaps = [self.swaps[id(c)] for c in batch]  # none is None: _next_batch takes screenable candidates only
+        variants = [[located(swap, lane.project_dir)] for swap in swaps if swap is not None]
+        assert len(variants) == len(batch)
         siblings = self._siblings()
-        runs = screen_runs(self.run, self.failing, siblings, variants, lane)
+        runs = self.run.screen(self.failing, siblings, variants, lane)
         verdicts: Verdicts = []
         for candidate, first in zip(batch, runs):
             check = None if first is None else self._still_failing(first) or spoiled_by(first, set(siblings))

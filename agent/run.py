@@ -79,7 +79,7 @@ class Run:
         after `per_test_timeout_s`. Safe from two threads in two lanes; test time adds up over lanes."""
         lane = lane or self.main_lane()
         began = time.perf_counter()
-        timeout = max(0.5, min(self.budget.test_timeout_s, self.remaining()))
+        timeout = self._run_timeout()
         args = [*CANDIDATE_TEST_ARGS, *self.test_args, *extra_args]  # the user's own options come later and win
         try:
             if lane.worker is not None:
@@ -91,24 +91,27 @@ class Run:
         finally:
             self.count(test_s=time.perf_counter() - began)
 
+    def screen(self, gate: list[str], test_ids: list[str], variants: list[list[FunctionSwap]],
+               lane: Lane) -> list[TestRun | None]:  # fmt: skip
+        """The `gate` tests (the failing ones), then `test_ids`, once per variant in one session of the lane's
+        worker (see agent/screen.py); a variant under which the gate tests all fail stops there. Cut at the
+        deadline; test time adds up as for `tests`."""
+        assert lane.worker is not None
+        began = time.perf_counter()
+        per_test = self.per_test_timeout_s or self.budget.test_timeout_s
+        variant_timeout = sum(self.call_timeouts.get(t, per_test) for t in [*gate, *test_ids]) + 1.0
+        try:
+            return lane.worker.run_variants([*gate, *test_ids], variants, [*CANDIDATE_TEST_ARGS, *self.test_args],
+                                            timeout_s=self._run_timeout(), variant_timeout_s=variant_timeout,
+                                            test_timeout_s=self.per_test_timeout_s, call_timeouts=self.call_timeouts,
+                                            gate=gate)  # fmt: skip
+        finally:
+            spent = time.perf_counter() - began
+            self.count(test_s=spent, screen_s=spent)
 
-def screen_runs(run: Run, gate: list[str], test_ids: list[str], variants: list[list[FunctionSwap]],
-                lane: Lane) -> list[TestRun | None]:  # fmt: skip
-    """The `gate` tests (the failing ones), then `test_ids`, once per variant in one session of the lane's
-    worker (see agent/screen.py); a variant under which the gate tests all fail stops there. Cut at the
-    deadline; test time adds up as for `Run.tests`."""
-    assert lane.worker is not None
-    began = time.perf_counter()
-    per_test = run.per_test_timeout_s or run.budget.test_timeout_s
-    variant_timeout = sum(run.call_timeouts.get(t, per_test) for t in [*gate, *test_ids]) + 1.0
-    try:
-        return lane.worker.run_variants([*gate, *test_ids], variants, [*CANDIDATE_TEST_ARGS, *run.test_args],
-                                        timeout_s=max(0.5, min(run.budget.test_timeout_s, run.remaining())),
-                                        variant_timeout_s=variant_timeout, test_timeout_s=run.per_test_timeout_s,
-                                        call_timeouts=run.call_timeouts, gate=gate)  # fmt: skip
-    finally:
-        spent = time.perf_counter() - began
-        run.count(test_s=spent, screen_s=spent)
+    def _run_timeout(self) -> float:
+        """One pytest run's limit: --timeout, or the time left if that is less (at least half a second)."""
+        return max(0.5, min(self.budget.test_timeout_s, self.remaining()))
 
 
 def read_sources(project_dir: Path) -> dict[str, str]:

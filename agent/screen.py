@@ -25,7 +25,7 @@ from typing import Sequence
 from dagent.agent.repairs import Repair
 from dagent.sandbox.variants import FunctionSwap
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # a line with its ending, as Python numbers lines
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 SCREEN_BATCH = 16  # candidates per session: a session's import and collection shared by this many
 
 
@@ -42,7 +42,7 @@ class FunctionIndex:
     """The module-level functions and the methods of module-level classes of one file's text."""
 
     def __init__(self, text: str) -> None:
-        self.lines = split_lines(text)
+        self.lines = lines_with_ends(text)
         try:
             tree: ast.Module | None = ast.parse(text)
         except (SyntaxError, ValueError):
@@ -54,7 +54,9 @@ class FunctionIndex:
         return next((f for f in self.functions if f.body_line <= start and end <= f.end), None)
 
 
-def split_lines(text: str) -> list[str]:
+def lines_with_ends(text: str) -> list[str]:
+    """Lines as Python (and `ast`) numbers them, each with its own ending: the function ranges come from
+    `ast`, so the text is cut the same way, and a repair numbered otherwise fails the `old` check."""
     return _LINE.findall(text)
 
 
@@ -78,7 +80,7 @@ def function_swap(index: FunctionIndex, repair: Repair) -> FunctionSwap | None:
     if function is None or "".join(index.lines[repair.start - 1 : repair.end]) != repair.old:
         return None
     lines = index.lines
-    new = lines[function.def_line - 1 : repair.start - 1] + split_lines(repair.new) + lines[repair.end : function.end]
+    new = lines[function.def_line - 1 : repair.start - 1] + lines_with_ends(repair.new) + lines[repair.end : function.end]
     source = "".join(new)
     if source and not source.endswith("\n"):
         source += "\n"

@@ -142,13 +142,14 @@ def _fork(session: Any, variant: Dict[str, Any], gate: Set[str]) -> bool:
         if gate:
             session.config.pluginmanager.register(_Gate(session, gate, variant["status"]), "dagent-variant-gate")
         return True
-    timed_out, status = _wait(pid, time.monotonic() + float(variant["timeout"]))
+    began = time.monotonic()
+    timed_out, status = _wait(pid, began + float(variant["timeout"]))
     try:
         with open(variant["status"]) as f:
             found = json.load(f)
     except (OSError, ValueError):
         found = {"swapped": False, "why": "the variant's run died before it swapped"}
-    found.update(timed_out=timed_out, returncode=_returncode(status))
+    found.update(timed_out=timed_out, returncode=_returncode(status), duration_s=time.monotonic() - began)
     _write(variant["status"], found)
     return False
 

@@ -57,7 +57,7 @@ def write_variants(folder: Path, variants: Sequence[Sequence[FunctionSwap]], tim
     return ["-p", VARIANT_PLUGIN_MODULE, f"--dagent-variants={spec}"]
 
 
-def read_variant_runs(folder: Path, count: int, project: Path, session: CommandResult) -> list[TestRun | None]:
+def read_variant_runs(folder: Path, count: int, project: Path) -> list[TestRun | None]:
     """Each variant's run, or None where it was not swapped, overran its deadline or wrote no report."""
     runs: list[TestRun | None] = []
     for index in range(count):
@@ -74,6 +74,6 @@ def read_variant_runs(folder: Path, count: int, project: Path, session: CommandR
         except OSError:
             output = ""
         code = 1 if status.get("gated") else int(status.get("returncode", 1))  # stopped on purpose: tests failed
-        result = CommandResult(code, output, session.duration_s / max(count, 1), False)
+        result = CommandResult(code, output, float(status.get("duration_s", 0.0)), False)
         runs.append(read_test_run(result, junit, project))
     return runs

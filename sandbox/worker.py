@@ -242,7 +242,7 @@ class TestWorker:
             result = self._request(args, tmp / "output", timeout_s)
             if result is None:
                 return [None] * len(variants)
-            return read_variant_runs(tmp, len(variants), self.project, result)
+            return read_variant_runs(tmp, len(variants), self.project)
 
     def _subprocess_run(
         self, test_ids: Sequence[str] | None, extra_args: Sequence[str], timeout_s: float, per_test: float | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagent.agent.budget import Budget
 from dagent.agent.loop import run_fix
 from dagent.agent.repairs import Repair
-from dagent.agent.screen import FunctionIndex, function_swap, located, split_lines, swaps_for
+from dagent.agent.screen import FunctionIndex, function_swap, lines_with_ends, located, swaps_for
 from helpers.repos import make_repo
 
 SOURCE = textwrap.dedent("""\
@@ -41,12 +41,12 @@ SOURCE = textwrap.dedent("""\
 
 
 def _repair(line: int, new: str, path: str = "mod.py") -> Repair:
-    old = split_lines(SOURCE)[line - 1]
+    old = lines_with_ends(SOURCE)[line - 1]
     return Repair(path, line, line, old, new, "literal", "test")
 
 
 def _line(text: str) -> int:
-    return next(i for i, line in enumerate(split_lines(SOURCE), 1) if text in line)
+    return next(i for i, line in enumerate(lines_with_ends(SOURCE), 1) if text in line)
 
 
 def test_an_edit_inside_a_function_body_becomes_a_swap_of_that_function() -> None:
