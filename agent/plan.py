@@ -16,7 +16,7 @@ then the definitions the target functions call.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +25,7 @@ from dagent.agent.instructions import plan_instruction
 from dagent.agent.localize import Suspicion, context_test_id, ochiai, rank_lines
 from dagent.agent.source_index import MODULE, CallResolver, Definition, SourceIndex, is_test_path
 from dagent.agent.tracebacks import Frame, test_frame, traceback_frames
-from dagent.engine.context import ContextBlock, Snippet, render_context, render_snippet
+from dagent.engine.context import WINDOW_STEPS, ContextBlock, Snippet, focus_window, render_context, render_snippet
 from dagent.errors import DagentError
 from dagent.ops.model import AddImport, Delete, Op
 from dagent.ops.syntax import pinned_head, render_op
@@ -90,6 +90,34 @@ class EditPlan:
 
     def render(self) -> str:
         return render_context(self.context, self.budget_chars)
+
+
+@dataclass(frozen=True)
+class LineContext:
+    """What the model reads when it scores edits at one line: the plan's first error and the line's
+    window in its function, rendered with narrower and narrower windows above the line (the ranker
+    keeps the widest whose context window still holds the line, as training does), and the line."""
+
+    renders: tuple[str, ...]
+    line_text: str
+
+
+def line_contexts(plan: Plan, sources: Mapping[str, str]) -> Callable[[str, int], LineContext]:
+    """For a plan, the context of any line of `sources` (one parse per file, shared by all lines)."""
+    index = SourceIndex(sources)
+
+    def context(path: str, line: int) -> LineContext:
+        lines = sources.get(path, "").splitlines(keepends=True)
+        function = index.enclosing_function(path, line)
+        first, last = (function.start_line, function.end_line) if function else (1, len(lines))
+        renders = tuple(
+            render_context(ContextBlock(task="fix", errors=plan.context.errors[:1],
+                                        snippets=[focus_window(path, lines, line, first, last, before)]))
+            for before in WINDOW_STEPS
+        )
+        return LineContext(renders, lines[line - 1] if 0 < line <= len(lines) else "")
+
+    return context
 
 
 # ---------------------------------------------------------------- skeletons

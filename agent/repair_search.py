@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagent.agent.budget import MODEL_PHASE_MIN_S
-from dagent.agent.plan import FailureInfo, plan_fix
+from dagent.agent.plan import FailureInfo, LineContext, line_contexts, plan_fix
 from dagent.agent.progress import Suspect
 from dagent.agent.report import Attempt, RunReport
 from dagent.agent.run import Check, Event, Lane, Run, failures_of, read_sources, spoiled_by
@@ -35,7 +35,7 @@ from dagent.sandbox.results import CoverageMap, TestRun
 from dagent.sandbox.variants import FunctionSwap
 
 # the plan's context text and the run's deadline (perf_counter time) -> the model's scorer and filler
-RankerFactory = Callable[[str, float], ModelRanker]
+RankerFactory = Callable[[Callable[[str, int], LineContext], str, float], ModelRanker]
 MAX_PARTIALS = 3  # partial fixes a level builds on, fewest tests left failing first
 
 
@@ -121,7 +121,7 @@ class RepairSearch:
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
         where = locations(plan.suspicions, sources)
         deadline = self.run.deadline
-        ranker = self._ranker(plan.render(), deadline)
+        ranker = self._ranker(line_contexts(plan, sources), plan.render(), deadline)
         began = time.perf_counter()
         found = grammar_candidates(where, sources, deadline=deadline)
         if ranker is not None and ranker.fill is not None:
@@ -140,7 +140,7 @@ class RepairSearch:
                  f"{len(where)} suspect statement(s), ranked by {self.rank}")  # fmt: skip
         return ordered
 
-    def _ranker(self, context: str, deadline: float) -> ModelRanker | None:
+    def _ranker(self, contexts: Callable[[str, int], LineContext], fill_context: str, deadline: float) -> ModelRanker | None:
         """The model's scorer and filler, or None (the grammar's order) when the model does not rank or
         too little time is left to load it and score: the budget holds for the model too."""
         if self.rank != "model" or self.ranker_factory is None:
@@ -148,7 +148,7 @@ class RepairSearch:
         if self.run.remaining() < MODEL_PHASE_MIN_S:
             self.say(f"ranking by the grammar's order: {self.run.remaining():.0f}s left is too little for the model")
             return None
-        return self.ranker_factory(context, deadline)
+        return self.ranker_factory(contexts, fill_context, deadline)
 
     def _validate_all(self, ordered: list[Candidate], depth: int) -> list[tuple[Candidate, Check]]:
         """Validate in order, one candidate per lane at a time, until one passes or the budget ends;

@@ -641,7 +641,11 @@ def _outer_indent(stmt: Statement, lines: Sequence[str]) -> str | None:
     owner = next((n for n in ast.walk(stmt.function) if any(getattr(n, f, None) is body for f in ("body", "orelse", "finalbody"))), None)
     if owner is None or owner is stmt.function:
         return None
-    first = lines[owner.lineno - 1]  # type: ignore[attr-defined]
+    # A `case` block's owner (ast.match_case) has no line of its own: its pattern's line is the `case` line.
+    line = getattr(owner, "lineno", None) or getattr(getattr(owner, "pattern", None), "lineno", None)
+    if line is None:
+        return None
+    first = lines[line - 1]
     return first[: len(first) - len(first.lstrip())]
 
 

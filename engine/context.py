@@ -35,12 +35,16 @@ class Snippet:
 
 # The window around a suspect line that goes first in the block: dagent-tiny learned with these sizes.
 WINDOW_BEFORE, WINDOW_AFTER = 10, 5
+# Lines above the suspect line to try, widest first, until the line itself fits the model's context
+# window (a long error message or long lines above would otherwise push it out of the encoder's view).
+WINDOW_STEPS = (WINDOW_BEFORE, 6, 3, 1, 0)
 
 
-def focus_window(path: str, lines: list[str], line: int, first: int = 1, last: int | None = None) -> Snippet:
-    """`lines` (keepends) around 1-based `line`: WINDOW_BEFORE above, WINDOW_AFTER below, within
+def focus_window(path: str, lines: list[str], line: int, first: int = 1, last: int | None = None,
+                 before: int = WINDOW_BEFORE) -> Snippet:
+    """`lines` (keepends) around 1-based `line`: `before` above, WINDOW_AFTER below, within
     [first, last] (training clips to the enclosing function). Run time and training both cut here."""
-    start = max(first, line - WINDOW_BEFORE)
+    start = max(first, line - before)
     end = min(last if last is not None else len(lines), line + WINDOW_AFTER)
     return Snippet(path, start, "".join(lines[start - 1 : end]))
 

@@ -11,14 +11,18 @@ How a candidate is scored (the trained canvas of engine/train/data.py: the pinne
    compared; their common token prefix and suffix are context, what lies between is the changed span
    (an empty span on either side, a pure insertion or deletion, widens both by one token each way);
 2. those positions are corrupted as in training: a uniform-random token each (DiffusionGemma), or
-   the mask id (a masked-diffusion model); every other position stays clean;
-3. one decoder pass per canvas length over all candidates and originals, no self-conditioning; the
-   vocabulary projection runs only at the scored positions (`stats.projected_positions` counts them);
+   the mask id (a masked-diffusion model); every other position stays clean. Rows that differ only
+   inside a span of the same place and length then have the same input (a one-token candidate and its
+   original; the grammar's alternatives at one site): they share one decoder row;
+3. one decoder pass per canvas length over the distinct inputs, no self-conditioning; the vocabulary
+   projection runs only at the scored positions (`stats.projected_positions` counts them);
 4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
-   draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it.
+   draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it
+   (read from the same distribution where they share an input: a paired comparison).
 
-Noise is drawn per row from a seed derived from the row's own tokens, so a candidate's score does not
-depend on which other candidates share its batch, and a candidate equal to the original scores 0.
+Noise is drawn per input from a seed derived from the tokens the corruption leaves, so a candidate's
+score does not depend on which other candidates share its batch, and a candidate equal to the
+original scores 0.
 """
 
 from __future__ import annotations
@@ -94,12 +98,35 @@ class EngineStats:
 
 
 @dataclass(frozen=True)
-class _Row:
+class ScoreRow:
     """One canvas to score: its tokens (unpadded) and the positions [start, end) whose tokens count."""
 
     ids: tuple[int, ...]
     start: int
     end: int
+
+
+def _input_key(row: ScoreRow) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
+    """What a row's corrupted input is made of: the tokens around its span, and the span's place and length."""
+    return row.ids[: row.start], row.ids[row.end :], row.start, row.end
+
+
+def score_rows(tokens: Callable[[str], list[int]], request: ScoreRequest,
+               max_canvas: int) -> tuple[ScoreRow, ScoreRow] | None:
+    """The candidate's row and its original's (training's listwise loss builds the same rows), or
+    None when the op cannot be rendered or its canvas is longer than `max_canvas`."""
+    try:
+        head, new_body = split_pinned(request.canvas)
+        _, old_body = split_pinned(request.original_canvas)
+    except (ValueError, TypeError):  # pydantic rejects the op (empty old, a bad line number)
+        return None
+    head_ids = tokens(head)
+    new_ids, old_ids = tokens(new_body), tokens(old_body)
+    if len(head_ids) + max(len(new_ids), len(old_ids)) > max_canvas:
+        return None
+    (ns, ne), (os_, oe) = changed_spans(new_ids, old_ids)
+    h = len(head_ids)
+    return ScoreRow(tuple(head_ids + new_ids), h + ns, h + ne), ScoreRow(tuple(head_ids + old_ids), h + os_, h + oe)
 
 
 def _ensure_newline(text: str) -> str:
@@ -234,7 +261,7 @@ class Engine:
         0 for a candidate equal to the original, -inf for one whose canvas does not fit the model."""
         began = time.perf_counter()
         scores = [0.0] * len(candidates)
-        pairs: dict[int, tuple[_Row, _Row]] = {}
+        pairs: dict[int, tuple[ScoreRow, ScoreRow]] = {}
         for i, request in enumerate(candidates):
             pair = self._rows(request)
             if pair is None:
@@ -259,20 +286,8 @@ class Engine:
             self._token_cache[text] = encode(self.tokenizer, text)
         return self._token_cache[text]
 
-    def _rows(self, request: ScoreRequest) -> tuple[_Row, _Row] | None:
-        """The candidate's row and its original's, or None when it cannot be rendered or does not fit."""
-        try:
-            head, new_body = split_pinned(request.canvas)
-            _, old_body = split_pinned(request.original_canvas)
-        except (ValueError, TypeError):  # pydantic rejects the op (empty old, a bad line number)
-            return None
-        head_ids = self._tokens(head)
-        new_ids, old_ids = encode(self.tokenizer, new_body), self._tokens(old_body)
-        if len(head_ids) + max(len(new_ids), len(old_ids)) > self.max_canvas:
-            return None
-        (ns, ne), (os_, oe) = changed_spans(new_ids, old_ids)
-        h = len(head_ids)
-        return _Row(tuple(head_ids + new_ids), h + ns, h + ne), _Row(tuple(head_ids + old_ids), h + os_, h + oe)
+    def _rows(self, request: ScoreRequest) -> tuple[ScoreRow, ScoreRow] | None:
+        return score_rows(self._tokens, request, self.max_canvas)
 
     @property
     def max_canvas(self) -> int:
@@ -284,49 +299,55 @@ class Engine:
         trained = self.canvas_length
         return trained if tokens <= trained else max(trained, -(-tokens // GRAIN) * GRAIN)
 
-    def _score_rows(self, prefix: PrefixState, rows: list[_Row]) -> list[float]:
+    def _score_rows(self, prefix: PrefixState, rows: list[ScoreRow]) -> list[float]:
         """Mean log-probability of each row's true tokens at its span, corrupted, averaged over draws.
-        Rows are grouped by canvas length so a row always sees the padding it would see alone."""
-        by_length: dict[int, list[int]] = {}
+
+        Rows that differ only inside a span of the same place and length (a candidate and its original;
+        the grammar's alternatives at one site) have the same corrupted input: one forward serves all of
+        them, each reading its own tokens' log-probabilities there. Inputs are grouped by canvas length so
+        a row always sees the padding it would see alone."""
+        shared: dict[tuple[tuple[int, ...], tuple[int, ...], int, int], list[int]] = {}
         for index, row in enumerate(rows):
+            shared.setdefault(_input_key(row), []).append(index)
+        inputs = [rows[members[0]] for members in shared.values()]
+        by_length: dict[int, list[int]] = {}
+        for index, row in enumerate(inputs):
             by_length.setdefault(self.canvas_length_for(len(row.ids)), []).append(index)
         totals = [0.0] * len(rows)
+        groups = list(shared.values())
         for length, members in by_length.items():
             expanded = [m for m in members for _ in range(self.draws)]
             for chunk in range(0, len(expanded), MAX_ROWS):
                 part = expanded[chunk : chunk + MAX_ROWS]
                 draws = [d % self.draws for d in range(chunk, chunk + len(part))]
-                for m, value in zip(part, self._forward(prefix, [rows[m] for m in part], draws, length), strict=True):
-                    totals[m] += value / self.draws
+                spans = self._forward(prefix, [inputs[m] for m in part], draws, length)
+                for m, logp in zip(part, spans, strict=True):
+                    for r in groups[m]:
+                        row = rows[r]
+                        targets = torch.tensor(row.ids[row.start : row.end], dtype=torch.long)
+                        picked = logp.gather(1, targets.unsqueeze(1)).double()
+                        totals[r] += float(picked.mean()) / self.draws if len(targets) else 0.0
         return totals
 
-    def _noisy(self, row: _Row, draw: int) -> list[int]:
-        """The row with its span corrupted as in training, from a seed of the row itself."""
+    def _noisy(self, row: ScoreRow, draw: int) -> list[int]:
+        """The row with its span corrupted as in training, from a seed of what the corruption leaves."""
         ids = list(row.ids)
         mask_id = self.denoiser.mask_id
-        key = zlib.crc32(repr((row.ids, row.start, row.end, draw)).encode()) ^ self.seed
+        key = zlib.crc32(repr((_input_key(row), draw)).encode()) ^ self.seed
         rng = Random(key)
         for position in range(row.start, row.end):
             ids[position] = mask_id if mask_id is not None else rng.randrange(self.denoiser.vocab_size)
         return ids
 
-    def _forward(self, prefix: PrefixState, rows: list[_Row], draws: list[int], length: int) -> list[float]:
+    def _forward(self, prefix: PrefixState, rows: list[ScoreRow], draws: list[int], length: int) -> list[torch.Tensor]:
+        """For each row, the (span, V) log-probabilities at its corrupted span, in one decoder pass."""
         canvas = torch.full((len(rows), length), self.denoiser.pad_id, dtype=torch.long)
         flat: list[int] = []
-        owner: list[int] = []
         for r, (row, draw) in enumerate(zip(rows, draws, strict=True)):
             canvas[r, : len(row.ids)] = torch.tensor(self._noisy(row, draw))
             flat += range(r * length + row.start, r * length + row.end)
-            owner += [r] * (row.end - row.start)
-        clean = torch.full((len(rows), length), self.denoiser.pad_id, dtype=torch.long)
-        for r, row in enumerate(rows):
-            clean[r, : len(row.ids)] = torch.tensor(row.ids)
-        index = torch.tensor(flat, dtype=torch.long)
-        targets = clean.reshape(-1)[index]
-        logp = self._log_probs_at(prefix, canvas, index, targets)
-        sums = torch.zeros(len(rows), dtype=torch.float64).index_add_(0, torch.tensor(owner), logp.double())
-        counts = torch.tensor([row.end - row.start for row in rows], dtype=torch.float64)
-        return (sums / counts.clamp(min=1)).tolist()
+        logp = self.projected_log_probs(prefix, canvas, torch.tensor(flat, dtype=torch.long))
+        return list(logp.split([row.end - row.start for row in rows]))
 
     def _log_probs_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor,
                       targets: torch.LongTensor) -> torch.Tensor:
@@ -376,4 +397,5 @@ def _model_dir(model: str | None) -> Path | None:
         return None
 
 
-__all__ = ["Engine", "EncodedContext", "EngineStats", "NOT_SCORED", "ScoreRequest", "changed_spans", "softcap"]
+__all__ = ["Engine", "EncodedContext", "EngineStats", "NOT_SCORED", "ScoreRequest", "ScoreRow", "changed_spans",
+           "score_rows", "softcap"]

@@ -4,11 +4,12 @@ model always sees at run time the window it was trained on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
-from dagent.engine.tokenizer import encode
+from dagent.engine.tokenizer import decode, encode
 
 DEFAULT_CONTEXT_TOKENS = 128
 LIMITS_FILE = "dagent.json"  # written beside a trained model: its context and canvas lengths
@@ -18,6 +19,17 @@ def context_ids(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> li
     """The first `limit` tokens: the planner puts the most important part (task, errors, the focus
     function) first, so truncation drops the least useful snippets."""
     return encode(tokenizer, text)[:limit]
+
+
+def fitted_context(tokenizer, texts: Sequence[str], line_text: str,  # type: ignore[no-untyped-def]
+                   limit: int = DEFAULT_CONTEXT_TOKENS) -> tuple[str, bool]:
+    """The first of `texts` (the same block with narrower and narrower windows above the suspect line)
+    whose first `limit` tokens still show `line_text`, and whether one did (else the last text)."""
+    wanted = line_text.strip()
+    for text in texts:
+        if wanted in decode(tokenizer, context_ids(tokenizer, text, limit)):
+            return text, True
+    return texts[-1], False
 
 
 def context_tensor(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> torch.Tensor:  # type: ignore[no-untyped-def]

@@ -5,8 +5,9 @@ hold pinned tokens or per-position constraints. Here:
 
     start:  pinned positions hold their tokens; every other position holds noise
             (a uniform random token from its allowed set, or the mask token for masked models)
-    step:   one batched decoder forward over all k candidates, self-conditioned on the last step;
-            logits masked to the allowed sets; a token proposed per position (temperature, annealed);
+    step:   one batched decoder forward over the live candidates, self-conditioned on the last step;
+            logits masked to the allowed sets; a token proposed per undecided position (temperature,
+            annealed);
             some undecided positions accepted in parallel (entropy bound or confidence threshold on
             the model's untempered distribution, at least one per row); accepted positions keep their
             token for good; the rest are re-noised; the slot fix-up keeps pads at the tail, ends a
@@ -19,6 +20,16 @@ hold pinned tokens or per-position constraints. Here:
 
 The prefix (the encoded context) is an input: the context is encoded once by the caller and the same
 `PrefixState` serves every step, every candidate and every later call.
+
+Where the time goes (issue 16): full-vocabulary work runs only where it is read. A forward runs on the
+rows still live (finished rows leave the batch); its logits are copied and masked once, at the free
+positions of those rows, with the static allowed sets as one gathered mask and the slot rules applied
+only at the positions they touch (`_Logits.masked`); log-probabilities, entropies and the tempered
+distribution are computed at the positions that read them (`_Positions`). Proposals are drawn by
+inverse CDF, one uniform per undecided position, instead of `torch.multinomial` over every position:
+the random stream differs from the sampler before this change, so sampled candidates differ for a
+seed; the argmax path (temperature 0) is unchanged, checked against candidates recorded before
+(`tests/helpers/sampler_golden.py`).
 """
 
 from __future__ import annotations
@@ -119,28 +130,127 @@ def _fit_flags(canvas: Canvas, width: int) -> Canvas:
     return replace(canvas, **{name: _to_width(getattr(canvas, name), width) for name in flags})
 
 
-def _mask_logits(logits: torch.Tensor, allowed: torch.BoolTensor, canvas: Canvas, state: _State) -> torch.Tensor:
-    """-inf outside the allowed sets, and where the slot rules as they stand forbid a token: pad before a
-    decided token (pads stay at the tail); a close (and, in a closing slot, a pad: it ends the slot the
-    same way) before decided content or after a token that leaves its line open; anything but a
-    line-ending token right before a decided close; in a dotted name, anything but a name's first token
-    right after a decided dot, and a dot where no name can follow. A position left with no token at
-    all keeps its static allowed set."""
-    static = logits.masked_fill(~allowed, NEG_INF)
-    dynamic = static.clone()
+@dataclass
+class _Rules:
+    """Where the slot rules, as they stand, take tokens away (each (B, L)): pad before a decided token
+    (pads stay at the tail); a close (and, in a closing slot, a pad: it ends the slot the same way)
+    before decided content or after a token that leaves its line open; anything but a line-ending
+    token right before a decided close; in a dotted name, anything but a name's first token right
+    after a decided dot, and a dot where no name can follow."""
+
+    no_pad: torch.BoolTensor
+    no_close: torch.BoolTensor
+    ends_line: torch.BoolTensor
+    after_dot: torch.BoolTensor
+    no_dot: torch.BoolTensor
+
+    @property
+    def touched(self) -> torch.BoolTensor:
+        return self.no_pad | self.no_close | self.ends_line | self.after_dot | self.no_dot
+
+
+def _rules(canvas: Canvas, state: _State) -> _Rules:
     closing = canvas.close_id >= 0
     no_close = (state.forbid_close | _line_open_before(canvas, state)) & closing
     no_pad = torch.where(closing, no_close, state.forbid_pad)
-    dynamic[..., canvas.pad_id] = dynamic[..., canvas.pad_id].masked_fill(no_pad, NEG_INF)
-    close = canvas.close_id.clamp(min=0).unsqueeze(-1)
-    dynamic.scatter_(-1, close, dynamic.gather(-1, close).masked_fill(no_close.unsqueeze(-1), NEG_INF))
-    ends_line = _before_decided_close(canvas, state).unsqueeze(-1) & ~canvas.line_end
-    dynamic = dynamic.masked_fill(ends_line, NEG_INF)
-    dynamic = dynamic.masked_fill(_after_decided_dot(canvas, state).unsqueeze(-1) & ~canvas.name_start, NEG_INF)
-    no_dot = _no_name_next(canvas, state) & ~state.accepted
-    dynamic = dynamic.masked_fill(no_dot.unsqueeze(-1) & canvas.dot_end, NEG_INF)
-    dead = torch.isinf(dynamic).all(dim=-1, keepdim=True)
-    return torch.where(dead, static, dynamic)
+    return _Rules(no_pad, no_close, _before_decided_close(canvas, state), _after_decided_dot(canvas, state),
+                  _no_name_next(canvas, state) & ~state.accepted)
+
+
+class _Logits:
+    """One forward's logits for the live rows (b, L, V), read only at the positions a step asks about:
+    no full-vocabulary work at pinned positions or for rows that have left the batch."""
+
+    def __init__(self, logits: torch.Tensor, rows: torch.LongTensor, canvas: Canvas, blocked: torch.BoolTensor) -> None:
+        self.flat = logits.reshape(-1, logits.shape[-1])
+        self.length = logits.shape[1]
+        self.sub = torch.full((canvas.shape[0],), -1, dtype=torch.long, device=rows.device)
+        self.sub[rows] = torch.arange(len(rows), device=rows.device)
+        self.canvas, self.blocked = canvas, blocked
+
+    def masked(self, where: torch.BoolTensor, state: _State) -> _Positions:
+        """Logits at `where` masked to the allowed sets and the slot rules as they stand (a position the
+        rules would leave with no token at all keeps its static allowed set)."""
+        canvas = self.canvas
+        rows, cols = where.nonzero(as_tuple=True)
+        x = self.flat[self.sub[rows] * self.length + cols]
+        x.masked_fill_(self.blocked[canvas.mask_index[rows, cols]], NEG_INF)
+        rules = _rules(canvas, state)
+        touched = rules.touched[rows, cols].nonzero().squeeze(1)
+        if touched.numel():
+            r, c = rows[touched], cols[touched]
+            static = x[touched]
+            dynamic = static.clone()
+            dynamic[rules.no_pad[r, c], canvas.pad_id] = NEG_INF
+            close = rules.no_close[r, c].nonzero().squeeze(1)
+            dynamic[close, canvas.close_id[r[close], c[close]]] = NEG_INF
+            dynamic.masked_fill_(rules.ends_line[r, c].unsqueeze(-1) & ~canvas.line_end, NEG_INF)
+            dynamic.masked_fill_(rules.after_dot[r, c].unsqueeze(-1) & ~canvas.name_start, NEG_INF)
+            dynamic.masked_fill_(rules.no_dot[r, c].unsqueeze(-1) & canvas.dot_end, NEG_INF)
+            dead = torch.isinf(dynamic).all(dim=-1, keepdim=True)
+            x[touched] = torch.where(dead, static, dynamic)
+        return _Positions(where, rows, cols, x)
+
+
+@dataclass
+class _Positions:
+    """Masked logits (P, V) at the positions `where` (B, L) marks, in row-major order; every other
+    figure is computed from them on demand, and only for the positions that read it."""
+
+    where: torch.BoolTensor
+    rows: torch.LongTensor
+    cols: torch.LongTensor
+    masked: torch.Tensor
+    _logp: torch.Tensor | None = None
+
+    @property
+    def logp(self) -> torch.Tensor:
+        if self._logp is None:
+            self._logp = torch.log_softmax(self.masked, dim=-1)
+        return self._logp
+
+    def spread(self, values: torch.Tensor, fill: float | int, among: torch.BoolTensor | None = None) -> torch.Tensor:
+        """Values at these positions (or at those of `among`, a subset) back on the (B, L) grid, `fill` elsewhere."""
+        out = torch.full(self.where.shape, fill, dtype=values.dtype, device=values.device)
+        out[self.where if among is None else self.where & among] = values
+        return out
+
+    def token_logp(self, tokens: torch.LongTensor) -> torch.Tensor:
+        """log p of `tokens` (B, L) at these positions, 0 elsewhere."""
+        picked = self.logp.gather(1, tokens[self.rows, self.cols].unsqueeze(1)).squeeze(1)
+        return self.spread(picked, 0.0)
+
+    def argmax(self) -> torch.LongTensor:
+        return self.spread(self.masked.argmax(dim=-1), 0)
+
+    def _subset(self, among: torch.BoolTensor) -> torch.BoolTensor:
+        return among[self.rows, self.cols]
+
+    def entropy(self, among: torch.BoolTensor) -> torch.Tensor:
+        """The untempered distribution's entropy at the positions of `among` (a subset), 0 elsewhere."""
+        return self.spread(_entropy(self.logp[self._subset(among)].exp()), 0.0, among)
+
+    def tempered_entropy(self, among: torch.BoolTensor, temperature: float) -> torch.Tensor:
+        """The proposal distribution's entropy (at `temperature`) at the positions of `among`, 0 elsewhere."""
+        x = self.masked[self._subset(among)]
+        return self.spread(_entropy(torch.softmax(x / temperature if temperature > 0 else x, dim=-1)), 0.0, among)
+
+    def draw(self, among: torch.BoolTensor, temperature: float, generator: torch.Generator) -> torch.LongTensor:
+        """A proposed token at each position of `among` (0 elsewhere): the argmax at temperature 0, else
+        one inverse-CDF draw (one uniform per position) from the tempered distribution."""
+        pick = self._subset(among)
+        x = self.masked[pick]
+        if temperature <= 0 or x.shape[0] == 0:
+            chosen = x.argmax(dim=-1)
+        else:
+            probs = torch.softmax(x / temperature, dim=-1)
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand((x.shape[0], 1), generator=generator, device=x.device) * cdf[:, -1:]
+            chosen = torch.searchsorted(cdf, u, right=True).squeeze(1).clamp(max=x.shape[1] - 1)
+            # rounding at the top of the CDF could land on a zero-probability (masked) token
+            zero = probs.gather(1, chosen.unsqueeze(1)).squeeze(1) <= 0
+            chosen = torch.where(zero, x.argmax(dim=-1), chosen)
+        return self.spread(chosen, 0, among)
 
 
 def _is_close(canvas: Canvas, tokens: torch.LongTensor) -> torch.BoolTensor:
@@ -200,12 +310,14 @@ def _before_decided_close(canvas: Canvas, state: _State) -> torch.BoolTensor:
 # ---------------------------------------------------------------- acceptance rules
 
 
-def _accept(rule: Rule, probs: torch.Tensor, proposal: torch.LongTensor, open_: torch.BoolTensor,
+def _accept(rule: Rule, table: _Positions, proposal: torch.LongTensor, open_: torch.BoolTensor,
             entropy_bound: float, confidence: float) -> torch.BoolTensor:
-    """Which open positions to decide this step; at least one per row that has any open position."""
+    """Which open positions to decide this step; at least one per row that has any open position.
+    Acceptance reads the model's own (untempered) distribution: the temperature shapes what is
+    proposed, not how sure the model is of it."""
     if rule == "entropy":
-        return _accept_entropy(_entropy(probs), open_, entropy_bound)
-    conf = probs.gather(-1, proposal.unsqueeze(-1)).squeeze(-1).masked_fill(~open_, -1.0)
+        return _accept_entropy(table.entropy(open_), open_, entropy_bound)
+    conf = table.token_logp(proposal).exp().masked_fill(~open_, -1.0)
     best = torch.zeros_like(open_).scatter_(1, conf.argmax(dim=1, keepdim=True), True) & open_
     if rule == "one":
         return best
@@ -239,7 +351,10 @@ def _seg_after(x: torch.Tensor, end: torch.LongTensor) -> torch.Tensor:
     return rcs - x - (rcs.gather(1, end) - x.gather(1, end))
 
 
-def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTensor, content_wins: bool = True) -> None:
+TokenLogp = Callable[[torch.LongTensor], torch.Tensor]  # (B, L) tokens -> their log-probs where known
+
+
+def _fixup(canvas: Canvas, state: _State, token_logp: TokenLogp, rows: torch.BoolTensor, content_wins: bool = True) -> None:
     """Keep each slot of `rows` as `content... [closing tail] pad...`.
 
     New decisions only ever land before a slot's first decided end (everything after it is filled and
@@ -269,7 +384,7 @@ def _fixup(canvas: Canvas, state: _State, logp: torch.Tensor, rows: torch.BoolTe
     fill = _fill_after_end(canvas, state.tokens, ends)
     changed = after_end & ((state.tokens != fill) | ~state.accepted)
     state.tokens = torch.where(after_end, fill, state.tokens)
-    state.logp = torch.where(changed, logp.gather(-1, state.tokens.unsqueeze(-1)).squeeze(-1), state.logp)
+    state.logp = torch.where(changed, token_logp(state.tokens), state.logp)
     state.accepted |= after_end
     state.filled = torch.where(in_slot, after_end, state.filled)
     _update_forbids(canvas, state, in_slot)
@@ -314,31 +429,20 @@ def _temperature(temperature: float | tuple[float, float], step: int, steps: int
     return start + (end - start) * step / max(steps - 1, 1)
 
 
-def _propose(masked: torch.Tensor, temperature: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.LongTensor]:
-    """Probabilities and a proposed token per position (sampled, or the argmax at temperature 0)."""
-    if temperature <= 0:
-        probs = torch.softmax(masked, dim=-1)
-        return probs, masked.argmax(dim=-1)
-    probs = torch.softmax(masked / temperature, dim=-1)
-    flat = torch.multinomial(probs.view(-1, probs.shape[-1]), 1, generator=generator)
-    return probs, flat.view(probs.shape[:-1])
-
-
-def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: torch.Tensor, allowed: torch.BoolTensor,
+def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Logits | None,
               keep: torch.BoolTensor | None = None) -> None:
     """Rows that stop now: undecided positions take the argmax (under the constraints as they stand
     after this step), then each slot ends at its first end and no dotted name ends with a dot. Rows in
     `keep` stay live (for their check)."""
-    if not rows.any():
+    if not rows.any() or logits is None:
         return
-    masked = _mask_logits(logits, allowed, canvas, state)
-    logp = torch.log_softmax(masked, dim=-1)
-    argmax = masked.argmax(dim=-1)
+    table = logits.masked(rows.unsqueeze(1) & ~canvas.pinned, state)
+    argmax = table.argmax()
     todo = rows.unsqueeze(1) & ~state.accepted
     state.tokens = torch.where(todo, argmax, state.tokens)
-    state.logp = torch.where(todo, logp.gather(-1, argmax.unsqueeze(-1)).squeeze(-1), state.logp)
+    state.logp = torch.where(todo, table.token_logp(argmax), state.logp)
     state.accepted |= todo
-    _fixup(canvas, state, logp, rows, content_wins=False)
+    _fixup(canvas, state, table.token_logp, rows, content_wins=False)
     _drop_bad_dots(canvas, state, rows)
     state.live &= ~(rows if keep is None else rows & ~keep)
 
@@ -351,18 +455,19 @@ def _drop_bad_dots(canvas: Canvas, state: _State, rows: torch.BoolTensor) -> Non
         state.tokens = torch.where(bad, canvas.pad_id, state.tokens)
 
 
-def _revise(canvas: Canvas, state: _State, masked: torch.Tensor, rows: torch.BoolTensor, threshold: float) -> None:
+def _revise(canvas: Canvas, state: _State, logits: _Logits, rows: torch.BoolTensor, threshold: float) -> None:
     """The check of a finished row: one forward over its whole canvas, then every content token the
     model now doubts (probability below `threshold`, another token more likely) is undecided again
     and denoised anew, as is a dot of a dotted name that the last argmax left with no name after it.
     Tokens decided together in one step never saw each other; here each sees all the others."""
     if not rows.any():
         return
-    probs = torch.softmax(masked, dim=-1)
-    current = probs.gather(-1, state.tokens.unsqueeze(-1)).squeeze(-1)
+    table = logits.masked(rows.unsqueeze(1) & ~canvas.pinned, state)
+    probs = torch.softmax(table.masked, dim=-1)
+    current = table.spread(probs.gather(1, state.tokens[table.rows, table.cols].unsqueeze(1)).squeeze(1), 0.0)
     in_slot = canvas.slot_id >= 0
     written = state.accepted & in_slot & ~state.filled & rows.unsqueeze(1)
-    doubt = _content(canvas, state, written) & (current < threshold) & (masked.argmax(dim=-1) != state.tokens)
+    doubt = _content(canvas, state, written) & (current < threshold) & (table.argmax() != state.tokens)
     state.accepted &= ~(doubt | _bad_dots(canvas, state, written))
     _update_forbids(canvas, state, in_slot & rows.unsqueeze(1))
 
@@ -404,43 +509,49 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
     canvas = _fit_flags(canvas.to(device), denoiser.vocab_size)
     generator = torch.Generator(device=device).manual_seed(seed)
     table = _fit_table(canvas, denoiser)
-    allowed = table[canvas.mask_index]
     noise = _Noise(canvas, table, denoiser.mask_id, generator)
     init = init.to(device) if init is not None else None
     state = _initial_state(canvas, noise, device, init)
+    free = ~canvas.pinned
+    blocked = ~table  # (M, V): the tokens each mask kind forbids
     self_cond: torch.Tensor | None = None
+    logits: _Logits | None = None
     last_argmax: torch.LongTensor | None = None
     stable = torch.zeros(canvas.shape[0], dtype=torch.long, device=device)
     checked = torch.full_like(stable, opts.revise <= 0, dtype=torch.bool)  # rows past their check (or with none)
-    logits = torch.zeros(0)
     for step in range(opts.steps):
         if not state.live.any():
             break
-        logits, self_cond = denoiser.denoise(prefix, state.tokens, self_cond)
         live, before = state.live.clone(), state.accepted.clone()
+        rows = live.nonzero().squeeze(1)
+        if self_cond is not None and logits is not None:
+            self_cond = self_cond[logits.sub[rows]]  # finished rows have left the batch
+        raw, self_cond = denoiser.denoise(prefix, state.tokens[rows], self_cond)
+        logits = _Logits(raw, rows, canvas, blocked)
         state.steps += live.long()
         checking = live & state.accepted.all(dim=1) & ~checked
         if checking.any():
-            _revise(canvas, state, _mask_logits(logits, allowed, canvas, state), checking, opts.revise)
+            _revise(canvas, state, logits, checking, opts.revise)
             checked |= checking
-        masked = _mask_logits(logits, allowed, canvas, state)
-        logp = torch.log_softmax(masked, dim=-1)
-        probs, proposal = _propose(masked, _temperature(opts.temperature, step, opts.steps), generator)
-        # Acceptance reads the model's own (untempered) distribution: the temperature shapes what is
-        # proposed, not how sure the model is of it.
-        newly = _accept(opts.rule, logp.exp(), proposal, ~state.accepted & live.unsqueeze(1), opts.entropy_bound, opts.confidence)
+        step_table = logits.masked(free & live.unsqueeze(1), state)
+        temperature = _temperature(opts.temperature, step, opts.steps)
+        open_ = ~state.accepted & live.unsqueeze(1)
+        proposal = step_table.draw(open_, temperature, generator)
+        newly = _accept(opts.rule, step_table, proposal, open_, opts.entropy_bound, opts.confidence)
         state.tokens = torch.where(newly, proposal, state.tokens)
-        state.logp = torch.where(newly, logp.gather(-1, proposal.unsqueeze(-1)).squeeze(-1), state.logp)
+        state.logp = torch.where(newly, step_table.token_logp(proposal), state.logp)
         state.accepted |= newly
-        _fixup(canvas, state, logp, live)
-        draft = torch.where(state.accepted, state.tokens, masked.argmax(dim=-1))
+        _fixup(canvas, state, step_table.token_logp, live)
+        draft = torch.where(state.accepted, state.tokens, step_table.argmax())
         done = live & state.accepted.all(dim=1)
         if opts.early_stop and last_argmax is not None:
             stable = torch.where((draft == last_argmax).all(dim=1), stable + 1, torch.zeros_like(stable))
-            confident = _mean_entropy(probs, ~canvas.pinned) < opts.stop_entropy
-            done |= live & (stable + 1 >= opts.stable_steps) & confident
+            ripe = live & (stable + 1 >= opts.stable_steps)
+            if ripe.any():  # the proposal distribution's entropy, only for the rows that read it
+                entropy = step_table.tempered_entropy(free & ripe.unsqueeze(1), temperature)
+                done |= ripe & (entropy.sum(dim=1) / free.sum(dim=1).clamp(min=1) < opts.stop_entropy)
         last_argmax = draft
-        _finalize(done, canvas, state, logits, allowed, keep=~checked)
+        _finalize(done, canvas, state, logits, keep=~checked)
         _record(state, live, state.accepted & ~before)
         if on_step is not None:
             on_step(step, torch.where(state.accepted, state.tokens, draft))
@@ -451,7 +562,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         if init is not None:
             fresh = torch.where(init >= 0, init, fresh)
         state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), fresh, state.tokens)
-    _finalize(state.live.clone(), canvas, state, logits, allowed)
+    _finalize(state.live.clone(), canvas, state, logits)
     return _candidates(canvas, state)
 
 
@@ -460,11 +571,6 @@ def _record(state: _State, live: torch.BoolTensor, decided: torch.BoolTensor) ->
     for row, was_live in enumerate(live.tolist()):
         if was_live:
             state.accepted_per_step[row].append(int(counts[row]))
-
-
-def _mean_entropy(probs: torch.Tensor, positions: torch.BoolTensor) -> torch.Tensor:
-    entropy = _entropy(probs).masked_fill(~positions, 0.0)
-    return entropy.sum(dim=1) / positions.sum(dim=1).clamp(min=1)
 
 
 def _candidates(canvas: Canvas, state: _State) -> list[Candidate]:

@@ -167,3 +167,19 @@ def test_find_statement_reads_a_compound_header_only() -> None:
     statement = find_statement(source, 2)
     assert statement is not None and (statement.start, statement.end) == (2, 3)
     assert statement.text.startswith("if x > 1")
+
+
+def test_the_last_statement_of_a_case_block_gets_candidates() -> None:
+    # ast.match_case has no line number of its own: the insert-after-the-block repair reads the `case` line.
+    source = textwrap.dedent("""\
+        def kind(value):
+            match value:
+                case int():
+                    label = "int"
+                    return label
+                case _:
+                    return "other"
+        """)
+    found = repairs_at(source, "m.py", 5)
+    assert found and all(r.start == 5 for r in found)
+    assert any(r.new.startswith("            return label\n    ") or r.family == "statement" for r in found)

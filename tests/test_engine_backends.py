@@ -234,3 +234,25 @@ def test_sampling_a_masked_model_keeps_the_skeleton(mdm) -> None:  # type: ignor
     found = sample(denoiser, denoiser.encode(context_ids()), canvas, k=2, steps=6)
     for cand in found:
         assert cand.text.startswith("def ") and "(x):\n" in cand.text and mask_id not in cand.ids
+
+
+def test_the_in_place_softcap_is_gemmas_tanh_softcap() -> None:
+    from dagent.engine.backends.diffusion_gemma import softcap_
+
+    logits = torch.randn(64, 512, generator=torch.Generator().manual_seed(0)) * 20
+    reference = torch.tanh(logits / 30.0) * 30.0
+    capped = softcap_(logits.clone(), 30.0)
+    torch.testing.assert_close(capped, reference, rtol=0, atol=2e-5)
+    assert torch.equal(softcap_(logits.clone(), None), logits)  # no cap: unchanged
+
+
+def test_denoise_with_self_conditioning_matches_the_models_own_forward(model: DiffusionGemmaDenoiser) -> None:
+    prefix = model.encode(context_ids())
+    canvas = random_canvas(2, seed=3)
+    _, cond = model.denoise(prefix, canvas, None)
+    logits, _ = model.denoise(prefix, canvas, cond)
+    with torch.inference_mode():
+        reference = model.model(past_key_values=expand_cache(prefix.cache, 2), decoder_input_ids=canvas,
+                                decoder_position_ids=torch.arange(prefix.length, prefix.length + CANVAS)[None],
+                                self_conditioning_logits=cond).logits
+    torch.testing.assert_close(logits, reference.float(), rtol=0, atol=2e-5)

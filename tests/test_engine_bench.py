@@ -57,6 +57,12 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
         assert sum(k["outputs"] for k in m["by_kind"].values()) == 8
         assert sum(k["valid"] for k in m["by_kind"].values()) == m["valid"]
     assert "valid op streams by what the skeleton pins" in result.output
+    assert "fwd/floor" in result.output and report["matmul_gflops"] > 0
+    for name in ("dagent-entropy", "dagent-confidence", "one-per-forward"):  # every forward timed and priced
+        m = report["methods"][name]
+        assert m["forward_over_floor"] > 0 and m["call_over_floor"] >= m["forward_over_floor"] > 0, name
+        assert m["ms_per_forward"] > 0
+    assert report["methods"]["hf-generate"]["forward_over_floor"] is None  # its forwards are transformers' own
     # at most the step budget per block; a canvas grown to twice the trained length is two blocks
     assert report["methods"]["hf-generate"]["forwards"] <= 2 * 4 * 6
 
@@ -74,3 +80,25 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
         assert m["forwards_per_token"] == forwards / 6 and m["by_kind"] == {"@@replace": {"outputs": 3, "valid": 3}}
         assert m["valid_op_rate"] == 1.0 and m["exact_match_rate"] == 0.0
         assert m["samples"][0]["output"] == REPLACE + "@@end\n"
+
+
+def test_the_forward_clock_prices_each_shape_once_without_counting_the_pricing_forward() -> None:
+    import torch
+
+    from dagent.agent.bench.engine import ForwardClock
+    from dagent.engine.flops import count_flops
+    from helpers.engine import context_ids
+
+    den = tiny_denoiser(seed=3)
+    prefix = den.encode(context_ids())
+    canvas = torch.zeros(2, CANVAS, dtype=torch.long)
+    with ForwardClock(den, rate=1e9) as clock:
+        den.denoise(prefix, canvas, None)
+        den.denoise(prefix, canvas, None)
+        calls = den.decoder_calls
+        seconds, floor = clock.take()
+        assert den.decoder_calls == calls  # the pricing forward is not counted as the method's
+    assert seconds > 0 and clock.take() == (0, 0)
+    flops = count_flops(lambda: den.denoise(prefix, canvas, None))
+    assert floor == 2 * flops / 1e9
+    assert "denoise" not in vars(den)  # the clock is gone after the block

@@ -11,6 +11,7 @@ import torch
 from dagent.engine.engine import Engine, ScoreRequest, changed_spans
 from dagent.engine.fill import FillRequest, vocabulary_mask
 from dagent.engine.load import EMBEDDED_MODEL
+from dagent.engine.tokenizer import encode
 from helpers.engine import tiny_denoiser, tiny_tokenizer
 
 CONTEXT = "<|fix|>\n<|error|> tests/test_stats.py::test_last: IndexError\n<|file|> pkg/stats.py:1\ndef last(xs):\n    return xs[len(xs)]\n"
@@ -24,13 +25,14 @@ def tiny() -> Engine:
 
 
 def expected_positions(engine: Engine, requests: list[ScoreRequest]) -> int:
-    """Scored positions of the distinct rows a call runs: each candidate's span and its original's."""
-    rows = set()
+    """Scored positions of the distinct inputs a call runs: each candidate's span and its original's,
+    once per corrupted input (rows differing only inside a same-place, same-length span share one)."""
+    inputs = {}
     for request in requests:
         pair = engine._rows(request)
         if pair is not None and pair[0] != pair[1]:
-            rows.update(pair)
-    return sum(row.end - row.start for row in rows) * engine.draws
+            inputs.update({(row.ids[: row.start], row.ids[row.end :], row.start, row.end): row for row in pair})
+    return sum(row.end - row.start for row in inputs.values()) * engine.draws
 
 
 # ---------------------------------------------------------------- spans
@@ -87,6 +89,18 @@ def test_the_selected_projection_equals_the_full_projection_there(tiny: Engine) 
     full, _ = tiny.denoiser.denoise(prefix, canvas, None)
     expected = torch.log_softmax(full.reshape(-1, full.shape[-1])[index], dim=-1).gather(1, targets[:, None]).squeeze(1)
     torch.testing.assert_close(selected, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_alternatives_at_one_site_share_one_corrupted_input_with_their_original(tiny: Engine) -> None:
+    old = "    return a + b\n"
+    trials = [f"    return a {op} b\n" for op in ("-", "*", "/", "%", "<", ">", "&", "|", "^")]
+    news = [n for n in trials if len(tiny._tokens(n)) == len(tiny._tokens(old))][:3]  # one token, same place
+    assert len(news) >= 2
+    rows = tiny.stats.rows
+    together = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, old, news)
+    assert tiny.stats.rows - rows == 1  # one decoder row for the candidates and the original
+    alone = [tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, old, [n])[0] for n in news]
+    assert together == pytest.approx(alone, abs=1e-5) and len(set(together)) == len(news)
 
 
 def test_multi_line_candidates_are_scored(tiny: Engine) -> None:
@@ -171,6 +185,8 @@ def test_fill_gives_k_distinct_one_line_fillings_from_the_allowed_tokens(tiny: E
         assert [f.score for f in fillings] == sorted((f.score for f in fillings), reverse=True)
         for f in fillings:
             assert "\n" not in f.text and math.isfinite(f.score)
+            ids = encode(tiny.tokenizer, f.text)  # the text re-tokenizes to allowed tokens (as written or merged)
+            assert ids and all(bool(allowed[i]) for i in ids) or f.text == "", f.text
 
 
 def test_the_allowed_tokens_exclude_newlines_markers_and_names_out_of_scope(tiny: Engine) -> None:

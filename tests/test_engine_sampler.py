@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -347,3 +348,67 @@ def test_masked_noise_fills_undecided_positions_with_the_mask_token() -> None:
     sample(den, den.encode(context_ids()), canvas, steps=3, stop_entropy=0.0)
     n = len(encode(tok, "def "))
     assert (seen[0][0, n : n + 4] == 5).all() and (seen[1][0, n : n + 4] == 5).sum() == 3
+
+
+# ---------------------------------------------------------------- the speed work keeps the candidates
+
+
+def test_the_argmax_path_gives_the_candidates_the_sampler_gave_before_its_speed_work(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Golden: what the sampler of e3c510a wrote on these calls (tests/helpers/sampler_golden.py). Every
+    # exact change (one masked copy at the undecided positions, the rules applied where they touch,
+    # entropy only where read, finished rows leaving the batch) must leave them identical. The softcap
+    # runs in its tanh form here: its sigmoid form agrees to a few ulp (test_engine_backends.py), which
+    # can flip a near-tie on this random model.
+    import dagent.engine.backends.diffusion_gemma as backend
+    from helpers.sampler_golden import GOLDEN, fingerprint
+
+    monkeypatch.setattr(backend, "softcap_", lambda logits, cap: logits.div_(cap).tanh_().mul_(cap) if cap else logits)
+    assert fingerprint() == json.loads(GOLDEN.read_text())
+
+
+def test_inverse_cdf_draws_follow_the_tempered_distribution_and_never_a_masked_token() -> None:
+    from dagent.engine.sampler import _Positions
+
+    probs = torch.tensor([0.5, 0.3, 0.0, 0.15, 0.05])
+    n = 20000
+    logits = probs.log().expand(n, -1).clone()  # log 0 = -inf: a masked token
+    where = torch.ones(1, n, dtype=torch.bool)
+    rows, cols = where.nonzero(as_tuple=True)
+    table = _Positions(where, rows, cols, logits)
+    drawn = table.draw(where, 1.0, torch.Generator().manual_seed(0))[0]
+    counts = torch.bincount(drawn, minlength=5).double() / n
+    assert counts[2] == 0
+    assert torch.allclose(counts, probs.double(), atol=0.015)
+    sharper = torch.bincount(table.draw(where, 0.5, torch.Generator().manual_seed(1))[0], minlength=5).double() / n
+    expected = torch.softmax(logits[0] / 0.5, dim=-1).double()
+    assert torch.allclose(sharper, expected, atol=0.015)
+    assert torch.equal(table.draw(where, 0.0, torch.Generator())[0], torch.zeros(n, dtype=torch.long))  # argmax
+
+
+def test_same_seed_same_sampled_candidates_with_temperature(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton.for_prefix("@@rename m.py ")], CANVAS)
+    runs = [sample(model, prefix, canvas, k=3, seed=5, temperature=(1.0, 0.5), steps=20, confidence=0.05) for _ in range(2)]
+    assert [(c.ids, c.score) for c in runs[0]] == [(c.ids, c.score) for c in runs[1]]
+
+
+class BatchSizes(ScriptedDenoiser):
+    """Records the rows of every forward."""
+
+    def __init__(self) -> None:
+        tok = tiny_tokenizer()
+        super().__init__(len(tok), CANVAS, tok.pad_token_id, token_id("x"))
+        self.rows: list[int] = []
+
+    def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+        self.rows.append(canvas.shape[0])
+        return super().denoise(prefix, canvas, self_cond)
+
+
+def test_finished_rows_leave_the_batch() -> None:
+    den = BatchSizes()
+    short = Skeleton((Pinned("def "), Slot(2, IDENTIFIER), Pinned("():\n")))
+    long = Skeleton((Pinned("def "), Slot(5, IDENTIFIER), Pinned("():\n")))
+    canvas = build_canvas(tiny_tokenizer(), [short, long], CANVAS)
+    found = one_token_per_forward(den, den.encode(context_ids()), canvas)
+    assert den.rows == [2, 2, 1, 1, 1]  # the two-token row stops after two forwards
+    assert sorted(c.steps for c in found) == [2, 5]

@@ -481,6 +481,9 @@ def train_command(
     repo: Optional[Path] = typer.Option(None, help="Fine-tune the shipped model on this repository's own code."),
     init_from: Optional[Path] = typer.Option(None, help="Start from this model directory instead of from scratch."),
     seed: int = typer.Option(0, help="Seed for data and initialisation."),
+    rank_weight: float = typer.Option(1.0, help="Weight of the listwise ranking loss over the repair grammar's candidates (0: off)."),
+    span_share: float = typer.Option(0.3, help="Share of examples corrupted at one short span (1-8 tokens) instead of throughout."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for torch (default: torch's own choice)."),
 ) -> None:
     """Train dagent-tiny from scratch (stdlib + installed packages), or fine-tune it on a repository.
 
@@ -495,7 +498,8 @@ def train_command(
     from dagent.agent.app.train_cli import run_training
 
     run_training(out=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
-                 init_from=init_from, seed=seed, minutes=minutes, console=console)
+                 init_from=init_from, seed=seed, minutes=minutes, console=console, rank_weight=rank_weight,
+                 span_share=span_share, threads=threads)
 
 
 @eval_app.command("mutations")
@@ -505,7 +509,8 @@ def eval_mutations_command(
     k: int = typer.Option(8, "-k", help="Candidates per example, denoised in one batch."),
     seed: int = typer.Option(0, help="Seed for the examples and the sampler."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the report as JSON here."),
-    rank: bool = typer.Option(False, "--rank", help="Instead: where the repair search's orders (grammar, model, random) put each fix, side by side."),
+    rank: bool = typer.Option(False, "--rank", help="Instead: where each order (grammar, n-gram, model, model+grammar, random) puts the fix among the grammar's candidates, per mutation kind."),
+    tasks: Optional[Path] = typer.Option(None, "--tasks", help="With --rank: the single-line bugs of this task set instead of held-out mutations."),
 ) -> None:
     """Held-out mutation repair: the share of mutations fixed at top-1 and within k, per mutation kind.
     With --rank: the position of the fix among the repair search's candidates under each order.
@@ -521,7 +526,7 @@ def eval_mutations_command(
     from dagent.agent.app.train_cli import run_mutation_eval, run_rank_eval
 
     if rank:
-        run_rank_eval(model=model, examples=examples, seed=seed, json_out=json_out)
+        run_rank_eval(model=model, examples=examples, seed=seed, json_out=json_out, tasks=tasks)
     else:
         run_mutation_eval(model=model, examples=examples, k=k, seed=seed, json_out=json_out)
 

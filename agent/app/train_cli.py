@@ -16,8 +16,10 @@ def embedded_model_dir() -> Path:
 
 
 def run_training(out: Path, steps: int, batch_size: int, lr: float | None, device: str, repo: Path | None,
-                 init_from: Path | None, seed: int, console: Console, minutes: float | None = None) -> Path:
-    from dagent.engine.train.loop import TrainConfig, train
+                 init_from: Path | None, seed: int, console: Console, minutes: float | None = None,
+                 rank_weight: float = 0.0, span_share: float = 0.0, threads: int | None = None) -> Path:
+    from dagent.agent.rank_examples import rank_stream
+    from dagent.engine.train.loop import TrainConfig, train, training_modules
 
     if repo is not None:
         if not repo.is_dir():
@@ -28,8 +30,10 @@ def run_training(out: Path, steps: int, batch_size: int, lr: float | None, devic
     if lr is None:
         lr = 3e-4 if init_from is not None else 2e-3
     config = TrainConfig(out_dir=out, steps=steps, batch_size=batch_size, lr=lr, device=device, repo=repo,
-                         init_from=init_from, seed=seed, warmup=min(100, max(1, steps // 10)), max_minutes=minutes)
-    final = train(config)
+                         init_from=init_from, seed=seed, warmup=min(100, max(1, steps // 10)), max_minutes=minutes,
+                         rank_weight=rank_weight, span_p=span_share, threads=threads)
+    modules = training_modules(config)
+    final = train(config, rank_source=lambda tokenizer, at: rank_stream(modules, tokenizer, config.context_length, at))
     console.print(f"[green]model written to[/] {final}  (use it with --model {final})")
     return final
 
@@ -62,24 +66,39 @@ def run_mutation_eval(model: str | None, examples: int, k: int, seed: int, json_
         console.print(f"report written to {json_out}")
 
 
-def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | None) -> None:
+def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | None, tasks: Path | None = None) -> None:
     from rich.progress import Progress
-    from rich.table import Table
 
-    from dagent.agent.bench.rank import CUTS, evaluate_ranks
+    from dagent.agent.bench.rank import evaluate_ranks
 
     console = Console()
     with Progress(transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("ranking", total=examples)
-        report = evaluate_ranks(model, n=examples, seed=seed,
+        report = evaluate_ranks(model, n=examples, seed=seed, tasks=tasks,
                                 on_example=lambda done, total: progress.update(task, completed=done, total=total))
-    table = Table(title=f"repair-search order on {report.examples} held-out mutations (bug line given), {report.seconds:.0f} s")
-    for column in ("order", "fix among candidates", *(f"fix @{c}" for c in CUTS), "median position", "candidates"):
-        table.add_column(column, justify="left" if column == "order" else "right")
-    for r in report.ranks:
-        median = "-" if r.median_position is None else f"{r.median_position:g}"
-        table.add_row(r.rank, str(r.fix_among), *(str(r.within[c]) for c in CUTS), median, f"{r.mean_candidates:g}")
-    console.print(table)
+    console.print(rank_table(report))
+    console.print(f"the bug line inside the model's context window: {report.line_in_context}/{report.examples}; "
+                  f"{report.mean_candidates:g} candidates per bug on average", style="dim")
     if json_out is not None:
         json_out.write_text(report.model_dump_json(indent=2))
         console.print(f"report written to {json_out}")
+
+
+def rank_table(report):  # type: ignore[no-untyped-def]
+    """Per mutation kind, per order: the fix within the top 1/5/20, and the mean reciprocal rank."""
+    from rich.table import Table
+
+    from dagent.agent.bench.rank import CUTS, ORDERS
+
+    table = Table(title=f"the fix's rank among the grammar's candidates at the bug line: {report.source}, "
+                        f"{report.examples} bugs, {report.seconds:.0f} s")
+    table.add_column("kind")
+    table.add_column("n", justify="right")
+    for name in ORDERS:
+        table.add_column(f"{name}\ntop{'/'.join(map(str, CUTS))} · MRR", justify="right")
+    kinds = list(dict.fromkeys(r.kind for r in report.rows))
+    for kind in kinds:
+        rows = [report.row(name, kind) for name in ORDERS]
+        table.add_row(kind, str(rows[0].examples),
+                      *(f"{'/'.join(str(r.within[c]) for c in CUTS)} · {r.mrr:.2f}" for r in rows))
+    return table

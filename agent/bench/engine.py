@@ -26,8 +26,11 @@ from typing import Any, Protocol
 
 import torch
 
+from dagent.agent.bench.score import bench_scoring
 from dagent.engine.canvas import Canvas, drafted_canvas
 from dagent.engine.denoiser import Denoiser, describe
+from dagent.engine.engine import Engine
+from dagent.engine.flops import count_flops, matmul_rate
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
 from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
@@ -70,13 +73,19 @@ class MethodResult:
     with_target: int = 0
     samples: list[dict[str, str]] = field(default_factory=list)
     by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # op kind -> outputs, valid
+    forward_s: float = 0.0  # time inside the decoder forwards (dagent's methods; 0: not measured)
+    floor_s: float = 0.0  # those forwards' FLOPs at the machine's matmul rate
 
     def figures(self) -> dict[str, float | None]:
+        timed = self.forward_s > 0 and self.floor_s > 0
         return {
             "tokens_per_s": self.tokens / self.seconds if self.seconds else None,
             "forwards_per_token": self.forwards / self.tokens if self.tokens else None,
             "valid_op_rate": self.valid / self.outputs if self.outputs else None,
             "exact_match_rate": self.exact / self.with_target if self.with_target else None,
+            "ms_per_forward": 1e3 * self.forward_s / self.forwards if timed and self.forwards else None,
+            "forward_over_floor": self.forward_s / self.floor_s if timed else None,
+            "call_over_floor": self.seconds / self.floor_s if timed else None,
         }
 
 
@@ -182,6 +191,53 @@ def methods_for(denoiser: Denoiser) -> dict[str, Method]:
     return chosen
 
 
+# ---------------------------------------------------------------- the forward against its floor
+
+
+class ForwardClock:
+    """Times every decoder forward of a denoiser and prices it at the FLOP floor: the FLOPs of a
+    forward of that shape (counted once per shape, on an untimed forward) at `rate` FLOP/s."""
+
+    def __init__(self, denoiser: Denoiser, rate: float) -> None:
+        self.denoiser, self.rate = denoiser, rate
+        self.calls: list[tuple[tuple[int, int, int, bool], float]] = []
+        self._flops: dict[tuple[int, int, int, bool], int] = {}
+        self._prefixes: dict[tuple[int, int, int, bool], Any] = {}  # one prefix of each shape, to price it
+        self._inner = denoiser.denoise
+
+    def __enter__(self) -> ForwardClock:
+        def timed(prefix: Any, canvas: torch.LongTensor, self_cond: torch.Tensor | None) -> Any:
+            began = time.perf_counter()
+            out = self._inner(prefix, canvas, self_cond)
+            key = (*canvas.shape, prefix.length, self_cond is not None)
+            self.calls.append((key, time.perf_counter() - began))  # type: ignore[arg-type]
+            self._prefixes.setdefault(key, prefix)  # type: ignore[arg-type]
+            return out
+
+        self.denoiser.denoise = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        del self.denoiser.denoise  # the class's method again
+
+    def take(self) -> tuple[float, float]:
+        """(seconds inside forwards, their floor in seconds) since the last take."""
+        seconds = sum(s for _, s in self.calls)
+        floor = sum(self._floor(key) for key, _ in self.calls)
+        self.calls = []
+        return seconds, floor
+
+    def _floor(self, key: tuple[int, int, int, bool]) -> float:
+        if key not in self._flops:
+            prefix = self._prefixes[key]  # the cost depends on the prefix's length, not its content
+            batch, length, _, conditioned = key
+            canvas = torch.zeros(batch, length, dtype=torch.long)
+            cond = torch.zeros(batch, length, self.denoiser.vocab_size) if conditioned else None
+            self._flops[key] = count_flops(lambda: self._inner(prefix, canvas, cond))
+            self.denoiser.decoder_calls -= 1  # the pricing forward is not the method's
+        return self._flops[key] / self.rate
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -212,10 +268,13 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
     """Every method on every example; returns the report (also what `--json` writes)."""
     s = settings or BenchSettings()
     prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
+    rate = machine_rate(denoiser)
     results = {}
-    for name, method in methods_for(denoiser).items():
-        method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
-        results[name] = _measure(name, method, denoiser, tokenizer, prepared, s)
+    with ForwardClock(denoiser, rate) as clock:
+        for name, method in methods_for(denoiser).items():
+            method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
+            clock.take()
+            results[name] = _measure(name, method, denoiser, tokenizer, prepared, s, clock)
     return {
         "model": model_name,
         "denoiser": describe(denoiser),
@@ -224,17 +283,29 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
         "skipped": skipped,
         "grown": sum(ex.canvas.shape[1] > denoiser.canvas_length for ex in prepared),
         "methods": {name: {**r.figures(), **asdict(r)} for name, r in results.items()},
+        "matmul_gflops": rate / 1e9,
+        "threads": torch.get_num_threads(),
     }
 
 
+def machine_rate(denoiser: Denoiser) -> float:
+    """This machine's matmul FLOP/s in the model's dtype, on torch's threads, measured now."""
+    model = getattr(denoiser, "model", None)
+    dtype = next(model.parameters()).dtype if isinstance(model, torch.nn.Module) else torch.float32
+    return matmul_rate(dtype)
+
+
 def _measure(name: str, method: Method, denoiser: Denoiser, tokenizer: Any, prepared: list[_Prepared],
-             s: BenchSettings) -> MethodResult:
+             s: BenchSettings, clock: ForwardClock) -> MethodResult:
     result = MethodResult(method=name)
     for ex in prepared:
         start = time.perf_counter()
         outputs, forwards = method(denoiser, tokenizer, ex, s)
         result.seconds += time.perf_counter() - start
         result.forwards += forwards
+        inside, floor = clock.take()  # prices new shapes after the clock stopped
+        result.forward_s += inside
+        result.floor_s += floor
         _score(result, outputs, ex.target, ex.kind)
     return result
 
@@ -279,10 +350,32 @@ def print_report(report: dict[str, Any], console: Any) -> None:
             str(m["forwards"]), str(m["tokens"]), f"{m['seconds']:.1f}",
         )
     console.print(table)
+    console.print(_floor_table(report))
     console.print(_kinds_table(report))
+    scoring = report.get("scoring")
+    if scoring and scoring["candidates"]:
+        console.print(f"scoring: {scoring['candidates']} grammar candidates at the bug lines of {scoring['examples']} "
+                      f"examples, {scoring['candidates_per_s']:.0f} candidates/s, {scoring['over_floor']:.2f}x its FLOP "
+                      f"floor; the bug line inside the model's context for {scoring['line_in_context']}/{scoring['examples']}")
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
                   "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
-                  "exact: top output equals the target", style="dim")
+                  "exact: top output equals the target; fwd/floor: time inside the decoder forwards over their "
+                  f"matmul FLOPs at this machine's measured rate ({report['matmul_gflops']:.0f} GFLOP/s on "
+                  f"{report['threads']} thread(s)); call/floor: the whole sampling call (sampler work, context "
+                  "encoding) over the same floor", style="dim")
+
+
+def _floor_table(report: dict[str, Any]) -> Any:
+    """Each method's decoder forwards, and its whole calls, against the FLOP floor of those forwards."""
+    from rich.table import Table
+
+    table = Table(title=f"against the FLOP floor ({report['matmul_gflops']:.0f} GFLOP/s matmul, {report['threads']} thread(s))")
+    for column in ("method", "ms/fwd", "fwd/floor", "call/floor"):
+        table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
+    for name, m in report["methods"].items():
+        table.add_row(name, _fmt(m.get("ms_per_forward"), "{:.1f}"), _fmt(m.get("forward_over_floor"), "{:.2f}x"),
+                      _fmt(m.get("call_over_floor"), "{:.2f}x"))
+    return table
 
 
 def _kinds_table(report: dict[str, Any]) -> Any:
@@ -324,7 +417,10 @@ def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: P
     hf_logging.disable_progress_bar()
     denoiser, tokenizer = load_denoiser(model, device=device, dtype=dtype)
     settings = replace(settings, max_context=min(settings.max_context, context_limit(resolve_model_dir(model))))
-    report = run_bench(denoiser, tokenizer, load_examples(n, examples_file), settings, model_name=model or "dagent-tiny")
+    examples = load_examples(n, examples_file)
+    report = run_bench(denoiser, tokenizer, examples, settings, model_name=model or "dagent-tiny")
+    engine = Engine(denoiser, tokenizer, context_limit(resolve_model_dir(model)))
+    report["scoring"] = bench_scoring(engine, examples, report["matmul_gflops"] * 1e9)
     print_report(report, console)
     if json_out is not None:
         json_out.write_text(json.dumps(report, indent=2))

@@ -48,6 +48,16 @@ def resolve_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype
     return _DTYPES[dtype]
 
 
+def softcap_(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
+    """Gemma's final softcap, cap * tanh(logits / cap), in place and as cap * (2 sigmoid(2 logits / cap) - 1):
+    the same function, without DiffusionGemmaForBlockDiffusion.forward's three (B, L, V) temporaries, and
+    4x faster on CPU (torch's tanh is not vectorised there as well as its sigmoid). The two agree to a few
+    ulp of the capped value (7.6e-6 at |logit| up to 30; tests/test_engine_backends.py)."""
+    if cap:
+        logits.mul_(2.0 / cap).sigmoid_().mul_(2.0 * cap).sub_(cap)
+    return logits
+
+
 def expand_cache(cache: DynamicCache, batch: int) -> DynamicCache:
     """The batch-1 `cache` seen as `batch` rows: expanded views, no copy, the original untouched."""
     if batch == 1:
@@ -128,12 +138,12 @@ class DiffusionGemmaDenoiser:
         step's raw logits (the recipe trains self-conditioning on the model's own first-pass logits)."""
         batch, length = canvas.shape
         with torch.inference_mode():
-            out = self.model(
+            out = self.model.model(
                 past_key_values=expand_cache(prefix.cache, batch),
                 decoder_input_ids=canvas.to(self.device),
                 decoder_position_ids=self._positions(prefix.length, length),
                 self_conditioning_logits=self_cond,
             )
+            logits = softcap_(self.model.lm_head(out.last_hidden_state).float(), self.model.final_logit_softcapping)
         self.decoder_calls += 1
-        logits = out.logits.float()
         return logits, logits.to(self.model.model.decoder.embed_tokens.weight.dtype)

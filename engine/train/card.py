@@ -48,7 +48,67 @@ def _table(scores: dict) -> str:
     return "\n".join(lines)
 
 
-def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str) -> Path:
+RANK_ORDERS = ("grammar", "ngram", "model", "model+grammar", "random")
+
+
+def rank_table(report: dict) -> str:
+    """A ranking report (`dagent eval mutations --rank --json`) as markdown: per kind with 10 or more
+    bugs (and all), per order, the fix within the top 1/5/20 and the mean reciprocal rank."""
+    rows = {(r["order"], r["kind"]): r for r in report["rows"]}
+    kinds = [k for k in dict.fromkeys(r["kind"] for r in report["rows"]) if k == "all" or rows[("grammar", k)]["examples"] >= 10]
+    head = "| kind | n | " + " | ".join(f"{o}: top1 / top5 / top20 · MRR" for o in RANK_ORDERS) + " |"
+    lines = [head, "|---|---:|" + "---:|" * len(RANK_ORDERS)]
+    for kind in kinds:
+        cells = []
+        for order in RANK_ORDERS:
+            r = rows[(order, kind)]
+            w = {str(key): value for key, value in r["within"].items()}
+            cells.append(f"{w['1']} / {w['5']} / {w['20']} · {r['mrr']:.2f}")
+        lines.append(f"| {'**all**' if kind == 'all' else kind} | {rows[('grammar', kind)]['examples']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _rank_section(reports: list[tuple[dict, str]]) -> str:
+    if not reports:
+        return ""
+    parts = ["## Ranking the repair grammar's candidates\n",
+             "Where each order puts the fix among the grammar's candidates at the bug line (the line given): the",
+             "grammar's own prior order, a token 4-gram model of the same training modules (the cheap baseline),",
+             "the model's score alone, the score added to the prior (what `dagent fix --rank model` uses), and a",
+             "shuffle. Kinds with fewer than 10 bugs are only in **all**.\n"]
+    for report, command in reports:
+        parts += [f"{report['source']}: {report['examples']} bugs, {report['mean_candidates']:g} candidates per bug on "
+                  f"average, the bug line inside the model's context window for {report['line_in_context']} of them. "
+                  f"Reproduce: `{command}`\n", rank_table(report), ""]
+    return "\n".join(parts) + "\n"
+
+
+def _origin(config: dict) -> str:
+    return f", continued from {Path(config['init_from']).name}" if config.get("init_from") else ""
+
+
+def _recipe(config: dict) -> str:
+    """The ranking and infill objectives, when the run used them."""
+    parts = []
+    if config.get("rank_weight"):
+        parts.append(
+            f"\n\nThe score the repair search asks for is trained directly (weight {config['rank_weight']:g},"
+            f" {config.get('rank_batch', 0)} lists a step): for a mutated line of a training module, the repair grammar's own"
+            " candidates at that line (the fix, the grammar's likeliest others and a random draw of the rest, 8 in all),"
+            " each scored as the engine scores it (its changed tokens corrupted, mean log-probability of the true tokens"
+            " there, minus the same for the buggy line), the buggy line itself in the list at score 0; cross-entropy of"
+            " the softmax over the list against the fix.")
+    if config.get("span_p"):
+        parts.append(f" {config['span_p']:.0%} of the canvas examples are corrupted at one span of 1 to 8 tokens inside"
+                     " the written lines instead of throughout: the short infill a candidate's score reads.")
+    if parts:
+        parts.append(" The context holds the bug line: the window above it narrows until the line is inside the"
+                     " first context tokens, as the ranker builds it at run time.")
+    return "".join(parts)
+
+
+def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str,
+               rank_reports: list[tuple[dict, str]] | None = None) -> Path:
     """Write README.md, loss.png and the held-out module list into `model_dir`."""
     rows = read_log(run_dir / "train_log.jsonl")
     plot_loss(rows, model_dir / "loss.png")
@@ -58,6 +118,9 @@ def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str
     (model_dir / SPLIT_FILE).write_text("".join(m.name + "\n" for m in heldout))
     last = rows[-50:]
     mean = {k: sum(r[k] for r in last) / len(last) for k in ("diffusion", "ar")}
+    ranked = [r for r in last if "rank" in r]
+    rank_loss = (f" Listwise ranking loss over the last 50 steps: {sum(r['rank'] for r in ranked) / len(ranked):.3f} "
+                 f"(the fix first in {sum(r['rank_top1'] for r in ranked) / len(ranked):.0%} of the lists)." if ranked else "")
     params = json.loads((model_dir / "config.json").read_text())["text_config"]
     scores_text = _table(scores) if scores else "not measured yet"
     card = f"""# dagent-tiny
@@ -81,8 +144,8 @@ DiffusionGemma's recipe: corruption t ~ U(0.001, 1) with uniform-random tokens, 
 an autoregressive loss on the encoder (weight 1), two-pass self-conditioning with p = 0.5; the planner's
 skeleton (op header, old line, `@@with`) is pinned in {1 - config['free_canvas_p']:.0%} of examples.
 AdamW (lr {config['lr']}, warm-up {config['warmup']}, cosine), batch {config['batch_size']}, {rows[-1]['step']} steps,
-{rows[-1]['seconds'] / 60:.0f} minutes wall time. Mean loss over the last 50 steps: canvas {mean['diffusion']:.3f},
-encoder AR {mean['ar']:.3f}.
+{rows[-1]['seconds'] / 60:.0f} minutes wall time{_origin(config)}. Mean loss over the last 50 steps: canvas {mean['diffusion']:.3f},
+encoder AR {mean['ar']:.3f}.{rank_loss}{_recipe(config)}
 
 ![loss](loss.png)
 
@@ -96,7 +159,7 @@ candidate whose result parses to the same AST as the original. Reproduce with:
 
 {scores_text}
 
-## Limits
+{_rank_section(rank_reports or [])}## Limits
 A model this small copies the old line and changes a token or two: it fixes single-token bugs when the
 planner points it at the right line, and little else. Candidates are validated by your tests, never trusted.
 """

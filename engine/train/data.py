@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from dagent.engine.context import ContextBlock, Snippet, focus_window, render_context
+from dagent.engine.context import WINDOW_STEPS, ContextBlock, Snippet, focus_window, render_context
 from dagent.engine.train.mutate import KINDS, Mutation, mutate_line
 from dagent.ops.model import AddImport, AddParameter, Delete, MakeStatic, Op, RenameSymbol
 from dagent.ops.syntax import pinned_head_of, render_op, render_path
@@ -215,17 +215,27 @@ def _example_from_mutation(rng: random.Random, source: Source, function: Functio
     shift = len(mutated_lines) - len(source.lines)
     mutated_function = Function(function.name, function.qualname, function.start, function.end + shift,
                                 function.body_start, function.uses_self, function.is_method)
-    snippets = [focus_window(source.module.path, mutated_lines, mutation.line, mutated_function.start, mutated_function.end)]
+    extra: list[Snippet] = []
     others = [f for f in source.functions if f.start != function.start and f.end - f.start < 25]
     if others and rng.random() < 0.3:
         other = rng.choice(others)
         if other.end < function.start:  # an unchanged function before the bug keeps its line numbers
-            snippets.append(Snippet(source.module.path, other.start, "".join(source.lines[other.start - 1 : other.end])))
-    block = ContextBlock(task="fix", errors=_error_line(rng, source.module, function), snippets=snippets)
+            extra.append(Snippet(source.module.path, other.start, "".join(source.lines[other.start - 1 : other.end])))
+    errors = _error_line(rng, source.module, function)
+    # The same block with narrower windows above the bug line: the encoder sees the first that keeps
+    # the line inside its context window (engine/prompt.py's `fitted_context`), as at run time.
+    contexts = tuple(
+        render_context(ContextBlock(task="fix", errors=errors, snippets=[
+            focus_window(source.module.path, mutated_lines, mutation.line, mutated_function.start,
+                         mutated_function.end, before), *extra]))
+        for before in WINDOW_STEPS
+    )
     target = render_op(mutation.fix)
     prefix = pinned_head_of(mutation.fix) if not isinstance(mutation.fix, Delete) else ""
-    return Example(render_context(block), target, prefix, mutation.kind, source.module.path,
-                   {"line": mutation.line, "mutated": mutation.mutated, "original": source.text})
+    line_text = mutated_lines[mutation.line - 1] if mutation.line <= len(mutated_lines) else ""
+    return Example(contexts[0], target, prefix, mutation.kind, source.module.path,
+                   {"line": mutation.line, "mutated": mutation.mutated, "original": source.text,
+                    "contexts": contexts, "line_text": line_text})
 
 
 _NEW_NAMES = ("load", "read", "parse", "build", "fetch", "compute", "render", "handle", "convert", "collect",

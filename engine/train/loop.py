@@ -12,19 +12,21 @@ import json
 import math
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from dagent.engine.prompt import context_ids, write_limits
+from dagent.engine.prompt import context_ids, fitted_context, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
 from dagent.engine.train.data import Example, Module, corpus_modules, iter_examples, read_source, split_modules
+from dagent.engine.train.rank import RankExample, rank_loss
 from dagent.ops.syntax import replace_draft
 
 STATE_FILE = "trainer_state.pt"
@@ -55,6 +57,9 @@ class TrainConfig(BaseModel):
     init_from: Path | None = None  # fine-tune from this model directory (keeps its tokenizer)
     repo: Path | None = None  # train on this repository's code instead of the corpus
     threads: int | None = None
+    span_p: float = 0.0  # share of examples whose corruption is one span of 1-8 tokens (infill, as scoring asks)
+    rank_weight: float = 0.0  # weight of the listwise ranking loss (engine/train/rank.py); 0: off
+    rank_batch: int = 8  # candidate lists per step
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Batch:
     noisable: torch.Tensor  # (B, L) bool: positions the model writes
     source: torch.Tensor  # (B, L) what gets corrupted: the target, or the old-line draft of a replace
     drafted: torch.Tensor  # (B,) bool: rows whose source is a draft
+    pad_id: int = 0
 
 
 Encoded = tuple[list[int], list[int], int, list[int] | None]
@@ -75,7 +81,7 @@ def encode_example(tokenizer, example: Example, context_length: int, canvas_leng
     """Context ids (the first `context_length`), canvas ids (pinned part + the rest, tokenized
     separately so the boundary is a token boundary), the pinned length, and for a drafted replace
     the draft canvas (pinned part + the old lines + `@@end`); None if it does not fit."""
-    context = context_ids(tokenizer, example.context, context_length)
+    context = context_ids(tokenizer, model_context(tokenizer, example, context_length), context_length)
     pinned = encode(tokenizer, example.pinned_prefix) if example.pinned_prefix else []
     rest = encode(tokenizer, example.target[len(example.pinned_prefix):])
     canvas = pinned + rest
@@ -84,6 +90,15 @@ def encode_example(tokenizer, example: Example, context_length: int, canvas_leng
     text = replace_draft(example.pinned_prefix) if drafted and not free else None
     draft = (pinned + encode(tokenizer, text))[:canvas_length] if text else None
     return context, canvas, 0 if free else len(pinned), draft
+
+
+def model_context(tokenizer, example: Example, context_length: int) -> str:  # type: ignore[no-untyped-def]
+    """The example's context as the encoder should see it: for a repair, the widest window whose
+    first `context_length` tokens still hold the bug line (as the run-time ranker fits it)."""
+    contexts = example.meta.get("contexts")
+    if not contexts or not example.meta.get("line_text", "").strip():
+        return example.context
+    return fitted_context(tokenizer, contexts, example.meta["line_text"], context_length)[0]
 
 
 def collate(rows: list[Encoded], pad_id: int, context_length: int, canvas_length: int) -> Batch:
@@ -104,7 +119,7 @@ def collate(rows: list[Encoded], pad_id: int, context_length: int, canvas_length
             source[i] = pad_id
             source[i, : len(draft)] = torch.tensor(draft)
             drafted[i] = True
-    return Batch(context, mask, canvas, noisable, source, drafted)
+    return Batch(context, mask, canvas, noisable, source, drafted, pad_id)
 
 
 def batches(examples: Iterator[Example], tokenizer, config: TrainConfig, rng: random.Random) -> Iterator[Batch]:
@@ -131,6 +146,23 @@ def corrupt(canvas: torch.Tensor, noisable: torch.Tensor, vocab_size: int, gener
     return torch.where(hit, noise, canvas)
 
 
+def span_corrupt(noisy: torch.Tensor, canvas: torch.Tensor, noisable: torch.Tensor, pad_id: int, vocab_size: int,
+                 rows: torch.Tensor, generator: torch.Generator, longest: int = 8) -> torch.Tensor:
+    """For `rows`: the clean canvas with one span of 1..`longest` written tokens corrupted (the infill a
+    candidate's score asks for: a short changed span inside otherwise clean lines); others unchanged."""
+    out = noisy.clone()
+    for r in rows.nonzero().flatten().tolist():
+        written = (noisable[r] & (canvas[r] != pad_id)).nonzero().flatten()
+        if len(written) == 0:
+            continue
+        size = int(torch.randint(1, min(longest, len(written)) + 1, (1,), generator=generator))
+        first = int(torch.randint(0, len(written) - size + 1, (1,), generator=generator))
+        span = written[first : first + size]
+        out[r] = canvas[r]
+        out[r, span] = torch.randint(0, vocab_size, (size,), generator=generator)
+    return out
+
+
 def _softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
     return logits if not cap else torch.tanh(logits / cap) * cap
 
@@ -140,7 +172,13 @@ def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator
     context, mask = batch.context.to(device), batch.context_mask.to(device)
     canvas, noisable = batch.canvas.to(device), batch.noisable.to(device)
     max_t = torch.where(batch.drafted, config.draft_noise, 1.0)
-    noisy = corrupt(batch.source, batch.noisable, model.config.text_config.vocab_size, generator, max_t).to(device)
+    vocab = model.config.text_config.vocab_size
+    noisy = corrupt(batch.source, batch.noisable, vocab, generator, max_t)
+    if config.span_p > 0:
+        spans = (torch.rand((canvas.shape[0],), generator=generator) < config.span_p) & ~batch.drafted
+        noisy = span_corrupt(noisy, batch.canvas, batch.noisable, batch.pad_id, vocab,
+                             spans, generator)
+    noisy = noisy.to(device)
     encoded = model.model.encoder(input_ids=context, attention_mask=mask, use_cache=True)
     cache = encoded.past_key_values
     decoder_mask = torch.cat([mask, torch.ones_like(canvas)], dim=1)
@@ -158,6 +196,11 @@ def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator
     autoregressive = F.cross_entropy(enc_logits[next_ok], context[:, 1:][next_ok])
     total = diffusion + config.ar_weight * autoregressive
     return total, {"loss": total.item(), "diffusion": diffusion.item(), "ar": autoregressive.item()}
+
+
+def _status(parts: dict[str, float]) -> str:
+    rank = f", rank {parts['rank']:.3f} top1 {parts['rank_top1']:.0%}" if "rank" in parts else ""
+    return f"loss {parts['loss']:.3f} (diff {parts['diffusion']:.3f}{rank})"
 
 
 def training_progress(step: int, elapsed_s: float, config: TrainConfig) -> float:
@@ -188,7 +231,7 @@ def _corpus_texts(modules: list[Module], limit_bytes: int = 30_000_000) -> Itera
         yield source.text
 
 
-def _modules(config: TrainConfig) -> list[Module]:
+def training_modules(config: TrainConfig) -> list[Module]:
     if config.repo is not None:
         from dagent.engine.train.data import repo_modules
 
@@ -207,7 +250,7 @@ def prepare(config: TrainConfig):  # type: ignore[no-untyped-def]
     if config.init_from is not None:
         model = DiffusionGemmaForBlockDiffusion.from_pretrained(config.init_from, dtype=torch.float32)
         return load_tokenizer(config.init_from), model
-    tokenizer = train_tokenizer(_corpus_texts(_modules(config)), config.vocab_size)
+    tokenizer = train_tokenizer(_corpus_texts(training_modules(config)), config.vocab_size)
     model = build_tiny_model(len(tokenizer), config.canvas_length, TinySize(**config.size), seed=config.seed)
     return tokenizer, model
 
@@ -240,7 +283,32 @@ def export(model, tokenizer, config: TrainConfig, dtype: torch.dtype = torch.bfl
     return final
 
 
-def train(config: TrainConfig, show_progress: bool = True) -> Path:
+RankSource = Callable[[Any, int], Iterator[RankExample]]  # (tokenizer, seed) -> candidate lists
+
+
+def left_padded(tokenizer, texts: list[str], context_length: int) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[no-untyped-def]
+    """Context ids (B, T), left-padded as the canvas follows the context directly, and their mask."""
+    context = torch.full((len(texts), context_length), tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros((len(texts), context_length), dtype=torch.long)
+    for i, text in enumerate(texts):
+        ids = context_ids(tokenizer, text, context_length)
+        context[i, context_length - len(ids):] = torch.tensor(ids)
+        mask[i, context_length - len(ids):] = 1
+    return context, mask
+
+
+def _with_rank(model, tokenizer, loss: torch.Tensor, parts: dict[str, float], lists: Iterator[RankExample],  # type: ignore[no-untyped-def]
+               config: TrainConfig, rng: random.Random) -> tuple[torch.Tensor, dict[str, float]]:
+    batch = [next(lists) for _ in range(config.rank_batch)]
+    context, mask = left_padded(tokenizer, [b.context for b in batch], config.context_length)
+    ranked, rank_parts = rank_loss(model, tokenizer, batch, context, mask, config.canvas_length, rng)
+    total = loss + config.rank_weight * ranked
+    return total, {**parts, **rank_parts, "loss": total.item()}
+
+
+def train(config: TrainConfig, show_progress: bool = True, rank_source: RankSource | None = None) -> Path:
+    """Train (or resume) per `config`; with `rank_source` and a `rank_weight`, the listwise ranking
+    loss is added at every step."""
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -251,7 +319,8 @@ def train(config: TrainConfig, show_progress: bool = True) -> Path:
     (config.out_dir / "train_config.json").write_text(config.model_dump_json(indent=2))
     rng = random.Random(config.seed + start)
     generator = torch.Generator().manual_seed(config.seed + start)
-    stream = batches(iter_examples(_modules(config), seed=config.seed + start), tokenizer, config, rng)
+    stream = batches(iter_examples(training_modules(config), seed=config.seed + start), tokenizer, config, rng)
+    lists = rank_source(tokenizer, config.seed + start) if rank_source and config.rank_weight > 0 else None
     log = (config.out_dir / LOG_FILE).open("a")
     began = time.time() - elapsed_before
     columns = (TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
@@ -266,6 +335,8 @@ def train(config: TrainConfig, show_progress: bool = True) -> Path:
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, progress_now, config)
             loss, parts = loss_on(model, next(stream), config, generator)
+            if lists is not None:
+                loss, parts = _with_rank(model, tokenizer, loss, parts, lists, config, rng)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -273,7 +344,7 @@ def train(config: TrainConfig, show_progress: bool = True) -> Path:
             completed = step + 1
             log.write(json.dumps({"step": step + 1, "seconds": round(time.time() - began, 1), **parts}) + "\n")
             log.flush()
-            progress.update(task, advance=1, status=f"loss {parts['loss']:.3f} (diff {parts['diffusion']:.3f})")
+            progress.update(task, advance=1, status=_status(parts))
             if (step + 1) % config.save_every == 0:
                 save_checkpoint(model, tokenizer, optimizer, step + 1, time.time() - began, config.out_dir)
     log.close()

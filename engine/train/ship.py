@@ -20,7 +20,10 @@ SHIPPED_FILES = ("config.json", "generation_config.json", "model.safetensors", "
 SCORES_FILE = "heldout_scores.json"
 
 
-def ship(run_dir: Path, examples: int, k: int, seed: int, dest: Path = EMBEDDED_MODEL) -> Path:
+def ship(run_dir: Path, examples: int, k: int, seed: int, dest: Path = EMBEDDED_MODEL,
+         rank_reports: list[tuple[Path, str]] | None = None) -> Path:
+    """Copy the run's final model to `dest`, score it, and write its card; `rank_reports`: JSON files of
+    `dagent eval mutations --rank` (measured on the run's model) with the command that wrote each."""
     final = run_dir / "final"
     dest.mkdir(parents=True, exist_ok=True)
     for name in SHIPPED_FILES:
@@ -33,7 +36,8 @@ def ship(run_dir: Path, examples: int, k: int, seed: int, dest: Path = EMBEDDED_
     command = f"dagent eval mutations -n {examples} -k {k} --seed {seed}"
     report = evaluate_mutations(str(dest), n=examples, k=k, seed=seed)
     (dest / SCORES_FILE).write_text(report.model_dump_json(indent=2))
-    write_card(dest, run_dir, report.model_dump(), command)
+    ranks = [(json.loads(path.read_text()), cmd) for path, cmd in rank_reports or []]
+    write_card(dest, run_dir, report.model_dump(), command, ranks)
     return dest
 
 
@@ -43,8 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--examples", type=int, default=200)
     parser.add_argument("-k", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rank-report", nargs=2, action="append", metavar=("JSON", "COMMAND"), default=[],
+                        help="a `dagent eval mutations --rank --json` report of this model, and the command that wrote it")
     args = parser.parse_args(argv)
-    print(ship(args.run_dir, args.examples, args.k, args.seed))
+    print(ship(args.run_dir, args.examples, args.k, args.seed, rank_reports=[(Path(j), c) for j, c in args.rank_report]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""`dagent bench engine`'s scoring figure: candidates the engine scores per second, and its forwards
+against their FLOP floor.
+
+For each held-out repair example (a mutation of a held-out module, the bug line given) the repair
+grammar's candidates at that line are scored in one `Engine.score` call, as the search does with its
+ranker; the clock runs around those calls only (tokenizing, building rows, the forwards, the
+projection at the scored positions). Each call is then repeated once, untimed, under the FLOP
+counter: the floor is those FLOPs at the machine's matmul rate measured in the same run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from dagent.agent.search import Location, grammar_candidates
+from dagent.engine.engine import Engine, ScoreRequest
+from dagent.engine.flops import count_flops
+
+
+@dataclass
+class ScoringResult:
+    examples: int = 0
+    candidates: int = 0  # candidates the model scored (not those answered without it)
+    seconds: float = 0.0
+    floor_s: float = 0.0
+    forwards: int = 0
+    line_in_context: int = 0  # examples whose bug line the encoder saw (inside the context window)
+
+    def figures(self) -> dict[str, float | None]:
+        return {
+            "candidates_per_s": self.candidates / self.seconds if self.seconds else None,
+            "over_floor": self.seconds / self.floor_s if self.floor_s else None,
+        }
+
+
+def requests_for(example: Any) -> list[ScoreRequest]:
+    """The grammar's candidates at the example's bug line, as score requests."""
+    path, mutated = example.path, example.meta["mutated"]
+    candidates = grammar_candidates([Location(path, example.meta["line"], 1.0)], {path: mutated})
+    return [ScoreRequest(c.repair.path, c.repair.start, c.repair.old, c.repair.new) for c in candidates]
+
+
+def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float) -> dict[str, Any]:
+    """Score every example's candidate list; examples without a planted bug (a JSONL file) are skipped."""
+    from dagent.engine.prompt import fitted_context
+
+    result = ScoringResult()
+    for example in examples:
+        meta = getattr(example, "meta", None) or {}
+        if "mutated" not in meta or "contexts" not in meta:
+            continue
+        requests = requests_for(example)
+        if not requests:
+            continue
+        context, inside = fitted_context(engine.tokenizer, meta["contexts"], meta["line_text"], engine.context_tokens)
+        engine.encode(context)  # outside the clock: the search encodes a line's context once for all its candidates
+        scored, forwards = engine.stats.scored, engine.stats.forwards
+        began = time.perf_counter()
+        engine.score(context, requests)
+        result.seconds += time.perf_counter() - began
+        result.candidates += engine.stats.scored - scored
+        result.forwards += engine.stats.forwards - forwards
+        result.floor_s += count_flops(lambda: engine.score(context, requests)) / rate
+        result.examples += 1
+        result.line_in_context += inside
+    return {**asdict(result), **result.figures()}
+
+
+__all__ = ["ScoringResult", "bench_scoring", "requests_for"]
