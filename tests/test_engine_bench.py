@@ -102,3 +102,17 @@ def test_the_forward_clock_prices_each_shape_once_without_counting_the_pricing_f
     flops = count_flops(lambda: den.denoise(prefix, canvas, None))
     assert floor == 2 * flops / 1e9
     assert "denoise" not in vars(den)  # the clock is gone after the block
+
+
+def test_the_scoring_figure_counts_the_grammars_candidates_at_each_bug_line() -> None:
+    from dagent.agent.bench.score import bench_scoring, requests_for
+    from dagent.engine.engine import Engine
+    from dagent.engine.train.data import make_examples
+
+    engine = Engine(tiny_denoiser(seed=4), tiny_tokenizer(), context_tokens=128)
+    examples = [e for e in make_examples("heldout", 6, seed=2, edit_share=0.0) if "contexts" in e.meta]
+    report = bench_scoring(engine, [*examples, EXAMPLES[0]], rate=1e10)  # a JSONL-style example is skipped
+    assert report["examples"] == sum(1 for e in examples if requests_for(e))
+    assert 0 < report["candidates"] <= sum(len(requests_for(e)) for e in examples)
+    assert report["candidates_per_s"] > 0 and report["over_floor"] > 0 and report["forwards"] > 0
+    assert 0 <= report["line_in_context"] <= report["examples"]

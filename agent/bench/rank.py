@@ -72,7 +72,8 @@ class RankReport(BaseModel):
         return next(r for r in self.rows if r.order == order_name and r.kind == kind)
 
 
-def _dump(text: str) -> str | None:
+def parsed_ast(text: str) -> str | None:
+    """The AST dump of `text`, or None when it does not parse."""
     try:
         return ast.dump(ast.parse(text))
     except (SyntaxError, ValueError):
@@ -84,7 +85,7 @@ def fix_position(ordered: Sequence[Candidate], mutated: str, original_ast: str |
     lines = mutated.splitlines(keepends=True)
     for position, candidate in enumerate(ordered, start=1):
         r = candidate.repair
-        if _dump("".join([*lines[: r.start - 1], r.new, *lines[r.end :]])) == original_ast:
+        if parsed_ast("".join([*lines[: r.start - 1], r.new, *lines[r.end :]])) == original_ast:
             return position
     return None
 
@@ -92,11 +93,11 @@ def fix_position(ordered: Sequence[Candidate], mutated: str, original_ast: str |
 # ---------------------------------------------------------------- cases
 
 
-def heldout_cases(n: int, seed: int) -> list[RankCase]:
+def heldout_cases(n: int, seed: int, split: str = "heldout") -> list[RankCase]:
     from dagent.engine.train.evaluate import heldout_repairs
 
     return [RankCase(e.path, e.meta["line"], e.meta["mutated"], e.meta["original"], e.meta["contexts"],
-                     e.meta["line_text"], e.kind) for e in heldout_repairs(n, seed)]
+                     e.meta["line_text"], e.kind) for e in heldout_repairs(n, seed, split)]
 
 
 def task_cases(root: Path) -> list[RankCase]:
@@ -190,7 +191,7 @@ def evaluate_ranks(model: str | None, n: int = 100, seed: int = 0, tasks: Path |
         memo: dict[str, float] = {}
         ngram_scores = [edit_score(ngram, engine.tokenizer, lines, c.repair.start, c.repair.end, c.repair.new, memo)
                         for c in pool]
-        original = _dump(case.original)
+        original = parsed_ast(case.original)
         for name, ordered in _orders(pool, score_candidates(engine, context, pool), ngram_scores, seed + i).items():
             positions[name].append((case.kind, fix_position(ordered, case.mutated, original)))
         sizes.append(len(pool))

@@ -96,9 +96,10 @@ def _score(outcomes: list[_Outcome]) -> KindScore:
     )
 
 
-def heldout_repairs(n: int, seed: int) -> list[Example]:
-    """Held-out repair examples that the planner would hand the model a skeleton for."""
-    pool = make_examples("heldout", n * 3, seed=seed, edit_share=0.0)
+def heldout_repairs(n: int, seed: int, split: str = "heldout") -> list[Example]:
+    """Held-out repair examples that the planner would hand the model a skeleton for (`split="train"`:
+    the same from training modules, for tuning without touching the held-out ones)."""
+    pool = make_examples(split, n * 3, seed=seed, edit_share=0.0)
     return [e for e in pool if e.pinned_prefix][:n]
 
 
