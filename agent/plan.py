@@ -25,7 +25,7 @@ from dagent.agent.instructions import plan_instruction
 from dagent.agent.localize import Suspicion, context_test_id, ochiai, rank_lines
 from dagent.agent.source_index import MODULE, CallResolver, Definition, SourceIndex, is_test_path
 from dagent.agent.tracebacks import Frame, test_frame, traceback_frames
-from dagent.engine.context import WINDOW_STEPS, ContextBlock, Snippet, focus_window, render_context, render_snippet
+from dagent.engine.context import ContextBlock, Snippet, narrowing_contexts, render_context, render_snippet
 from dagent.errors import DagentError
 from dagent.ops.model import AddImport, Delete, Op
 from dagent.ops.syntax import pinned_head, render_op
@@ -110,11 +110,7 @@ def line_contexts(plan: Plan, sources: Mapping[str, str]) -> Callable[[str, int]
         lines = sources.get(path, "").splitlines(keepends=True)
         function = index.enclosing_function(path, line)
         first, last = (function.start_line, function.end_line) if function else (1, len(lines))
-        renders = tuple(
-            render_context(ContextBlock(task="fix", errors=plan.context.errors[:1],
-                                        snippets=[focus_window(path, lines, line, first, last, before)]))
-            for before in WINDOW_STEPS
-        )
+        renders = narrowing_contexts(plan.context.errors[:1], path, lines, line, first, last)
         return LineContext(renders, lines[line - 1] if 0 < line <= len(lines) else "")
 
     return context

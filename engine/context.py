@@ -12,6 +12,7 @@ always sees at run time exactly the layout it learned from.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -47,6 +48,18 @@ def focus_window(path: str, lines: list[str], line: int, first: int = 1, last: i
     start = max(first, line - before)
     end = min(last if last is not None else len(lines), line + WINDOW_AFTER)
     return Snippet(path, start, "".join(lines[start - 1 : end]))
+
+
+def narrowing_contexts(errors: list[str], path: str, lines: list[str], line: int, first: int, last: int,
+                       extra: Sequence[Snippet] = ()) -> tuple[str, ...]:
+    """A fix block for the bug at `line` (the errors, its window within [first, last], then `extra`),
+    rendered once per WINDOW_STEPS: narrower and narrower above the line. Whoever encodes it keeps the
+    widest whose context window still holds the line (`prompt.fitted_context`): training and run time alike."""
+    return tuple(
+        render_context(ContextBlock(task="fix", errors=errors,
+                                    snippets=[focus_window(path, lines, line, first, last, before), *extra]))
+        for before in WINDOW_STEPS
+    )
 
 
 @dataclass

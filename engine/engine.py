@@ -349,12 +349,6 @@ class Engine:
         logp = self.projected_log_probs(prefix, canvas, torch.tensor(flat, dtype=torch.long))
         return list(logp.split([row.end - row.start for row in rows]))
 
-    def _log_probs_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor,
-                      targets: torch.LongTensor) -> torch.Tensor:
-        """log p(target) at the flat positions `index` of `canvas`."""
-        logp = self.projected_log_probs(prefix, canvas, index)
-        return logp.gather(1, targets.to(logp.device).unsqueeze(1)).squeeze(1).cpu()
-
     def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
         """(P, V) log-probabilities at the flat positions `index` of `canvas`: the decoder body over the
         whole canvas, the vocabulary projection (and softcap) only at those positions."""

@@ -85,7 +85,7 @@ def test_the_selected_projection_equals_the_full_projection_there(tiny: Engine) 
     canvas = torch.randint(len(tiny_tokenizer()), (3, tiny.canvas_length), generator=torch.Generator().manual_seed(0))
     index = torch.tensor([1, 5, 40, 70])
     targets = canvas.reshape(-1)[index]
-    selected = tiny._log_probs_at(prefix, canvas, index, targets)
+    selected = tiny.projected_log_probs(prefix, canvas, index).gather(1, targets[:, None]).squeeze(1)
     full, _ = tiny.denoiser.denoise(prefix, canvas, None)
     expected = torch.log_softmax(full.reshape(-1, full.shape[-1])[index], dim=-1).gather(1, targets[:, None]).squeeze(1)
     torch.testing.assert_close(selected, expected, atol=1e-4, rtol=1e-4)

@@ -125,12 +125,12 @@ def task_cases(root: Path) -> list[RankCase]:
 
 
 def _task_contexts(path: str, lines: list[str], line: int, tests: Sequence[str]) -> tuple[str, ...]:
-    from dagent.engine.context import WINDOW_STEPS, ContextBlock, focus_window, render_context
+    """The line's window in its function, narrowing as the ranker's, the first failing test standing in
+    for its error message."""
+    from dagent.engine.context import narrowing_contexts
 
     first, last = _enclosing_function(lines, line)
-    return tuple(render_context(ContextBlock(task="fix", errors=[f"{t}: failed" for t in tests[:1]],
-                                             snippets=[focus_window(path, lines, line, first, last, before)]))
-                 for before in WINDOW_STEPS)
+    return narrowing_contexts([f"{t}: failed" for t in tests[:1]], path, lines, line, first, last)
 
 
 def _enclosing_function(lines: list[str], line: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from dagent.engine.context import WINDOW_STEPS, ContextBlock, Snippet, focus_window, render_context
+from dagent.engine.context import ContextBlock, Snippet, narrowing_contexts, render_context
 from dagent.engine.train.mutate import KINDS, Mutation, mutate_line
 from dagent.ops.model import AddImport, AddParameter, Delete, MakeStatic, Op, RenameSymbol
 from dagent.ops.syntax import pinned_head_of, render_op, render_path
@@ -224,12 +224,8 @@ def _example_from_mutation(rng: random.Random, source: Source, function: Functio
     errors = _error_line(rng, source.module, function)
     # The same block with narrower windows above the bug line: the encoder sees the first that keeps
     # the line inside its context window (engine/prompt.py's `fitted_context`), as at run time.
-    contexts = tuple(
-        render_context(ContextBlock(task="fix", errors=errors, snippets=[
-            focus_window(source.module.path, mutated_lines, mutation.line, mutated_function.start,
-                         mutated_function.end, before), *extra]))
-        for before in WINDOW_STEPS
-    )
+    contexts = narrowing_contexts(errors, source.module.path, mutated_lines, mutation.line, mutated_function.start,
+                                  mutated_function.end, extra)
     target = render_op(mutation.fix)
     prefix = pinned_head_of(mutation.fix) if not isinstance(mutation.fix, Delete) else ""
     line_text = mutated_lines[mutation.line - 1] if mutation.line <= len(mutated_lines) else ""

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from dagent.engine.engine import softcap
 from dagent.engine.prompt import context_ids, fitted_context, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
@@ -101,16 +102,23 @@ def model_context(tokenizer, example: Example, context_length: int) -> str:  # t
     return fitted_context(tokenizer, contexts, example.meta["line_text"], context_length)[0]
 
 
+def pad_left(rows: list[list[int]], pad_id: int, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Context ids (B, length), left-padded so the canvas always follows the context directly, and their mask."""
+    context = torch.full((len(rows), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), length), dtype=torch.long)
+    for i, ids in enumerate(rows):
+        context[i, length - len(ids):] = torch.tensor(ids, dtype=torch.long)
+        mask[i, length - len(ids):] = 1
+    return context, mask
+
+
 def collate(rows: list[Encoded], pad_id: int, context_length: int, canvas_length: int) -> Batch:
     batch = len(rows)
-    context = torch.full((batch, context_length), pad_id, dtype=torch.long)
-    mask = torch.zeros((batch, context_length), dtype=torch.long)
+    context, mask = pad_left([ctx for ctx, _, _, _ in rows], pad_id, context_length)
     canvas = torch.full((batch, canvas_length), pad_id, dtype=torch.long)
     noisable = torch.zeros((batch, canvas_length), dtype=torch.bool)
     drafted = torch.zeros(batch, dtype=torch.bool)
-    for i, (ctx, cnv, pinned, _) in enumerate(rows):
-        context[i, context_length - len(ctx):] = torch.tensor(ctx)
-        mask[i, context_length - len(ctx):] = 1
+    for i, (_, cnv, pinned, _) in enumerate(rows):
         canvas[i, : len(cnv)] = torch.tensor(cnv)
         noisable[i, pinned:] = True
     source = canvas.clone()
@@ -163,10 +171,6 @@ def span_corrupt(noisy: torch.Tensor, canvas: torch.Tensor, noisable: torch.Tens
     return out
 
 
-def _softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
-    return logits if not cap else torch.tanh(logits / cap) * cap
-
-
 def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
     device = next(model.parameters()).device
     context, mask = batch.context.to(device), batch.context_mask.to(device)
@@ -191,7 +195,7 @@ def loss_on(model, batch: Batch, config: TrainConfig, generator: torch.Generator
     logits = model(past_key_values=cache, decoder_input_ids=noisy, decoder_attention_mask=decoder_mask,
                    self_conditioning_logits=self_cond, self_conditioning_mask=self_cond_mask).logits
     diffusion = F.cross_entropy(logits[noisable], canvas[noisable])
-    enc_logits = _softcap(model.lm_head(encoded.last_hidden_state[:, :-1]).float(), model.final_logit_softcapping)
+    enc_logits = softcap(model.lm_head(encoded.last_hidden_state[:, :-1]).float(), model.final_logit_softcapping)
     next_ok = (mask[:, :-1] * mask[:, 1:]).bool()
     autoregressive = F.cross_entropy(enc_logits[next_ok], context[:, 1:][next_ok])
     total = diffusion + config.ar_weight * autoregressive
@@ -287,14 +291,9 @@ RankSource = Callable[[Any, int], Iterator[RankExample]]  # (tokenizer, seed) ->
 
 
 def left_padded(tokenizer, texts: list[str], context_length: int) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[no-untyped-def]
-    """Context ids (B, T), left-padded as the canvas follows the context directly, and their mask."""
-    context = torch.full((len(texts), context_length), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros((len(texts), context_length), dtype=torch.long)
-    for i, text in enumerate(texts):
-        ids = context_ids(tokenizer, text, context_length)
-        context[i, context_length - len(ids):] = torch.tensor(ids)
-        mask[i, context_length - len(ids):] = 1
-    return context, mask
+    """Context ids (B, T) of `texts`, left-padded as the canvas follows the context directly, and their mask."""
+    return pad_left([context_ids(tokenizer, text, context_length) for text in texts], tokenizer.pad_token_id,
+                    context_length)
 
 
 def _with_rank(model, tokenizer, loss: torch.Tensor, parts: dict[str, float], lists: Iterator[RankExample],  # type: ignore[no-untyped-def]

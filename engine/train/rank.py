@@ -12,7 +12,6 @@ softmax over the list against the positive.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from random import Random
@@ -20,6 +19,7 @@ from random import Random
 import torch
 import torch.nn.functional as F
 
+from dagent.engine.backends.diffusion_gemma import shallow_copy_cache
 from dagent.engine.engine import ScoreRequest, ScoreRow, score_rows, softcap
 from dagent.engine.tokenizer import encode
 
@@ -95,8 +95,7 @@ def build_rows(tokenizer, examples: Sequence[RankExample], length: int, vocab: i
 
 def _select_cache(cache, rows: torch.LongTensor):  # type: ignore[no-untyped-def]
     """The encoder cache with one row per decoder row (rows of the same example share a context)."""
-    selected = copy.copy(cache)
-    selected.layers = [copy.copy(layer) for layer in cache.layers]
+    selected = shallow_copy_cache(cache)
     for layer in selected.layers:
         if getattr(layer, "keys", None) is not None and layer.keys.numel() > 0:
             layer.keys = layer.keys.index_select(0, rows)
