@@ -38,7 +38,6 @@ from typing import Any
 
 import torch
 
-from dagent.engine.backends.diffusion_gemma import expand_cache
 from dagent.engine.canvas import GRAIN, GROWTH, drafted_canvas
 from dagent.engine.denoiser import Denoiser, PrefixState
 from dagent.engine.fill import HOLE_LENGTHS, Filling, FillRequest
@@ -350,38 +349,39 @@ class Engine:
         return list(logp.split([row.end - row.start for row in rows]))
 
     def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
-        """(P, V) log-probabilities at the flat positions `index` of `canvas`: the decoder body over the
-        whole canvas, the vocabulary projection (and softcap) only at those positions."""
-        hidden = self._hidden(prefix, canvas)
-        if hidden is None:  # a backend without a separable head: full logits, then gather
+        """(P, V) log-probabilities at the flat positions `index` of `canvas`, in that order: the decoder
+        body over the whole canvas, its last layer, the vocabulary projection and the softcap only at
+        those positions (a backend without `hidden_at`: full logits, then gather)."""
+        hidden_at = getattr(self.denoiser, "hidden_at", None)
+        if hidden_at is None or prefix.cache is None:
             logits, _ = self.denoiser.denoise(prefix, canvas, None)
             picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
             self.stats.projected_positions += canvas.numel()
         else:
+            read, order = read_columns(index.tolist(), *canvas.shape)
             model = self.denoiser.model  # type: ignore[attr-defined]
             with torch.inference_mode():
-                selected = hidden.reshape(-1, hidden.shape[-1])[index.to(hidden.device)]
+                hidden = hidden_at(prefix, canvas, read)
+                selected = hidden.reshape(-1, hidden.shape[-1])[order.to(hidden.device)]
                 picked = softcap(model.lm_head(selected).float(), getattr(model, "final_logit_softcapping", None))
             self.stats.projected_positions += int(index.numel())
         self.stats.forwards += 1
         self.stats.rows += canvas.shape[0]
         return torch.log_softmax(picked, dim=-1).cpu()
 
-    def _hidden(self, prefix: PrefixState, canvas: torch.LongTensor) -> torch.Tensor | None:
-        """The decoder's final hidden states (B, L, H) without self-conditioning, or None when the
-        backend is not DiffusionGemma."""
-        model = getattr(self.denoiser, "model", None)
-        decoder = getattr(getattr(model, "model", None), "decoder", None)
-        if decoder is None or not hasattr(model, "lm_head") or prefix.cache is None:
-            return None
-        device = self.denoiser.device
-        batch, length = canvas.shape
-        positions = torch.arange(prefix.length, prefix.length + length, device=device).unsqueeze(0)
-        with torch.inference_mode():
-            out = decoder(decoder_input_ids=canvas.to(device), past_key_values=expand_cache(prefix.cache, batch),
-                          decoder_position_ids=positions)
-        self.denoiser.decoder_calls += 1
-        return out.last_hidden_state
+
+def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongTensor, torch.LongTensor]:
+    """Flat canvas positions as (B, R) columns per row (a short row repeats its last column; a row with
+    none reads column 0) and, for each position in `index`'s order, its place in the (B * R) result."""
+    columns: list[list[int]] = [[] for _ in range(batch)]
+    places: list[tuple[int, int]] = []
+    for flat in index:
+        row, column = divmod(flat, length)
+        places.append((row, len(columns[row])))
+        columns[row].append(column)
+    width = max(1, *(len(c) for c in columns))
+    read = torch.tensor([c + [c[-1] if c else 0] * (width - len(c)) for c in columns], dtype=torch.long)
+    return read, torch.tensor([row * width + j for row, j in places], dtype=torch.long)
 
 
 def _model_dir(model: str | None) -> Path | None:

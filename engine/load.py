@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dagent.engine
+from dagent.engine.allocator import keep_freed_memory
 from dagent.engine.backends.diffusion_gemma import DiffusionGemmaDenoiser
 from dagent.engine.backends.masked import MaskedDenoiser
 from dagent.engine.denoiser import Denoiser
@@ -23,6 +24,7 @@ EMBEDDED_MODEL = Path(dagent.engine.__file__).parent / "models" / "dagent-tiny"
 
 def load_denoiser(model: str | None, device: str = "cpu", dtype: str = "auto") -> tuple[Denoiser, Any]:
     """The denoiser and the tokenizer saved beside it."""
+    keep_freed_memory()  # the decoder's large per-step temporaries are reused, not faulted in again
     directory = resolve_model_dir(model)
     config = _read_config(directory)
     if config.get("model_type") == "diffusion_gemma":

@@ -82,6 +82,13 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
         assert m["samples"][0]["output"] == REPLACE + "@@end\n"
 
 
+def test_only_the_named_methods_run() -> None:
+    tok = tiny_tokenizer()
+    den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id("@@end"))
+    report = run_bench(den, tok, EXAMPLES[:1], BenchSettings(k=2, steps=8), only=["one-per-forward"])
+    assert list(report["methods"]) == ["one-per-forward"] and report["methods"]["one-per-forward"]["outputs"] == 2
+
+
 def test_the_forward_clock_prices_each_shape_once_without_counting_the_pricing_forward() -> None:
     import torch
 

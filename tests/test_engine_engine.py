@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from dagent.engine.engine import Engine, ScoreRequest, changed_spans
+from dagent.engine.engine import Engine, ScoreRequest, changed_spans, read_columns
 from dagent.engine.fill import FillRequest, vocabulary_mask
 from dagent.engine.load import EMBEDDED_MODEL
 from dagent.engine.tokenizer import encode
@@ -89,6 +89,21 @@ def test_the_selected_projection_equals_the_full_projection_there(tiny: Engine) 
     full, _ = tiny.denoiser.denoise(prefix, canvas, None)
     expected = torch.log_softmax(full.reshape(-1, full.shape[-1])[index], dim=-1).gather(1, targets[:, None]).squeeze(1)
     torch.testing.assert_close(selected, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_read_columns_keep_the_asked_order_and_pad_short_rows_with_a_repeat() -> None:
+    read, order = read_columns([1, 5, 70, 2], batch=3, length=48)  # 70 is row 1, column 22; row 2 reads nothing
+    assert read.tolist() == [[1, 5, 2], [22, 22, 22], [0, 0, 0]]
+    assert read.reshape(-1)[order].tolist() == [1, 5, 22, 2]
+
+
+def test_the_projection_reads_positions_in_any_order(tiny: Engine) -> None:
+    prefix = tiny.encode(CONTEXT).prefix
+    canvas = torch.randint(len(tiny_tokenizer()), (2, tiny.canvas_length), generator=torch.Generator().manual_seed(1))
+    index = torch.tensor([40, 3, 50, 7])
+    forward = tiny.projected_log_probs(prefix, canvas, index)
+    backward = tiny.projected_log_probs(prefix, canvas, index.flip(0))
+    torch.testing.assert_close(forward, backward.flip(0), atol=1e-5, rtol=1e-5)
 
 
 def test_alternatives_at_one_site_share_one_corrupted_input_with_their_original(tiny: Engine) -> None:

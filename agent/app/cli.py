@@ -232,7 +232,7 @@ def bench_engine_command(
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:1 ..."),
     dtype: str = typer.Option("auto", "--dtype", help="auto, bf16, fp16 or fp32."),
     examples_file: Optional[Path] = typer.Option(None, "--examples-file", help="JSONL of {context, pinned_prefix, target} instead of the held-out split."),
-    confidence: Optional[float] = typer.Option(None, "--confidence", help="The confidence rule's threshold on the model's untempered probability (default: the sampler's, 0.7)."),
+    confidence: Optional[float] = typer.Option(None, "--confidence", help="The confidence rule's threshold on the model's untempered probability (default: the sampler's, 0.3)."),
     entropy_bound: Optional[float] = typer.Option(None, "--entropy-bound", help="The entropy rule's bound in nats (default: the sampler's, 0.1)."),
     fixed_canvas: bool = typer.Option(False, "--fixed-canvas", help="Never grow a canvas past the trained length (long lines then get cut off)."),
 ) -> None:

@@ -264,14 +264,15 @@ def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample
 
 
 def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample], settings: BenchSettings | None = None,
-              model_name: str = "") -> dict[str, Any]:
-    """Every method on every example; returns the report (also what `--json` writes)."""
+              model_name: str = "", only: Iterable[str] | None = None) -> dict[str, Any]:
+    """Every method (or those named in `only`) on every example; returns the report (also what `--json` writes)."""
     s = settings or BenchSettings()
     prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
     rate = machine_rate(denoiser)
     results = {}
     with ForwardClock(denoiser, rate) as clock:
-        for name, method in methods_for(denoiser).items():
+        chosen = {name: m for name, m in methods_for(denoiser).items() if only is None or name in set(only)}
+        for name, method in chosen.items():
             method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
             clock.take()
             results[name] = _measure(name, method, denoiser, tokenizer, prepared, s, clock)

@@ -17,6 +17,7 @@ import torch
 from transformers import DiffusionGemmaForBlockDiffusion
 from transformers.cache_utils import DynamicCache
 
+from dagent.engine.backends.decoder_pass import decoder_hidden
 from dagent.engine.denoiser import PrefixState, check_context
 from dagent.errors import ModelLoadError
 
@@ -136,14 +137,21 @@ class DiffusionGemmaDenoiser:
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One decoder pass over a (B, L) canvas. The self-conditioning input for the next step is this
         step's raw logits (the recipe trains self-conditioning on the model's own first-pass logits)."""
-        batch, length = canvas.shape
         with torch.inference_mode():
-            out = self.model.model(
-                past_key_values=expand_cache(prefix.cache, batch),
-                decoder_input_ids=canvas.to(self.device),
-                decoder_position_ids=self._positions(prefix.length, length),
-                self_conditioning_logits=self_cond,
-            )
-            logits = softcap_(self.model.lm_head(out.last_hidden_state).float(), self.model.final_logit_softcapping)
-        self.decoder_calls += 1
+            hidden = self._decoded(prefix, canvas, self_cond, None)
+            logits = softcap_(self.model.lm_head(hidden).float(), self.model.final_logit_softcapping)
         return logits, logits.to(self.model.model.decoder.embed_tokens.weight.dtype)
+
+    def hidden_at(self, prefix: PrefixState, canvas: torch.LongTensor, read: torch.LongTensor) -> torch.Tensor:
+        """The decoder's final hidden states (B, R, H) at the canvas columns `read` (B, R), without
+        self-conditioning; the last layer runs at those columns only (engine/backends/decoder_pass.py)."""
+        with torch.inference_mode():
+            return self._decoded(prefix, canvas, None, read.to(self.device))
+
+    def _decoded(self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None,
+                 read: torch.LongTensor | None) -> torch.Tensor:
+        batch, length = canvas.shape
+        hidden = decoder_hidden(self.model.model.decoder, canvas.to(self.device), expand_cache(prefix.cache, batch),
+                                self._positions(prefix.length, length), self_cond, read)
+        self.decoder_calls += 1
+        return hidden
