@@ -105,7 +105,7 @@ class ScoreRow:
     end: int
 
 
-def _input_key(row: ScoreRow) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
+def input_key(row: ScoreRow) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
     """What a row's corrupted input is made of: the tokens around its span, and the span's place and length."""
     return row.ids[: row.start], row.ids[row.end :], row.start, row.end
 
@@ -307,7 +307,7 @@ class Engine:
         a row always sees the padding it would see alone."""
         shared: dict[tuple[tuple[int, ...], tuple[int, ...], int, int], list[int]] = {}
         for index, row in enumerate(rows):
-            shared.setdefault(_input_key(row), []).append(index)
+            shared.setdefault(input_key(row), []).append(index)
         inputs = [rows[members[0]] for members in shared.values()]
         by_length: dict[int, list[int]] = {}
         for index, row in enumerate(inputs):
@@ -332,7 +332,7 @@ class Engine:
         """The row with its span corrupted as in training, from a seed of what the corruption leaves."""
         ids = list(row.ids)
         mask_id = self.denoiser.mask_id
-        key = zlib.crc32(repr((_input_key(row), draw)).encode()) ^ self.seed
+        key = zlib.crc32(repr((input_key(row), draw)).encode()) ^ self.seed
         rng = Random(key)
         for position in range(row.start, row.end):
             ids[position] = mask_id if mask_id is not None else rng.randrange(self.denoiser.vocab_size)
@@ -391,5 +391,5 @@ def _model_dir(model: str | None) -> Path | None:
         return None
 
 
-__all__ = ["Engine", "EncodedContext", "EngineStats", "NOT_SCORED", "ScoreRequest", "ScoreRow", "changed_spans",
+__all__ = ["Engine", "EncodedContext", "EngineStats", "NOT_SCORED", "ScoreRequest", "ScoreRow", "changed_spans", "input_key",
            "score_rows", "softcap"]

@@ -58,11 +58,26 @@ def test_the_training_rows_are_the_rows_the_engine_scores() -> None:
         expected = score_rows(lambda t: encode(tok, t), ScoreRequest("m.py", 2, example.old, new), 48)
         assert expected is not None
         for r, want in ((new_row, expected[0]), (old_row, expected[1])):
-            noisy = rows.noisy[r].tolist()
+            noisy = rows.noisy[rows.input_of[r]].tolist()
             assert noisy[: want.start] == list(want.ids[: want.start])  # clean outside the span
             assert noisy[want.end : len(want.ids)] == list(want.ids[want.end :])
             picked = rows.targets[rows.row_of == r].tolist()
             assert picked == list(want.ids[want.start : want.end])  # scored at the span, its true tokens
+
+
+def test_a_candidate_and_its_original_differing_in_one_token_share_one_input_as_at_run_time() -> None:
+    tok = tiny_tokenizer()
+    old = "    return a + b\n"
+    same_length = [n for n in ("    return a - b\n", "    return a * b\n", "    return a / b\n")
+                   if len(encode(tok, n)) == len(encode(tok, old))]
+    assert len(same_length) >= 2
+    example = RankExample("<|fix|>\n", "m.py", 2, old, (*same_length, "    return b\n"), "operator")
+    rows = build_rows(tok, [example], 48, len(tok), random.Random(0))
+    shared = {int(rows.input_of[r]) for pair in rows.lists[0][: len(same_length)] for r in pair}
+    assert len(shared) == 1  # the alternatives at one site and the original: one corrupted input
+    new_row, old_row = rows.lists[0][-1]
+    assert rows.input_of[new_row] != rows.input_of[old_row]  # a shorter line: its own input
+    assert rows.noisy.shape[0] == 3
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from dagent.engine.backends.diffusion_gemma import shallow_copy_cache
-from dagent.engine.engine import ScoreRequest, ScoreRow, score_rows, softcap
+from dagent.engine.engine import ScoreRequest, ScoreRow, input_key, score_rows, softcap
 from dagent.engine.tokenizer import encode
 
 
@@ -38,11 +38,12 @@ class RankExample:
 
 @dataclass
 class _Rows:
-    noisy: torch.LongTensor  # (R, L)
-    owner: torch.LongTensor  # (R,) index of the example whose context the row reads
-    index: torch.LongTensor  # flat positions of every scored token
+    noisy: torch.LongTensor  # (I, L) the distinct corrupted inputs
+    owner: torch.LongTensor  # (I,) index of the example whose context the input reads
+    input_of: torch.LongTensor  # (R,) the input each scored row reads
+    index: torch.LongTensor  # flat positions (into `noisy`) of every scored token
     targets: torch.LongTensor  # the true token at each
-    row_of: torch.LongTensor  # the row of each scored token
+    row_of: torch.LongTensor  # the scored row of each scored token
     lists: list[list[tuple[int, int]]]  # per example, (candidate row, original row) per candidate
 
 
@@ -54,7 +55,9 @@ def _corrupted(row: ScoreRow, length: int, pad_id: int, vocab: int, rng: Random)
 
 
 def build_rows(tokenizer, examples: Sequence[RankExample], length: int, vocab: int, rng: Random) -> _Rows:  # type: ignore[no-untyped-def]
-    """Every candidate's row and its original's, corrupted at the changed span, as the engine scores them."""
+    """Every candidate's row and its original's, corrupted at the changed span, as the engine scores them:
+    rows of one example that differ only inside a same-place, same-length span read one corrupted input
+    (the paired comparison `Engine.score` makes), drawn once."""
     pad_id = tokenizer.pad_token_id
     cache: dict[str, list[int]] = {}
 
@@ -65,12 +68,14 @@ def build_rows(tokenizer, examples: Sequence[RankExample], length: int, vocab: i
 
     noisy: list[list[int]] = []
     owner: list[int] = []
+    input_of: list[int] = []
     index: list[int] = []
     targets: list[int] = []
     row_of: list[int] = []
     lists: list[list[tuple[int, int]]] = []
     for e, example in enumerate(examples):
         pairs: list[tuple[int, int]] = []
+        shared: dict[object, int] = {}
         for new in example.candidates:
             found = score_rows(tokens, ScoreRequest(example.path, example.line, example.old, new), length)
             if found is None or found[0] == found[1]:
@@ -78,19 +83,23 @@ def build_rows(tokenizer, examples: Sequence[RankExample], length: int, vocab: i
                 continue
             pair = []
             for row in found:
-                r = len(noisy)
-                noisy.append(_corrupted(row, length, pad_id, vocab, rng))
-                owner.append(e)
+                key = input_key(row)
+                if key not in shared:
+                    shared[key] = len(noisy)
+                    noisy.append(_corrupted(row, length, pad_id, vocab, rng))
+                    owner.append(e)
+                r = len(input_of)
+                input_of.append(shared[key])
                 for position in range(row.start, row.end):
-                    index.append(r * length + position)
+                    index.append(shared[key] * length + position)
                     targets.append(row.ids[position])
                     row_of.append(r)
                 pair.append(r)
             pairs.append((pair[0], pair[1]))
         lists.append(pairs)
     as_long = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
-    return _Rows(torch.tensor(noisy, dtype=torch.long).reshape(-1, length), as_long(owner), as_long(index),
-                 as_long(targets), as_long(row_of), lists)
+    return _Rows(torch.tensor(noisy, dtype=torch.long).reshape(-1, length), as_long(owner), as_long(input_of),
+                 as_long(index), as_long(targets), as_long(row_of), lists)
 
 
 def _select_cache(cache, rows: torch.LongTensor):  # type: ignore[no-untyped-def]
@@ -120,7 +129,7 @@ def rank_loss(model, tokenizer, examples: Sequence[RankExample], context: torch.
     picked = hidden.reshape(-1, hidden.shape[-1])[rows.index.to(device)]
     logits = softcap(model.lm_head(picked).float(), getattr(model, "final_logit_softcapping", None))
     logp = torch.log_softmax(logits, dim=-1).gather(1, rows.targets.to(device).unsqueeze(1)).squeeze(1)
-    count = rows.noisy.shape[0]
+    count = rows.input_of.shape[0]
     sums = torch.zeros(count, device=device).index_add(0, rows.row_of.to(device), logp)
     sizes = torch.zeros(count, device=device).index_add(0, rows.row_of.to(device), torch.ones_like(logp))
     mean = sums / sizes.clamp(min=1)
