@@ -14,8 +14,10 @@ How a candidate is scored (the trained canvas of engine/train/data.py: the pinne
    the mask id (a masked-diffusion model); every other position stays clean. Rows that differ only
    inside a span of the same place and length then have the same input (a one-token candidate and its
    original; the grammar's alternatives at one site): they share one decoder row;
-3. one decoder pass per canvas length over the distinct inputs, no self-conditioning; the vocabulary
-   projection runs only at the scored positions (`stats.projected_positions` counts them);
+3. one decoder pass per canvas length over the distinct inputs, no self-conditioning (its block is
+   skipped: with no signal it adds exactly zero); the last layer's queries and feed-forward, the
+   vocabulary projection and the softcap run only at the scored positions (engine/backends/decoder_pass.py;
+   `stats.projected_positions` counts them);
 4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
    draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it
    (read from the same distribution where they share an input: a paired comparison).

@@ -528,7 +528,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
             break
         live, before = state.live.clone(), state.accepted.clone()
         rows = live.nonzero().squeeze(1)
-        if self_cond is not None and logits is not None:
+        if self_cond is not None and logits is not None and len(rows) < self_cond.shape[0]:
             self_cond = self_cond[logits.sub[rows]]  # finished rows have left the batch
         raw, self_cond = denoiser.denoise(prefix, state.tokens[rows], self_cond)
         logits = _Logits(raw, rows, canvas, blocked)

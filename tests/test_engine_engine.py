@@ -223,8 +223,6 @@ def test_fill_projects_only_at_the_holes(tiny: Engine) -> None:
 
 
 @needs_model
-@pytest.mark.xfail(strict=True, reason="a regression of the retrained dagent-tiny (issue 16): its fillings of this "
-                                       "bound no longer parse; the model before it wrote one that did")
 def test_trained_fill_of_a_bound_is_a_parseable_expression(trained: Engine) -> None:
     code = "def last(xs):\n    return xs[len(xs)]\n"
     found = trained.fill(_block(code), [FillRequest("pkg/m.py", 2, "    return xs[len(xs)]\n", "    return xs[", "]\n")],

@@ -96,8 +96,9 @@ def _recipe(config: dict) -> str:
             f" {config.get('rank_batch', 0)} lists a step): for a mutated line of a training module, the repair grammar's own"
             " candidates at that line (the fix, the grammar's likeliest others and a random draw of the rest, 8 in all),"
             " each scored as the engine scores it (its changed tokens corrupted, mean log-probability of the true tokens"
-            " there, minus the same for the buggy line), the buggy line itself in the list at score 0; cross-entropy of"
-            " the softmax over the list against the fix.")
+            " there, minus the same for the buggy line; a candidate and the buggy line that differ inside a span of the"
+            " same place and length read one corrupted input, the paired comparison of run time), the buggy line itself"
+            " in the list at score 0; cross-entropy of the softmax over the list against the fix.")
     if config.get("span_p"):
         parts.append(f" {config['span_p']:.0%} of the canvas examples are corrupted at one span of 1 to 8 tokens inside"
                      " the written lines instead of throughout: the short infill a candidate's score reads.")
