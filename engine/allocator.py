@@ -5,13 +5,12 @@ softmax), 1.5-6 MB each at dagent-tiny's 8192-token vocabulary. glibc serves blo
 `mmap` and returns them with `munmap` on free, so every step faults its pages back in (a million minor
 faults in one `dagent bench engine` scoring pass). Raising the mmap threshold to glibc's ceiling
 (32 MiB on 64-bit) and the trim threshold to 1 GiB keeps those blocks in the heap for reuse:
-measured side by side by `scripts/allocator_bench.py`. A no-op where the C library is not glibc.
+measured side by side by `scripts/allocator_bench.py`. A no-op where the C library has no `mallopt` or refuses it (not glibc).
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from functools import lru_cache
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
@@ -22,14 +21,10 @@ TRIM = 1024 * 1024 * 1024
 
 @lru_cache(maxsize=1)
 def keep_freed_memory() -> bool:
-    """Set the thresholds once per process; True where glibc took both."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
+    """Set the thresholds once per process; True where the C library (glibc) took both."""
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+        mallopt = ctypes.CDLL(None).mallopt  # the symbols already loaded in this process: its own C library
+    except (OSError, AttributeError):  # no mallopt (macOS): nothing to tune
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_CEILING)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM))

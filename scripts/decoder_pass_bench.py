@@ -18,10 +18,9 @@ import time
 import torch
 
 from dagent.agent.bench.engine import load_examples
-from dagent.agent.bench.score import requests_for
+from dagent.agent.bench.score import scoring_cases
 from dagent.engine.backends.diffusion_gemma import expand_cache
 from dagent.engine.engine import Engine
-from dagent.engine.prompt import fitted_context
 
 
 def main() -> None:
@@ -31,11 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = Engine.load()
     denoiser = engine.denoiser
-    work = []
-    for example in load_examples(args.examples, None):
-        meta = example.meta
-        if "mutated" in meta and (requests := requests_for(example)):
-            work.append((fitted_context(engine.tokenizer, meta["contexts"], meta["line_text"], engine.context_tokens)[0], requests))
+    work = [(context, requests) for context, _, requests in scoring_cases(engine, load_examples(args.examples, None))]
     decoder_pass = denoiser.hidden_at
 
     def whole_forward(prefix, canvas, read):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes.util
+import platform
 
 import pytest
 
@@ -10,9 +10,8 @@ from dagent.engine import allocator
 
 
 def test_the_thresholds_are_taken_where_the_c_library_is_glibc() -> None:
-    name = ctypes.util.find_library("c") or ""
-    if "libc.so" not in name:
-        pytest.skip(f"not glibc here ({name!r}): keep_freed_memory is a no-op")
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip(f"not glibc here ({platform.libc_ver()!r}): keep_freed_memory is a no-op")
     assert allocator.keep_freed_memory() is True
     assert allocator.keep_freed_memory.cache_info().currsize == 1  # once per process
 

@@ -271,8 +271,10 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
     rate = machine_rate(denoiser)
     results = {}
     with ForwardClock(denoiser, rate) as clock:
-        chosen = {name: m for name, m in methods_for(denoiser).items() if only is None or name in set(only)}
-        for name, method in chosen.items():
+        wanted = None if only is None else set(only)
+        for name, method in methods_for(denoiser).items():
+            if wanted is not None and name not in wanted:
+                continue
             method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
             clock.take()
             results[name] = _measure(name, method, denoiser, tokenizer, prepared, s, clock)

@@ -11,7 +11,7 @@ counter: the floor is those FLOPs at the machine's matmul rate measured in the s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -43,19 +43,25 @@ def requests_for(example: Any) -> list[ScoreRequest]:
     return [ScoreRequest(c.repair.path, c.repair.start, c.repair.old, c.repair.new) for c in candidates]
 
 
-def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float) -> dict[str, Any]:
-    """Score every example's candidate list; examples without a planted bug (a JSONL file) are skipped."""
+def scoring_cases(engine: Engine, examples: Iterable[Any]) -> Iterator[tuple[str, bool, list[ScoreRequest]]]:
+    """(context, bug line inside it, the grammar's candidates) per example with a planted bug and candidates
+    at its line; examples without one (a JSONL file) are skipped."""
     from dagent.engine.prompt import fitted_context
 
-    result = ScoringResult()
     for example in examples:
         meta = getattr(example, "meta", None) or {}
         if "mutated" not in meta or "contexts" not in meta:
             continue
         requests = requests_for(example)
-        if not requests:
-            continue
-        context, inside = fitted_context(engine.tokenizer, meta["contexts"], meta["line_text"], engine.context_tokens)
+        if requests:
+            context, inside = fitted_context(engine.tokenizer, meta["contexts"], meta["line_text"], engine.context_tokens)
+            yield context, inside, requests
+
+
+def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float) -> dict[str, Any]:
+    """Score every case's candidate list (`scoring_cases`), timed, then priced at the FLOP floor."""
+    result = ScoringResult()
+    for context, inside, requests in scoring_cases(engine, examples):
         engine.encode(context)  # outside the clock: the search encodes a line's context once for all its candidates
         scored, forwards = engine.stats.scored, engine.stats.forwards
         began = time.perf_counter()
@@ -69,4 +75,4 @@ def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float) -> dict[
     return {**asdict(result), **result.figures()}
 
 
-__all__ = ["ScoringResult", "bench_scoring", "requests_for"]
+__all__ = ["ScoringResult", "bench_scoring", "requests_for", "scoring_cases"]
