@@ -164,10 +164,15 @@ def order(candidates: Sequence[Candidate], rank: RankMode = "grammar", scorer: S
         return shuffled[:cap]
     ranked = sorted(candidates, key=lambda c: -c.prior_key)[:cap]
     if rank == "model" and scorer is not None and ranked:
-        scores = scorer(ranked)
-        ranked = [_with_score(c, s) for c, s in zip(ranked, scores, strict=True)]
-        ranked.sort(key=lambda c: -c.key)
+        return by_model(ranked, scorer(ranked))
     return ranked
+
+
+def by_model(ranked: Sequence[Candidate], scores: Sequence[float], weight: float = MODEL_WEIGHT) -> list[Candidate]:
+    """`ranked` (in prior order) with the model's `scores`, sorted by prior key plus `weight` x score;
+    ties keep the prior order. The search's order, and the one its evaluation and tuning measure."""
+    scored = [_with_score(c, s) for c, s in zip(ranked, scores, strict=True)]
+    return sorted(scored, key=lambda c: -(c.prior_key + weight * (c.model_score or 0.0)))
 
 
 # Mutation-based localisation, online: an edit at the faulty statement usually changes how the failing

@@ -16,8 +16,8 @@ How a candidate is scored (the trained canvas of engine/train/data.py: the pinne
    original; the grammar's alternatives at one site): they share one decoder row;
 3. one decoder pass per canvas length over the distinct inputs, no self-conditioning (its block is
    skipped: with no signal it adds exactly zero); the last layer's queries and feed-forward, the
-   vocabulary projection and the softcap run only at the scored positions (engine/backends/decoder_pass.py;
-   `stats.projected_positions` counts them);
+   vocabulary projection and the softcap run only at the scored positions (the backend's `logits_at`,
+   engine/backends/decoder_pass.py; `stats.projected_positions` counts them);
 4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
    draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it
    (read from the same distribution where they share an input: a paired comparison).
@@ -161,7 +161,8 @@ def changed_spans(new: Sequence[int], old: Sequence[int]) -> tuple[tuple[int, in
 
 
 def softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
-    """Gemma's final logit softcapping (cap * tanh(logits / cap)), as the model's own forward does."""
+    """Gemma's final logit softcapping (cap * tanh(logits / cap)), as the model's own forward does: the
+    differentiable form training needs (inference uses the backend's in-place `softcap_`)."""
     return logits if not cap else torch.tanh(logits / cap) * cap
 
 
@@ -351,39 +352,21 @@ class Engine:
         return list(logp.split([row.end - row.start for row in rows]))
 
     def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
-        """(P, V) log-probabilities at the flat positions `index` of `canvas`, in that order: the decoder
-        body over the whole canvas, its last layer, the vocabulary projection and the softcap only at
-        those positions (a backend without `hidden_at`: full logits, then gather)."""
-        hidden_at = getattr(self.denoiser, "hidden_at", None)
-        if hidden_at is None or prefix.cache is None:
-            logits, _ = self.denoiser.denoise(prefix, canvas, None)
-            picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
-            self.stats.projected_positions += canvas.numel()
-        else:
-            read, order = read_columns(index.tolist(), *canvas.shape)
-            model = self.denoiser.model  # type: ignore[attr-defined]
-            with torch.inference_mode():
-                hidden = hidden_at(prefix, canvas, read)
-                selected = hidden.reshape(-1, hidden.shape[-1])[order.to(hidden.device)]
-                picked = softcap(model.lm_head(selected).float(), getattr(model, "final_logit_softcapping", None))
-            self.stats.projected_positions += int(index.numel())
-        self.stats.forwards += 1
-        self.stats.rows += canvas.shape[0]
-        return torch.log_softmax(picked, dim=-1).cpu()
-
-
-def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongTensor, torch.LongTensor]:
-    """Flat canvas positions as (B, R) columns per row (a short row repeats its last column; a row with
-    none reads column 0) and, for each position in `index`'s order, its place in the (B * R) result."""
-    columns: list[list[int]] = [[] for _ in range(batch)]
-    places: list[tuple[int, int]] = []
-    for flat in index:
-        row, column = divmod(flat, length)
-        places.append((row, len(columns[row])))
-        columns[row].append(column)
-    width = max(1, *(len(c) for c in columns))
-    read = torch.tensor([c + [c[-1] if c else 0] * (width - len(c)) for c in columns], dtype=torch.long)
-    return read, torch.tensor([row * width + j for row, j in places], dtype=torch.long)
+        """(P, V) log-probabilities at the flat positions `index` of `canvas`, in that order. A backend with
+        `logits_at` projects onto the vocabulary only there (DiffusionGemma: its last layer too); any other
+        gives the whole canvas's logits, then the positions are gathered."""
+        logits_at = getattr(self.denoiser, "logits_at", None)
+        with torch.inference_mode():
+            if logits_at is None or prefix.cache is None:
+                logits, _ = self.denoiser.denoise(prefix, canvas, None)
+                picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
+                self.stats.projected_positions += canvas.numel()
+            else:
+                picked = logits_at(prefix, canvas, index)
+                self.stats.projected_positions += int(index.numel())
+            self.stats.forwards += 1
+            self.stats.rows += canvas.shape[0]
+            return torch.log_softmax(picked, dim=-1).cpu()
 
 
 def _model_dir(model: str | None) -> Path | None:

@@ -11,7 +11,7 @@ import argparse
 
 from dagent.agent.bench.rank import fix_position, heldout_cases, parsed_ast
 from dagent.agent.scoring import engine_for, score_candidates
-from dagent.agent.search import Location, grammar_candidates, order
+from dagent.agent.search import Location, by_model, grammar_candidates, order
 from dagent.engine.prompt import fitted_context
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 1000.0)
@@ -30,10 +30,9 @@ def main() -> None:
         context, _ = fitted_context(engine.tokenizer, case.contexts, case.line_text, engine.context_tokens)
         scores = dict(zip(map(id, pool), score_candidates(engine, context, pool), strict=True))
         prior = order(pool, "grammar", cap=len(pool))
-        rank_of = {id(c): i for i, c in enumerate(prior)}
         original = parsed_ast(case.original)
         for w in WEIGHTS:
-            ordered = sorted(pool, key=lambda c: (-(c.prior_key + w * scores[id(c)]), rank_of[id(c)]))
+            ordered = by_model(prior, [scores[id(c)] for c in prior], w)
             found[w].append(fix_position(ordered, case.mutated, original))
     n = len(found[WEIGHTS[0]])
     print(f"{n} training-split mutations; weight: MRR, fix in the top 5 (1000 = the model alone, prior breaks ties)")

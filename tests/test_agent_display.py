@@ -20,7 +20,7 @@ import pytest
 from rich.console import Console
 
 from dagent.agent.app.display import Display, explain, function_at, ordinal, print_result
-from dagent.agent.progress import Progress, Suspect, Tracker
+from dagent.agent.progress import Suspect, Tracker
 from dagent.agent.report import REPORT, Attempt, RunReport, TestReport, Timings, report_schema
 from helpers import repos as sandbox_testing
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from dagent.engine.context import FILE, render_context
 from dagent.agent.plan import (
     EditTarget,
     FailureInfo,
@@ -20,6 +19,7 @@ from dagent.agent.plan import (
     plan_fix,
     skeleton_prefixes,
 )
+from dagent.engine.context import FILE, render_context
 from dagent.errors import DagentError
 from dagent.ops.model import Delete, Insert, RenameSymbol, Replace
 from dagent.ops.syntax import parse

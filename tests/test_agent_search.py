@@ -4,7 +4,7 @@ added when it ranks, a shuffle as the baseline, and the online evidence about lo
 from __future__ import annotations
 
 from dagent.agent.localize import Suspicion
-from dagent.agent.search import Evidence, grammar_candidates, locations, next_candidate, order
+from dagent.agent.search import Evidence, by_model, grammar_candidates, locations, next_candidate, order
 
 SOURCE = """def moving_average(values, window):
     averages = []
@@ -46,6 +46,15 @@ def test_model_scores_reorder_and_unscorable_candidates_go_last() -> None:
     ranked = order(candidates, "model", scorer)
     assert ranked[0].repair == favourite.repair and ranked[0].model_score == 50.0
     assert ranked[-1].model_score == -20.0
+
+
+def test_the_model_weight_trades_score_against_prior_and_ties_keep_the_prior_order() -> None:
+    prior = order(grammar_candidates(locations(_suspicions((3, 1.0)), SOURCES), SOURCES), "grammar")[:4]
+    gap = prior[0].prior_key - prior[3].prior_key
+    scores = [0.0, 0.0, 0.0, 1.0]  # the fourth is preferred by one nat
+    assert [c.repair for c in by_model(prior, scores, weight=0.0)] == [c.repair for c in prior]
+    assert by_model(prior, scores, weight=2 * gap + 1)[0].repair == prior[3].repair
+    assert [c.repair for c in by_model(prior, [0.0] * 4)] == [c.repair for c in prior]  # ties: the prior's order
 
 
 def test_evidence_moves_the_search_off_a_location_whose_edits_change_nothing() -> None:

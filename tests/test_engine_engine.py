@@ -8,7 +8,8 @@ import math
 import pytest
 import torch
 
-from dagent.engine.engine import Engine, ScoreRequest, changed_spans, read_columns
+from dagent.engine.backends.decoder_pass import read_columns
+from dagent.engine.engine import Engine, ScoreRequest, changed_spans
 from dagent.engine.fill import FillRequest, vocabulary_mask
 from dagent.engine.load import EMBEDDED_MODEL
 from dagent.engine.tokenizer import encode

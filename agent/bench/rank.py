@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from dagent.agent.search import Candidate, Location, grammar_candidates, order
+from dagent.agent.search import Candidate, Location, by_model, grammar_candidates, order
 
 ORDERS = ("grammar", "ngram", "model", "model+grammar", "random")
 CUTS = (1, 5, 20)
@@ -151,8 +151,6 @@ def _enclosing_function(lines: list[str], line: int) -> tuple[int, int]:
 
 def _orders(pool: list[Candidate], model_scores: Sequence[float], ngram_scores: Sequence[float],
             seed: int) -> dict[str, list[Candidate]]:
-    from dagent.agent.search import MODEL_WEIGHT
-
     prior = order(pool, "grammar", cap=len(pool))
     rank_of = {id(c): i for i, c in enumerate(prior)}
     model = {id(c): s for c, s in zip(pool, model_scores, strict=True)}
@@ -163,7 +161,7 @@ def _orders(pool: list[Candidate], model_scores: Sequence[float], ngram_scores: 
         "grammar": prior,
         "ngram": sorted(pool, key=lambda c: (-ngram[id(c)], rank_of[id(c)])),
         "model": sorted(pool, key=lambda c: (-model[id(c)], rank_of[id(c)])),
-        "model+grammar": sorted(pool, key=lambda c: (-(c.prior_key + MODEL_WEIGHT * model[id(c)]), rank_of[id(c)])),
+        "model+grammar": by_model(prior, [model[id(c)] for c in prior]),
         "random": shuffled,
     }
 

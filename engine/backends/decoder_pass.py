@@ -94,4 +94,20 @@ def _attention_at(attn: Any, normed: torch.Tensor, queries: torch.Tensor, table:
     return attn.o_proj(out.reshape(*queries.shape[:-1], -1).contiguous())
 
 
-__all__ = ["decoder_hidden"]
+
+
+def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongTensor, torch.LongTensor]:
+    """Flat canvas positions as (B, R) columns per row (a short row repeats its last column; a row with
+    none reads column 0) and, for each position in `index`'s order, its place in the (B * R) result."""
+    columns: list[list[int]] = [[] for _ in range(batch)]
+    places: list[tuple[int, int]] = []
+    for flat in index:
+        row, column = divmod(flat, length)
+        places.append((row, len(columns[row])))
+        columns[row].append(column)
+    width = max(1, *(len(c) for c in columns))
+    read = torch.tensor([c + [c[-1] if c else 0] * (width - len(c)) for c in columns], dtype=torch.long)
+    return read, torch.tensor([row * width + j for row, j in places], dtype=torch.long)
+
+
+__all__ = ["decoder_hidden", "read_columns"]

@@ -17,7 +17,7 @@ import torch
 from transformers import DiffusionGemmaForBlockDiffusion
 from transformers.cache_utils import DynamicCache
 
-from dagent.engine.backends.decoder_pass import decoder_hidden
+from dagent.engine.backends.decoder_pass import decoder_hidden, read_columns
 from dagent.engine.denoiser import PrefixState, check_context
 from dagent.errors import ModelLoadError
 
@@ -147,6 +147,15 @@ class DiffusionGemmaDenoiser:
         self-conditioning; the last layer runs at those columns only (engine/backends/decoder_pass.py)."""
         with torch.inference_mode():
             return self._decoded(prefix, canvas, None, read.to(self.device))
+
+    def logits_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
+        """Softcapped float32 logits (P, V) at the flat canvas positions `index`, in that order, without
+        self-conditioning: the last layer, the vocabulary projection and the softcap run only there."""
+        read, order = read_columns(index.tolist(), *canvas.shape)
+        with torch.inference_mode():
+            hidden = self.hidden_at(prefix, canvas, read)
+            selected = hidden.reshape(-1, hidden.shape[-1])[order.to(self.device)]
+            return softcap_(self.model.lm_head(selected).float(), self.model.final_logit_softcapping)
 
     def _decoded(self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None,
                  read: torch.LongTensor | None) -> torch.Tensor:
