@@ -1,14 +1,17 @@
-"""The model card of a trained model: data, split, steps, wall time, the loss curve as a PNG, and
-the held-out scores that `dagent eval mutations` measured."""
+"""The model card of a trained model: data, split, steps, wall time, the loss curve as a PNG, the
+held-out scores that `dagent eval mutations` measured, and the lineage: every training run the shipped
+weights went through, oldest first (`lineage.json`, carried over when a run continues from them)."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from dagent.engine.train.data import corpus_modules, split_modules
 
 SPLIT_FILE = "heldout_modules.txt"
+LINEAGE_FILE = "lineage.json"
 
 
 def read_log(log_file: Path) -> list[dict]:
@@ -87,6 +90,42 @@ def _origin(config: dict) -> str:
     return f", continued from {Path(config['init_from']).name}" if config.get("init_from") else ""
 
 
+def run_entry(run_dir: Path, config: dict, rows: list[dict]) -> dict:
+    """One run of the lineage: where it started, how long it trained, what it was trained on."""
+    objectives = ["canvas diffusion", "encoder AR"]
+    if config.get("rank_weight"):
+        objectives.append(f"listwise rank loss (weight {config['rank_weight']:g})")
+    if config.get("span_p"):
+        objectives.append(f"short-span infill ({config['span_p']:.0%})")
+    return {"run": run_dir.name, "init_from": Path(config["init_from"]).name if config.get("init_from") else None,
+            "steps": rows[-1]["step"], "minutes": round(rows[-1]["seconds"] / 60), "lr": config["lr"],
+            "seed": config.get("seed"), "objectives": ", ".join(objectives), "shipped": time.strftime("%Y-%m-%d")}
+
+
+def lineage(model_dir: Path, run_dir: Path, config: dict, rows: list[dict]) -> list[dict]:
+    """The runs behind the weights shipped from `run_dir`: those of the model it continued from (when that
+    model has a lineage file; a run from scratch has none before it), then this run. Shipping the same
+    run again replaces its entry instead of adding one."""
+    before: list[dict] = []
+    if config.get("init_from"):
+        source = Path(config["init_from"])
+        for candidate in (source / LINEAGE_FILE, model_dir / LINEAGE_FILE if source.name == model_dir.name else None):
+            if candidate is not None and candidate.is_file():
+                before = json.loads(candidate.read_text())
+                break
+    entry = run_entry(run_dir, config, rows)
+    same = [e for e in before if (e.get("run"), e.get("steps")) == (entry["run"], entry["steps"])]
+    return [e for e in before if e not in same] + [entry]
+
+
+def _lineage_text(runs: list[dict]) -> str:
+    lines = [f"{i}. {'from scratch' if not r.get('init_from') else 'continued from ' + r['init_from']}: "
+             f"{r['steps']} steps, {r['minutes']} minutes, lr {r['lr']}"
+             f"{'' if r.get('seed') is None else ', seed ' + str(r['seed'])}; {r['objectives']} "
+             f"(run `{r['run']}`, shipped {r['shipped']})" for i, r in enumerate(runs, start=1)]
+    return "\n".join(lines)
+
+
 def _recipe(config: dict) -> str:
     """The ranking and infill objectives, when the run used them."""
     parts = []
@@ -123,13 +162,16 @@ def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str
     rank_loss = (f" Listwise ranking loss over the last 50 steps: {sum(r['rank'] for r in ranked) / len(ranked):.3f} "
                  f"(the fix first in {sum(r['rank_top1'] for r in ranked) / len(ranked):.0%} of the lists)." if ranked else "")
     params = json.loads((model_dir / "config.json").read_text())["text_config"]
+    runs = lineage(model_dir, run_dir, config, rows)
+    (model_dir / LINEAGE_FILE).write_text(json.dumps(runs, indent=2) + "\n")
     scores_text = _table(scores) if scores else "not measured yet"
     card = f"""# dagent-tiny
 
 The embedded model of dagent: transformers' own `DiffusionGemmaForBlockDiffusion` at a tiny size
 (hidden {params['hidden_size']}, {params['num_hidden_layers']} layers, {params['num_experts']} experts top-1,
 vocab {params['vocab_size']}, canvas {config['canvas_length']} tokens, context {config['context_length']} tokens),
-trained from scratch on 2 CPU cores by `dagent train`. Stored in bfloat16.
+trained on 2 CPU cores by `dagent train`, {len(runs)} run{'s' if len(runs) > 1 else ''} in all (the lineage
+below). Stored in bfloat16.
 
 ## Data
 Real Python that nobody on the project wrote: the interpreter's standard library and the pure-Python
@@ -149,6 +191,10 @@ AdamW (lr {config['lr']}, warm-up {config['warmup']}, cosine), batch {config['ba
 encoder AR {mean['ar']:.3f}.{rank_loss}{_recipe(config)}
 
 ![loss](loss.png)
+
+Lineage of the shipped weights (`{LINEAGE_FILE}`), oldest first; the figures above are the last run's:
+
+{_lineage_text(runs)}
 
 ## Held-out scores
 Held-out modules only; the planner's skeleton for the true location is given (oracle localisation),
