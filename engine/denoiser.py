@@ -58,6 +58,16 @@ class Denoiser(Protocol):
         ...
 
 
+@runtime_checkable
+class PositionLogits(Protocol):
+    """A backend that can project onto the vocabulary at some canvas positions only (scoring reads a few)."""
+
+    def logits_at(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
+        """Float32 logits (P, V) at the flat positions `index` of `canvas` (B, L), in that order, without
+        self-conditioning."""
+        ...
+
+
 def check_context(context_ids: torch.Tensor) -> None:
     """A context is one row of token ids: k candidates share it, so batching happens on the canvas only."""
     if context_ids.dim() != 2 or context_ids.shape[0] != 1 or context_ids.shape[1] == 0:

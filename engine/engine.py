@@ -41,7 +41,7 @@ from typing import Any
 import torch
 
 from dagent.engine.canvas import GRAIN, GROWTH, drafted_canvas
-from dagent.engine.denoiser import Denoiser, PrefixState
+from dagent.engine.denoiser import Denoiser, PositionLogits, PrefixState
 from dagent.engine.fill import HOLE_LENGTHS, Filling, FillRequest
 from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
@@ -353,16 +353,15 @@ class Engine:
 
     def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
         """(P, V) log-probabilities at the flat positions `index` of `canvas`, in that order. A backend with
-        `logits_at` projects onto the vocabulary only there (DiffusionGemma: its last layer too); any other
-        gives the whole canvas's logits, then the positions are gathered."""
-        logits_at = getattr(self.denoiser, "logits_at", None)
+        `logits_at` (`PositionLogits`) projects onto the vocabulary only there (DiffusionGemma: its last layer
+        too); any other gives the whole canvas's logits, then the positions are gathered."""
         with torch.inference_mode():
-            if logits_at is None or prefix.cache is None:
+            if not isinstance(self.denoiser, PositionLogits):
                 logits, _ = self.denoiser.denoise(prefix, canvas, None)
                 picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
                 self.stats.projected_positions += canvas.numel()
             else:
-                picked = logits_at(prefix, canvas, index)
+                picked = self.denoiser.logits_at(prefix, canvas, index)
                 self.stats.projected_positions += int(index.numel())
             self.stats.forwards += 1
             self.stats.rows += canvas.shape[0]

@@ -54,7 +54,9 @@ def test_the_model_weight_trades_score_against_prior_and_ties_keep_the_prior_ord
     scores = [0.0, 0.0, 0.0, 1.0]  # the fourth is preferred by one nat
     assert [c.repair for c in by_model(prior, scores, weight=0.0)] == [c.repair for c in prior]
     assert by_model(prior, scores, weight=2 * gap + 1)[0].repair == prior[3].repair
-    assert [c.repair for c in by_model(prior, [0.0] * 4)] == [c.repair for c in prior]  # ties: the prior's order
+    level = [prior[0].prior_key - c.prior_key for c in prior]  # every key the same at weight 1
+    assert [c.repair for c in by_model(list(reversed(prior)), list(reversed(level)), weight=1.0)] == \
+        [c.repair for c in reversed(prior)]  # ties keep the order given
 
 
 def test_evidence_moves_the_search_off_a_location_whose_edits_change_nothing() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -65,3 +66,8 @@ def test_train_writes_a_loadable_model_and_resumes(tmp_path: Path) -> None:
     resumed = train(config.model_copy(update={"steps": 3}), show_progress=False)
     assert resumed == final
     assert len((config.out_dir / "train_log.jsonl").read_text().splitlines()) == 3
+    (run,) = json.loads((final / "lineage.json").read_text())  # one run, from scratch, its entry updated on resume
+    assert (run["init_from"], run["steps"], run["data"]) == (None, 3, "repository textkit")
+    followed = train(config.model_copy(update={"out_dir": tmp_path / "next", "init_from": final, "steps": 1}),
+                     show_progress=False)
+    assert [r["run"] for r in json.loads((followed / "lineage.json").read_text())] == ["run", "next"]

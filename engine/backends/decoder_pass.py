@@ -94,8 +94,6 @@ def _attention_at(attn: Any, normed: torch.Tensor, queries: torch.Tensor, table:
     return attn.o_proj(out.reshape(*queries.shape[:-1], -1).contiguous())
 
 
-
-
 def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongTensor, torch.LongTensor]:
     """Flat canvas positions as (B, R) columns per row (a short row repeats its last column; a row with
     none reads column 0) and, for each position in `index`'s order, its place in the (B * R) result."""

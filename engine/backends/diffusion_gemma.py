@@ -153,7 +153,7 @@ class DiffusionGemmaDenoiser:
         self-conditioning: the last layer, the vocabulary projection and the softcap run only there."""
         read, order = read_columns(index.tolist(), *canvas.shape)
         with torch.inference_mode():
-            hidden = self.hidden_at(prefix, canvas, read)
+            hidden = self.hidden_at(prefix, canvas, read)  # (scripts/decoder_pass_bench.py swaps hidden_at)
             selected = hidden.reshape(-1, hidden.shape[-1])[order.to(self.device)]
             return softcap_(self.model.lm_head(selected).float(), self.model.final_logit_softcapping)
 

@@ -5,13 +5,12 @@ weights went through, oldest first (`lineage.json`, carried over when a run cont
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from dagent.engine.train.data import corpus_modules, split_modules
+from dagent.engine.train.lineage import LINEAGE_FILE, describe, lineage_of_run, model_name
 
 SPLIT_FILE = "heldout_modules.txt"
-LINEAGE_FILE = "lineage.json"
 
 
 def read_log(log_file: Path) -> list[dict]:
@@ -90,42 +89,6 @@ def _origin(config: dict) -> str:
     return f", continued from {Path(config['init_from']).name}" if config.get("init_from") else ""
 
 
-def run_entry(run_dir: Path, config: dict, rows: list[dict]) -> dict:
-    """One run of the lineage: where it started, how long it trained, what it was trained on."""
-    objectives = ["canvas diffusion", "encoder AR"]
-    if config.get("rank_weight"):
-        objectives.append(f"listwise rank loss (weight {config['rank_weight']:g})")
-    if config.get("span_p"):
-        objectives.append(f"short-span infill ({config['span_p']:.0%})")
-    return {"run": run_dir.name, "init_from": Path(config["init_from"]).name if config.get("init_from") else None,
-            "steps": rows[-1]["step"], "minutes": round(rows[-1]["seconds"] / 60), "lr": config["lr"],
-            "seed": config.get("seed"), "objectives": ", ".join(objectives), "shipped": time.strftime("%Y-%m-%d")}
-
-
-def lineage(model_dir: Path, run_dir: Path, config: dict, rows: list[dict]) -> list[dict]:
-    """The runs behind the weights shipped from `run_dir`: those of the model it continued from (when that
-    model has a lineage file; a run from scratch has none before it), then this run. Shipping the same
-    run again replaces its entry instead of adding one."""
-    before: list[dict] = []
-    if config.get("init_from"):
-        source = Path(config["init_from"])
-        for candidate in (source / LINEAGE_FILE, model_dir / LINEAGE_FILE if source.name == model_dir.name else None):
-            if candidate is not None and candidate.is_file():
-                before = json.loads(candidate.read_text())
-                break
-    entry = run_entry(run_dir, config, rows)
-    same = [e for e in before if (e.get("run"), e.get("steps")) == (entry["run"], entry["steps"])]
-    return [e for e in before if e not in same] + [entry]
-
-
-def _lineage_text(runs: list[dict]) -> str:
-    lines = [f"{i}. {'from scratch' if not r.get('init_from') else 'continued from ' + r['init_from']}: "
-             f"{r['steps']} steps, {r['minutes']} minutes, lr {r['lr']}"
-             f"{'' if r.get('seed') is None else ', seed ' + str(r['seed'])}; {r['objectives']} "
-             f"(run `{r['run']}`, shipped {r['shipped']})" for i, r in enumerate(runs, start=1)]
-    return "\n".join(lines)
-
-
 def _recipe(config: dict) -> str:
     """The ranking and infill objectives, when the run used them."""
     parts = []
@@ -149,7 +112,7 @@ def _recipe(config: dict) -> str:
 
 def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str,
                rank_reports: list[tuple[dict, str]] | None = None) -> Path:
-    """Write README.md, loss.png and the held-out module list into `model_dir`."""
+    """Write README.md, loss.png, the held-out module list and the lineage (engine/train/lineage.py) into `model_dir`."""
     rows = read_log(run_dir / "train_log.jsonl")
     plot_loss(rows, model_dir / "loss.png")
     config = json.loads((run_dir / "train_config.json").read_text())
@@ -162,7 +125,8 @@ def write_card(model_dir: Path, run_dir: Path, scores: dict | None, command: str
     rank_loss = (f" Listwise ranking loss over the last 50 steps: {sum(r['rank'] for r in ranked) / len(ranked):.3f} "
                  f"(the fix first in {sum(r['rank_top1'] for r in ranked) / len(ranked):.0%} of the lists)." if ranked else "")
     params = json.loads((model_dir / "config.json").read_text())["text_config"]
-    runs = lineage(model_dir, run_dir, config, rows)
+    same_model = config.get("init_from") and model_name(Path(config["init_from"])) == model_dir.name
+    runs = lineage_of_run(run_dir, config, rows, legacy_base=model_dir if same_model else None)
     (model_dir / LINEAGE_FILE).write_text(json.dumps(runs, indent=2) + "\n")
     scores_text = _table(scores) if scores else "not measured yet"
     card = f"""# dagent-tiny
@@ -194,7 +158,7 @@ encoder AR {mean['ar']:.3f}.{rank_loss}{_recipe(config)}
 
 Lineage of the shipped weights (`{LINEAGE_FILE}`), oldest first; the figures above are the last run's:
 
-{_lineage_text(runs)}
+{describe(runs)}
 
 ## Held-out scores
 Held-out modules only; the planner's skeleton for the true location is given (oracle localisation),

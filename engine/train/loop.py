@@ -27,6 +27,7 @@ from dagent.engine.prompt import context_ids, fitted_context, write_limits
 from dagent.engine.tiny import TinySize, build_tiny_model
 from dagent.engine.tokenizer import encode, load_tokenizer, train_tokenizer
 from dagent.engine.train.data import Example, Module, corpus_modules, iter_examples, read_source, split_modules
+from dagent.engine.train.lineage import LINEAGE_FILE, inherit, lineage_of_run
 from dagent.engine.train.rank import RankExample, rank_loss
 from dagent.ops.syntax import replace_draft
 
@@ -253,6 +254,7 @@ def prepare(config: TrainConfig):  # type: ignore[no-untyped-def]
         return load_tokenizer(checkpoint), DiffusionGemmaForBlockDiffusion.from_pretrained(checkpoint, dtype=torch.float32)
     if config.init_from is not None:
         model = DiffusionGemmaForBlockDiffusion.from_pretrained(config.init_from, dtype=torch.float32)
+        inherit(config.init_from, config.out_dir)
         return load_tokenizer(config.init_from), model
     tokenizer = train_tokenizer(_corpus_texts(training_modules(config)), config.vocab_size)
     model = build_tiny_model(len(tokenizer), config.canvas_length, TinySize(**config.size), seed=config.seed)
@@ -284,6 +286,10 @@ def export(model, tokenizer, config: TrainConfig, dtype: torch.dtype = torch.bfl
     model.to(torch.float32)
     tokenizer.save_pretrained(final)
     write_limits(final, config.context_length, config.canvas_length)
+    log = config.out_dir / LOG_FILE
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.is_file() else []
+    runs = lineage_of_run(config.out_dir, json.loads(config.model_dump_json()), rows)
+    (final / LINEAGE_FILE).write_text(json.dumps(runs, indent=2) + "\n")
     return final
 
 
