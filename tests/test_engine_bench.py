@@ -123,3 +123,17 @@ def test_the_scoring_figure_counts_the_grammars_candidates_at_each_bug_line() ->
     assert 0 < report["candidates"] <= sum(len(requests_for(e)) for e in examples)
     assert report["candidates_per_s"] > 0 and report["over_floor"] > 0 and report["forwards"] > 0
     assert 0 <= report["line_in_context"] <= report["examples"]
+
+
+def test_the_floor_is_priced_at_the_best_of_the_rate_probes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dagent.agent.bench.engine as bench
+
+    denoiser = tiny_denoiser(seed=2)
+    settings = BenchSettings(k=1, steps=4)
+    probes = iter([1e9, 2e9, 1e9, 1e9])  # slow at the start of the first run, not at its end
+    monkeypatch.setattr(bench, "machine_rate", lambda _: next(probes))
+    slow_start = run_bench(denoiser, tiny_tokenizer(), EXAMPLES[:1], settings, only=["one-per-forward"])
+    steady = run_bench(denoiser, tiny_tokenizer(), EXAMPLES[:1], settings, only=["one-per-forward"])
+    assert slow_start["matmul_gflops_probes"] == [1.0, 2.0] and slow_start["matmul_gflops"] == 2.0
+    floor = {run["matmul_gflops"]: run["methods"]["one-per-forward"]["floor_s"] for run in (slow_start, steady)}
+    assert abs(floor[2.0] * 2 - floor[1.0]) < 1e-12  # the same forwards' FLOPs at twice the rate
