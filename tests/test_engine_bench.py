@@ -123,6 +123,8 @@ def test_the_scoring_figure_counts_the_grammars_candidates_at_each_bug_line() ->
     assert 0 < report["candidates"] <= sum(len(requests_for(e)) for e in examples)
     assert report["candidates_per_s"] > 0 and report["over_floor"] > 0 and report["forwards"] > 0
     assert 0 <= report["line_in_context"] <= report["examples"]
+    rounds = report["round_seconds"]  # the median of ROUNDS timed passes is the figure
+    assert len(rounds) == 3 and report["seconds"] == sorted(rounds)[1]
 
 
 def test_the_floor_is_priced_at_the_best_of_the_rate_probes(monkeypatch) -> None:  # type: ignore[no-untyped-def]

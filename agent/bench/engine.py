@@ -343,6 +343,10 @@ def _fmt(value: float | None, pattern: str) -> str:
     return "n/a" if value is None else pattern.format(value)
 
 
+def _pass_rates(scoring: dict[str, Any]) -> str:
+    return ", ".join(f"{scoring['candidates'] / s:.0f}" for s in scoring["round_seconds"] if s > 0)
+
+
 def print_report(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
@@ -365,8 +369,9 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     scoring = report.get("scoring")
     if scoring and scoring["candidates"]:
         console.print(f"scoring: {scoring['candidates']} grammar candidates at the bug lines of {scoring['examples']} "
-                      f"examples, {scoring['candidates_per_s']:.0f} candidates/s, {scoring['over_floor']:.2f}x its FLOP "
-                      f"floor; the bug line inside the model's context for {scoring['line_in_context']}/{scoring['examples']}")
+                      f"examples, {scoring['candidates_per_s']:.0f} candidates/s (median of {len(scoring['round_seconds'])} "
+                      f"passes: {_pass_rates(scoring)}), {scoring['over_floor']:.2f}x its FLOP floor; the bug line inside "
+                      f"the model's context for {scoring['line_in_context']}/{scoring['examples']}")
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
                   "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
                   "exact: top output equals the target; fwd/floor: time inside the decoder forwards over their "
