@@ -1,4 +1,6 @@
-"""`dagent bench engine`: decoding methods side by side on one checkpoint, the same examples, one run.
+"""`dagent bench engine`: decoding methods side by side on one checkpoint, the same examples, one run,
+interleaved example by example (each method warmed up first), so a slow moment of the machine falls on
+every method alike.
 
 Methods:
 - `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
@@ -270,14 +272,18 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
     prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
     rate = machine_rate(denoiser)
     results: dict[str, MethodResult] = {}
+    wanted = None if only is None else set(only)
+    chosen = {name: method for name, method in methods_for(denoiser).items() if wanted is None or name in wanted}
     with ForwardClock(denoiser, rate) as clock:
-        wanted = None if only is None else set(only)
-        for name, method in methods_for(denoiser).items():
-            if wanted is not None and name not in wanted:
-                continue
+        for name, method in chosen.items():
             method(denoiser, tokenizer, prepared[0], s)  # warm-up, not timed
             clock.take()
-            results[name] = _measure(name, method, denoiser, tokenizer, prepared, s, clock)
+            results[name] = MethodResult(method=name)
+        # Example by example, every method in turn: this machine's speed drifts by 20-30% over minutes, and
+        # methods run one after another would each meet a different moment; interleaved, they share it.
+        for ex in prepared:
+            for name, method in chosen.items():
+                _measure(results[name], method, denoiser, tokenizer, ex, s, clock)
     # The machine's rate is its best moment: one short probe can land in a slow one (103 against 200 GFLOP/s
     # seen on this machine), which would make every floor look closer. Probe again at the end, keep the best.
     measured = [rate, machine_rate(denoiser)]
@@ -305,19 +311,16 @@ def machine_rate(denoiser: Denoiser) -> float:
     return matmul_rate(dtype)
 
 
-def _measure(name: str, method: Method, denoiser: Denoiser, tokenizer: Any, prepared: list[_Prepared],
-             s: BenchSettings, clock: ForwardClock) -> MethodResult:
-    result = MethodResult(method=name)
-    for ex in prepared:
-        start = time.perf_counter()
-        outputs, forwards = method(denoiser, tokenizer, ex, s)
-        result.seconds += time.perf_counter() - start
-        result.forwards += forwards
-        inside, floor = clock.take()  # prices new shapes after the clock stopped
-        result.forward_s += inside
-        result.floor_s += floor
-        _score(result, outputs, ex.target, ex.kind)
-    return result
+def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer: Any, ex: _Prepared,
+             s: BenchSettings, clock: ForwardClock) -> None:
+    start = time.perf_counter()
+    outputs, forwards = method(denoiser, tokenizer, ex, s)
+    result.seconds += time.perf_counter() - start
+    result.forwards += forwards
+    inside, floor = clock.take()  # prices new shapes after the clock stopped
+    result.forward_s += inside
+    result.floor_s += floor
+    _score(result, outputs, ex.target, ex.kind)
 
 
 def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) -> None:
