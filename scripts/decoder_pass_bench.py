@@ -11,26 +11,18 @@ Run it alone: its figures are timings.
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+from functools import partial
+from itertools import chain
 
 import torch
 
-from dagent.agent.bench.engine import load_examples
-from dagent.agent.bench.score import scoring_cases
+from dagent.agent.bench.score import compare_scoring, comparison_setup, report_rates
 from dagent.engine.backends.diffusion_gemma import expand_cache
-from dagent.engine.engine import Engine
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--examples", type=int, default=40)
-    args = parser.parse_args()
-    engine = Engine.load()
+    rounds, engine, work = comparison_setup(__doc__)
     denoiser = engine.denoiser
-    work = [(context, requests) for context, _, requests in scoring_cases(engine, load_examples(args.examples, None))]
     decoder_pass = denoiser.hidden_at
 
     def whole_forward(prefix, canvas, read):  # type: ignore[no-untyped-def]
@@ -43,27 +35,13 @@ def main() -> None:
         return hidden.gather(1, read[..., None].expand(*read.shape, hidden.shape[-1]))
 
     paths = {"whole forward": whole_forward, "decoder pass": decoder_pass}
-    rates: dict[str, list[float]] = {name: [] for name in paths}
-    scores: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        for name, path in paths.items():
-            denoiser.hidden_at = path  # type: ignore[method-assign]
-            seconds, count, found = 0.0, 0, []
-            for context, requests in work:
-                engine.encode(context)  # outside the clock, as in the bench
-                began = time.perf_counter()
-                found += engine.score(context, requests)
-                seconds += time.perf_counter() - began
-                count += len(requests)
-            rates[name].append(count / seconds)
-            scores[name] = found
-    print(f"{len(work)} bug lines, {count} candidates, median of {args.rounds} alternating rounds")
-    for name, values in rates.items():
-        print(f"  {name:<14} {statistics.median(values):6.0f} candidates/s  ({', '.join(f'{v:.0f}' for v in values)})")
-    ratio = statistics.median(rates["decoder pass"]) / statistics.median(rates["whole forward"])
-    finite = [abs(a - b) for a, b in zip(scores["whole forward"], scores["decoder pass"], strict=True) if abs(a) < 1e30]
+    variants = {name: partial(setattr, denoiser, "hidden_at", path) for name, path in paths.items()}
+    found = compare_scoring(engine, work, variants, rounds)
+    report_rates(found, rounds)
+    ratio = found.median("decoder pass") / found.median("whole forward")
+    pairs = zip(chain(*found.scores["whole forward"]), chain(*found.scores["decoder pass"]), strict=True)
+    finite = [abs(a - b) for a, b in pairs if abs(a) < 1e30]
     print(f"decoder pass / whole forward: {ratio:.2f}x; largest score difference {max(finite):.2e} nats")
-
 
 if __name__ == "__main__":
     main()

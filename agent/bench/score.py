@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,4 +89,63 @@ def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float, rounds: 
     return {**asdict(result), **result.figures()}
 
 
-__all__ = ["ROUNDS", "ScoringResult", "bench_scoring", "requests_for", "scoring_cases"]
+@dataclass
+class Comparison:
+    """Scoring paths timed side by side: candidates/s per round, and the last round's scores per bug line."""
+
+    rates: dict[str, list[float]]
+    scores: dict[str, list[list[float]]]
+    lines: int
+    candidates: int
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.rates[name])
+
+
+def compare_scoring(engine: Engine, cases: list[tuple[str, list[ScoreRequest]]], variants: dict[str, Callable[[], None]],
+                    rounds: int) -> Comparison:
+    """Each variant (a callable that installs its scoring path on the engine) scores every case, in
+    alternating rounds so that a slow moment of the machine falls on all of them alike; the clock runs
+    around `Engine.score` only, as in `bench_scoring`."""
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    scores: dict[str, list[list[float]]] = {}
+    count = 0
+    for _ in range(rounds):
+        for name, install in variants.items():
+            install()
+            seconds, count, found = 0.0, 0, []
+            for context, requests in cases:
+                engine.encode(context)  # outside the clock
+                began = time.perf_counter()
+                found.append(engine.score(context, requests))
+                seconds += time.perf_counter() - began
+                count += len(requests)
+            rates[name].append(count / seconds)
+            scores[name] = found
+    return Comparison(rates, scores, len(cases), count)
+
+
+def comparison_setup(description: str) -> tuple[int, Engine, list[tuple[str, list[ScoreRequest]]]]:
+    """A side-by-side scoring script's start: `--rounds` and `--examples` parsed, the shipped model loaded,
+    the grammar's candidates at the bug lines of `dagent bench engine`'s held-out examples."""
+    import argparse
+
+    from dagent.agent.bench.engine import load_examples
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--examples", type=int, default=40)
+    args = parser.parse_args()
+    engine = Engine.load()
+    cases = [(context, requests) for context, _, requests in scoring_cases(engine, load_examples(args.examples, None))]
+    return args.rounds, engine, cases
+
+
+def report_rates(comparison: Comparison, rounds: int) -> None:
+    """Print each variant's median candidates/s and its rounds."""
+    print(f"{comparison.lines} bug lines, {comparison.candidates} candidates, median of {rounds} alternating rounds")
+    for name, values in comparison.rates.items():
+        print(f"  {name:<14} {statistics.median(values):6.0f} candidates/s  ({', '.join(f'{v:.0f}' for v in values)})")
+
+
+__all__ = ["ROUNDS", "Comparison", "ScoringResult", "compare_scoring", "comparison_setup", "report_rates", "bench_scoring", "requests_for", "scoring_cases"]
