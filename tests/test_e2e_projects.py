@@ -114,7 +114,9 @@ def test_fix_on_a_src_layout_with_pytest_settings_in_pyproject(tmp_path: Path) -
     })  # fmt: skip
     result = _dagent("fix", str(project), "--budget", "90")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "+    return count < threshold" in result.stdout or "+    return threshold > count" in result.stdout
+    # Any edit that passes the suite may win: the two lanes' screening batches come back in either order.
+    fixes = ("count < threshold", "threshold > count", "not count > threshold", "count <= threshold")
+    assert any(f"+    return {fix}\n" in result.stdout for fix in fixes), result.stdout
 
 
 def test_fix_on_a_project_in_a_subdirectory_with_a_unittest_suite(tmp_path: Path) -> None:
