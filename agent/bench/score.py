@@ -63,6 +63,18 @@ def scoring_cases(engine: Engine, examples: Iterable[Any]) -> Iterator[tuple[str
             yield context, inside, requests
 
 
+def timed_pass(engine: Engine, cases: list[tuple[str, list[ScoreRequest]]]) -> tuple[float, list[list[float]]]:
+    """One pass of `Engine.score` over every case: the seconds inside those calls (each context encoded
+    outside the clock, as the search encodes a line's context once) and the scores per case."""
+    seconds, found = 0.0, []
+    for context, requests in cases:
+        engine.encode(context)
+        began = time.perf_counter()
+        found.append(engine.score(context, requests))
+        seconds += time.perf_counter() - began
+    return seconds, found
+
+
 def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float, rounds: int = ROUNDS) -> dict[str, Any]:
     """Score every case's candidate list (`scoring_cases`), timed over `rounds` passes (the median pass
     counts), then priced at the FLOP floor."""
@@ -78,13 +90,7 @@ def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float, rounds: 
         result.examples += 1
         result.line_in_context += inside
     for _ in range(rounds):
-        seconds = 0.0
-        for context, _, requests in cases:
-            engine.encode(context)
-            began = time.perf_counter()
-            engine.score(context, requests)
-            seconds += time.perf_counter() - began
-        result.round_seconds.append(seconds)
+        result.round_seconds.append(timed_pass(engine, [(context, requests) for context, _, requests in cases])[0])
     result.seconds = statistics.median(result.round_seconds) if result.round_seconds else 0.0
     return {**asdict(result), **result.figures()}
 
@@ -113,15 +119,9 @@ def compare_scoring(engine: Engine, cases: list[tuple[str, list[ScoreRequest]]],
     for _ in range(rounds):
         for name, install in variants.items():
             install()
-            seconds, count, found = 0.0, 0, []
-            for context, requests in cases:
-                engine.encode(context)  # outside the clock
-                began = time.perf_counter()
-                found.append(engine.score(context, requests))
-                seconds += time.perf_counter() - began
-                count += len(requests)
+            seconds, scores[name] = timed_pass(engine, cases)
+            count = sum(len(requests) for _, requests in cases)
             rates[name].append(count / seconds)
-            scores[name] = found
     return Comparison(rates, scores, len(cases), count)
 
 
@@ -148,4 +148,4 @@ def report_rates(comparison: Comparison, rounds: int) -> None:
         print(f"  {name:<14} {statistics.median(values):6.0f} candidates/s  ({', '.join(f'{v:.0f}' for v in values)})")
 
 
-__all__ = ["ROUNDS", "Comparison", "ScoringResult", "compare_scoring", "comparison_setup", "report_rates", "bench_scoring", "requests_for", "scoring_cases"]
+__all__ = ["ROUNDS", "Comparison", "ScoringResult", "compare_scoring", "comparison_setup", "report_rates", "bench_scoring", "requests_for", "scoring_cases", "timed_pass"]
