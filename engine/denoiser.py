@@ -74,6 +74,12 @@ def check_context(context_ids: torch.Tensor) -> None:
         raise ValueError(f"context_ids must have shape (1, T) with T > 0, got {tuple(context_ids.shape)}")
 
 
+def model_dtype(denoiser: Denoiser) -> torch.dtype:
+    """The dtype of the backend's weights (float32 for a backend that holds no torch module)."""
+    model = getattr(denoiser, "model", None)
+    return next(model.parameters()).dtype if isinstance(model, torch.nn.Module) else torch.float32
+
+
 def describe(denoiser: Denoiser) -> dict[str, Any]:
     """A small summary for logs and the bench's JSON."""
     return {

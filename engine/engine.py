@@ -41,10 +41,11 @@ from typing import Any
 import torch
 
 from dagent.engine.canvas import GRAIN, GROWTH, drafted_canvas
-from dagent.engine.denoiser import Denoiser, PositionLogits, PrefixState
+from dagent.engine.denoiser import Denoiser, PositionLogits, PrefixState, model_dtype
 from dagent.engine.fill import HOLE_LENGTHS, Filling, FillRequest
 from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
+from dagent.engine.precision import autocast_to, score_autocast_dtype
 from dagent.engine.prompt import context_limit, context_tensor
 from dagent.engine.sampler import Candidate, sample
 from dagent.engine.skeleton import Skeleton
@@ -179,8 +180,10 @@ class Engine:
     encode, fill, score and sample go through here."""
 
     def __init__(self, denoiser: Denoiser, tokenizer: Any, context_tokens: int, draws: int = 1, seed: int = 0,
-                 canvas_length: int | None = None) -> None:
+                 canvas_length: int | None = None, score_precision: str = "auto") -> None:
         self.denoiser = denoiser
+        # bf16 autocast for scoring where the CPU runs bf16 matmuls natively (engine/precision.py)
+        self.score_dtype = score_autocast_dtype(score_precision, model_dtype(denoiser), denoiser.device)
         # The shortest canvas scored: the trained length by default (the padding the model learned with).
         self.canvas_length = canvas_length or denoiser.canvas_length
         self.tokenizer = tokenizer
@@ -192,11 +195,12 @@ class Engine:
         self._token_cache: dict[str, list[int]] = {}
 
     @classmethod
-    def load(cls, model: str | None = None, device: str = "cpu", dtype: str = "auto", draws: int = 1) -> Engine:
+    def load(cls, model: str | None = None, device: str = "cpu", dtype: str = "auto", draws: int = 1,
+             score_precision: str = "auto") -> Engine:
         """The embedded dagent-tiny by default; a directory or a downloaded HF id otherwise (no network)."""
         began = time.perf_counter()
         denoiser, tokenizer = load_denoiser(model, device, dtype)
-        engine = cls(denoiser, tokenizer, context_limit(_model_dir(model)), draws=draws)
+        engine = cls(denoiser, tokenizer, context_limit(_model_dir(model)), draws=draws, score_precision=score_precision)
         engine.stats.load_s = time.perf_counter() - began
         return engine
 
@@ -292,6 +296,11 @@ class Engine:
         return score_rows(self._tokens, request, self.max_canvas)
 
     @property
+    def score_matmul_dtype(self) -> torch.dtype:
+        """The dtype scoring's matmuls run in: the autocast's, else the model's."""
+        return self.score_dtype or model_dtype(self.denoiser)
+
+    @property
     def max_canvas(self) -> int:
         """The longest canvas scored: the sampler's growth limit over the trained length."""
         return GROWTH * self.denoiser.canvas_length
@@ -354,8 +363,9 @@ class Engine:
     def projected_log_probs(self, prefix: PrefixState, canvas: torch.LongTensor, index: torch.LongTensor) -> torch.Tensor:
         """(P, V) log-probabilities at the flat positions `index` of `canvas`, in that order. A backend with
         `logits_at` (`PositionLogits`) projects onto the vocabulary only there (DiffusionGemma: its last layer
-        too); any other gives the whole canvas's logits, then the positions are gathered."""
-        with torch.inference_mode():
+        too); any other gives the whole canvas's logits, then the positions are gathered. Matmuls run in
+        `score_dtype` (bf16 autocast) when set, the log-softmax in float32."""
+        with torch.inference_mode(), autocast_to(self.score_dtype, self.denoiser.device):
             if not isinstance(self.denoiser, PositionLogits):
                 logits, _ = self.denoiser.denoise(prefix, canvas, None)
                 picked = logits.reshape(-1, logits.shape[-1])[index.to(logits.device)].float()
@@ -365,7 +375,7 @@ class Engine:
                 self.stats.projected_positions += int(index.numel())
             self.stats.forwards += 1
             self.stats.rows += canvas.shape[0]
-            return torch.log_softmax(picked, dim=-1).cpu()
+            return torch.log_softmax(picked.float(), dim=-1).cpu()
 
 
 def _model_dir(model: str | None) -> Path | None:

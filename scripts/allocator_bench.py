@@ -22,15 +22,14 @@ import torch
 import dagent.engine.load as load
 if sys.argv[1] == "default":
     load.keep_freed_memory = lambda: False
-from dagent.agent.bench.engine import BenchSettings, load_examples, machine_rate, run_bench
+from dagent.agent.bench.engine import BenchSettings, load_examples, run_bench
 from dagent.agent.bench.score import bench_scoring
 from dagent.engine.engine import Engine
 engine = Engine.load()
 examples = load_examples(40, None)
-rate = machine_rate(engine.denoiser)
-bench_scoring(engine, examples[:4], rate)
+bench_scoring(engine, examples[:4])
 faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-scoring = bench_scoring(engine, examples, rate, rounds=1)["candidates_per_s"]
+scoring = bench_scoring(engine, examples, rounds=1)["candidates_per_s"]
 sampling = run_bench(engine.denoiser, engine.tokenizer, examples[:20], BenchSettings(k=4, max_context=engine.context_tokens),
                      only=["dagent-confidence"])["methods"]["dagent-confidence"]["tokens_per_s"]
 faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults

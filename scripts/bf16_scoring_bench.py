@@ -1,5 +1,6 @@
-"""Side by side, in one process: scoring in fp32 (the shipped path) against the same path under bf16
-autocast (matmuls in bfloat16, the rest in float32). The same candidates (the grammar's, at the bug
+"""Side by side, in one process: scoring in fp32 against the same path under bf16 autocast (matmuls in
+bfloat16, the rest in float32: `Engine.score_dtype`, engine/precision.py; the default where the CPU
+has bf16 instructions). The same candidates (the grammar's, at the bug
 lines of `dagent bench engine`'s held-out examples), alternating rounds, the largest score difference,
 and how often the top-scored candidate at a bug line stays the same.
 
@@ -19,15 +20,8 @@ from dagent.agent.bench.score import compare_scoring, comparison_setup, report_r
 
 def main() -> None:
     rounds, engine, work = comparison_setup(__doc__)
-    denoiser = engine.denoiser
-    fp32 = type(denoiser).logits_at
-
-    def bf16(prefix, canvas, index):  # type: ignore[no-untyped-def]
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return fp32(denoiser, prefix, canvas, index).float()
-
-    paths = {"fp32": lambda prefix, canvas, index: fp32(denoiser, prefix, canvas, index), "bf16 autocast": bf16}
-    variants = {name: partial(setattr, denoiser, "logits_at", path) for name, path in paths.items()}
+    dtypes = {"fp32": None, "bf16 autocast": torch.bfloat16}
+    variants = {name: partial(setattr, engine, "score_dtype", dtype) for name, dtype in dtypes.items()}
     found = compare_scoring(engine, work, variants, rounds)
     report_rates(found, rounds)
     lines = list(zip(found.scores["fp32"], found.scores["bf16 autocast"], strict=True))

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
@@ -90,8 +91,6 @@ def test_only_the_named_methods_run() -> None:
 
 
 def test_the_forward_clock_prices_each_shape_once_without_counting_the_pricing_forward() -> None:
-    import torch
-
     from dagent.agent.bench.engine import ForwardClock
     from dagent.engine.flops import count_flops
     from helpers.engine import context_ids
@@ -118,13 +117,16 @@ def test_the_scoring_figure_counts_the_grammars_candidates_at_each_bug_line() ->
 
     engine = Engine(tiny_denoiser(seed=4), tiny_tokenizer(), context_tokens=128)
     examples = [e for e in make_examples("heldout", 6, seed=2, edit_share=0.0) if "contexts" in e.meta]
-    report = bench_scoring(engine, [*examples, EXAMPLES[0]], rate=1e10)  # a JSONL-style example is skipped
+    probes = iter([1e10, 2e10])  # the matmul rate before and after the passes: the best prices the floor
+    report = bench_scoring(engine, [*examples, EXAMPLES[0]], rate_probe=lambda dtype: next(probes))  # a JSONL-style example is skipped
     assert report["examples"] == sum(1 for e in examples if requests_for(e))
     assert 0 < report["candidates"] <= sum(len(requests_for(e)) for e in examples)
     assert report["candidates_per_s"] > 0 and report["over_floor"] > 0 and report["forwards"] > 0
     assert 0 <= report["line_in_context"] <= report["examples"]
     rounds = report["round_seconds"]  # the median of ROUNDS timed passes is the figure
     assert len(rounds) == 3 and report["seconds"] == sorted(rounds)[1]
+    assert report["matmul_gflops_probes"] == [10.0, 20.0] and report["floor_s"] == report["flops"] / 2e10 > 0
+    assert report["precision"] == ("bf16" if engine.score_dtype == torch.bfloat16 else "fp32")
 
 
 def test_the_floor_is_priced_at_the_best_of_the_rate_probes(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,13 @@ NEWS = ["    return xs[len(xs) - 1]\n", "    return xs[0]\n", "    return xs[-1]
 
 @pytest.fixture(scope="module")
 def tiny() -> Engine:
-    return Engine(tiny_denoiser(seed=3), tiny_tokenizer(), context_tokens=128)
+    # float32 scoring: these tests compare scores exactly (bf16 autocast has its own tests below)
+    return Engine(tiny_denoiser(seed=3), tiny_tokenizer(), context_tokens=128, score_precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def tiny_bf16() -> Engine:
+    return Engine(tiny_denoiser(seed=3), tiny_tokenizer(), context_tokens=128, score_precision="bf16")
 
 
 def expected_positions(engine: Engine, requests: list[ScoreRequest]) -> int:
@@ -146,6 +152,37 @@ def test_a_context_is_encoded_once(tiny: Engine) -> None:
     tiny.score_repairs(text, "pkg/stats.py", 2, OLD, NEWS[:2])
     tiny.score_repairs(text, "pkg/stats.py", 2, OLD, NEWS[2:])
     assert tiny.stats.encoder_calls == before + 1
+
+
+# ---------------------------------------------------------------- bf16 autocast scoring
+
+
+def test_bf16_scoring_autocasts_the_matmuls_and_stays_close_to_fp32(tiny: Engine, tiny_bf16: Engine) -> None:
+    assert tiny.score_dtype is None and tiny_bf16.score_dtype == torch.bfloat16
+    exact = tiny.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    fast = tiny_bf16.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    assert fast != exact  # the matmuls did run in bf16
+    assert fast == pytest.approx(exact, abs=0.5) and fast[-1] == 0.0
+
+
+def test_a_bf16_score_is_deterministic_and_does_not_depend_on_the_rest_of_its_batch(tiny_bf16: Engine) -> None:
+    together = tiny_bf16.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS)
+    assert tiny_bf16.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, NEWS) == together
+    alone = [tiny_bf16.score_repairs(CONTEXT, "pkg/stats.py", 2, OLD, [new])[0] for new in NEWS]
+    assert together == pytest.approx(alone, abs=1e-3)
+
+
+def test_the_vocabulary_projection_stays_in_float32_under_bf16(tiny_bf16: Engine) -> None:
+    seen: list[torch.dtype] = []
+    head = tiny_bf16.denoiser.model.lm_head  # type: ignore[attr-defined]
+    hook = head.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    try:
+        prefix = tiny_bf16.encode(CONTEXT).prefix
+        canvas = torch.randint(len(tiny_tokenizer()), (2, tiny_bf16.canvas_length), generator=torch.Generator().manual_seed(2))
+        logp = tiny_bf16.projected_log_probs(prefix, canvas, torch.tensor([3, 40]))
+    finally:
+        hook.remove()
+    assert seen == [torch.float32] and logp.dtype == torch.float32  # bf16 logits near the softcap round to 1/8 nat
 
 
 # ---------------------------------------------------------------- the trained dagent-tiny

@@ -235,6 +235,7 @@ def bench_engine_command(
     confidence: Optional[float] = typer.Option(None, "--confidence", help="The confidence rule's threshold on the model's untempered probability (default: the sampler's, 0.3)."),
     entropy_bound: Optional[float] = typer.Option(None, "--entropy-bound", help="The entropy rule's bound in nats (default: the sampler's, 0.1)."),
     fixed_canvas: bool = typer.Option(False, "--fixed-canvas", help="Never grow a canvas past the trained length (long lines then get cut off)."),
+    score_precision: str = typer.Option("auto", "--score-precision", help="Scoring's matmuls: auto (bf16 where the CPU has bf16 instructions, as dagent fix scores), bf16 or fp32."),
 ) -> None:
     """Decoding speed and quality side by side on one checkpoint: dagent's sampler (entropy and
     confidence rules), transformers' `generate()` and one-token-per-forward decoding.
@@ -250,7 +251,7 @@ def bench_engine_command(
     rules = {name: value for name, value in (("confidence", confidence), ("entropy_bound", entropy_bound)) if value is not None}
     settings = BenchSettings(k=k, steps=steps, seed=seed, fixed_canvas=fixed_canvas, **rules)
     bench_engine(model, examples, settings, json_out, examples_file,
-                 device=device, dtype=dtype, console=Console())
+                 device=device, dtype=dtype, score_precision=score_precision, console=Console())
 
 
 # ---------------------------------------------------------------- agent

@@ -30,7 +30,7 @@ import torch
 
 from dagent.agent.bench.score import bench_scoring
 from dagent.engine.canvas import Canvas, drafted_canvas
-from dagent.engine.denoiser import Denoiser, describe
+from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
@@ -306,9 +306,7 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
 
 def machine_rate(denoiser: Denoiser) -> float:
     """This machine's matmul FLOP/s in the model's dtype, on torch's threads, measured now."""
-    model = getattr(denoiser, "model", None)
-    dtype = next(model.parameters()).dtype if isinstance(model, torch.nn.Module) else torch.float32
-    return matmul_rate(dtype)
+    return matmul_rate(model_dtype(denoiser))
 
 
 def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer: Any, ex: _Prepared,
@@ -373,7 +371,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     if scoring and scoring["candidates"]:
         console.print(f"scoring: {scoring['candidates']} grammar candidates at the bug lines of {scoring['examples']} "
                       f"examples, {scoring['candidates_per_s']:.0f} candidates/s (median of {len(scoring['round_seconds'])} "
-                      f"passes: {_pass_rates(scoring)}), {scoring['over_floor']:.2f}x its FLOP floor; the bug line inside "
+                      f"passes: {_pass_rates(scoring)}), {scoring['over_floor']:.2f}x its FLOP floor (matmuls in "
+                      f"{scoring['precision']}, priced at {max(scoring['matmul_gflops_probes']):.0f} GFLOP/s); the bug line inside "
                       f"the model's context for {scoring['line_in_context']}/{scoring['examples']}")
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
                   "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
@@ -425,7 +424,7 @@ def load_examples(n: int, examples_file: Path | None) -> list[BenchExample]:
 
 
 def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: Path | None, examples_file: Path | None,
-                 device: str, dtype: str, console: Any) -> dict[str, Any]:
+                 device: str, dtype: str, console: Any, score_precision: str = "auto") -> dict[str, Any]:
     """The CLI command's body: load, run, print, write."""
     from transformers.utils import logging as hf_logging
 
@@ -437,8 +436,8 @@ def bench_engine(model: str | None, n: int, settings: BenchSettings, json_out: P
     settings = replace(settings, max_context=min(settings.max_context, context_limit(resolve_model_dir(model))))
     examples = load_examples(n, examples_file)
     report = run_bench(denoiser, tokenizer, examples, settings, model_name=model or "dagent-tiny")
-    engine = Engine(denoiser, tokenizer, context_limit(resolve_model_dir(model)))
-    report["scoring"] = bench_scoring(engine, examples, report["matmul_gflops"] * 1e9)
+    engine = Engine(denoiser, tokenizer, context_limit(resolve_model_dir(model)), score_precision=score_precision)
+    report["scoring"] = bench_scoring(engine, examples)
     print_report(report, console)
     if json_out is not None:
         json_out.write_text(json.dumps(report, indent=2))

@@ -4,9 +4,10 @@ against their FLOP floor.
 For each held-out repair example (a mutation of a held-out module, the bug line given) the repair
 grammar's candidates at that line are scored in one `Engine.score` call, as the search does with its
 ranker. A first pass, untimed, warms up and counts each call's FLOPs (the floor: those FLOPs at the
-machine's matmul rate measured in the same run); then `ROUNDS` timed passes, the clock around the
-calls only (tokenizing, building rows, the forwards, the projection at the scored positions), and
-the median pass counts.
+machine's matmul rate in the precision scoring runs in, bf16 under the engine's autocast, probed
+before and after the passes, the best probe pricing them); then `ROUNDS` timed passes, the clock
+around the calls only (tokenizing, building rows, the forwards, the projection at the scored
+positions), and the median pass counts.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import torch
+
 from dagent.agent.search import Location, grammar_candidates
 from dagent.engine.engine import Engine, ScoreRequest
-from dagent.engine.flops import count_flops
+from dagent.engine.flops import count_flops, matmul_rate
 
 ROUNDS = 3  # timed passes over every case: one pass swings by 20% on this machine; the median is steadier
 
@@ -31,6 +34,9 @@ class ScoringResult:
     seconds: float = 0.0  # the median pass's
     round_seconds: list[float] = field(default_factory=list)  # every pass's
     floor_s: float = 0.0
+    flops: int = 0
+    precision: str = "fp32"  # the matmuls' dtype: bf16 under the engine's scoring autocast
+    matmul_gflops_probes: list[float] = field(default_factory=list)  # in that dtype, before and after the passes
     forwards: int = 0
     line_in_context: int = 0  # examples whose bug line the encoder saw (inside the context window)
 
@@ -75,10 +81,14 @@ def timed_pass(engine: Engine, cases: list[tuple[str, list[ScoreRequest]]]) -> t
     return seconds, found
 
 
-def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float, rounds: int = ROUNDS) -> dict[str, Any]:
+def bench_scoring(engine: Engine, examples: Iterable[Any], rounds: int = ROUNDS,
+                  rate_probe: Callable[[torch.dtype], float] = matmul_rate) -> dict[str, Any]:
     """Score every case's candidate list (`scoring_cases`), timed over `rounds` passes (the median pass
-    counts), then priced at the FLOP floor."""
+    counts), then priced at the FLOP floor: `rate_probe(dtype)` of the matmuls' dtype, best of two probes."""
     result = ScoringResult()
+    dtype = engine.score_matmul_dtype
+    result.precision = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "fp32")
+    probes = [rate_probe(dtype)]
     cases = list(scoring_cases(engine, examples))
     for context, inside, requests in cases:
         engine.encode(context)  # outside the clock: the search encodes a line's context once for all its candidates
@@ -86,12 +96,15 @@ def bench_scoring(engine: Engine, examples: Iterable[Any], rate: float, rounds: 
         engine.score(context, requests)
         result.candidates += engine.stats.scored - scored
         result.forwards += engine.stats.forwards - forwards
-        result.floor_s += count_flops(lambda: engine.score(context, requests)) / rate
+        result.flops += count_flops(lambda: engine.score(context, requests))
         result.examples += 1
         result.line_in_context += inside
     for _ in range(rounds):
         result.round_seconds.append(timed_pass(engine, [(context, requests) for context, _, requests in cases])[0])
     result.seconds = statistics.median(result.round_seconds) if result.round_seconds else 0.0
+    probes.append(rate_probe(dtype))
+    result.matmul_gflops_probes = [rate / 1e9 for rate in probes]
+    result.floor_s = result.flops / max(probes)
     return {**asdict(result), **result.figures()}
 
 
