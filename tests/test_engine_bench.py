@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -57,7 +58,13 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
         assert set(m["by_kind"]) == {"@@replace", "@@import", "free"}
         assert sum(k["outputs"] for k in m["by_kind"].values()) == 8
         assert sum(k["valid"] for k in m["by_kind"].values()) == m["valid"]
+        assert sum(k["tokens"] for k in m["by_kind"].values()) == m["tokens"]
+        assert sum(k["seconds"] for k in m["by_kind"].values()) == pytest.approx(m["seconds"])
+        canvases = report["by_canvas"][name]  # the free example apart from the three pinned ones
+        assert canvases["free"]["outputs"] == 2 and canvases["pinned"]["outputs"] == 6
+        assert all(c["tokens_per_s"] > 0 and 0 <= c["valid_op_rate"] <= 1 for c in canvases.values())
     assert "valid op streams by what the skeleton pins" in result.output
+    assert "pinned canvases" in result.output
     assert "fwd/floor" in result.output and report["matmul_gflops"] > 0
     for name in ("dagent-entropy", "dagent-confidence", "one-per-forward"):  # every forward timed and priced
         m = report["methods"][name]
@@ -78,7 +85,10 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
         # more); the op parses but is not the target
         forwards = 1 if name == "one-per-forward" else 2
         assert m["outputs"] == 3 and m["tokens"] == 6 and m["forwards"] == forwards
-        assert m["forwards_per_token"] == forwards / 6 and m["by_kind"] == {"@@replace": {"outputs": 3, "valid": 3}}
+        assert m["forwards_per_token"] == forwards / 6
+        assert m["by_kind"] == {"@@replace": {"outputs": 3, "valid": 3, "tokens": 6, "seconds": pytest.approx(m["seconds"])}}
+        assert report["by_canvas"][name] == {"pinned": {"outputs": 3, "tokens_per_s": pytest.approx(m["tokens_per_s"]),
+                                                        "valid_op_rate": 1.0}}
         assert m["valid_op_rate"] == 1.0 and m["exact_match_rate"] == 0.0
         assert m["samples"][0]["output"] == REPLACE + "@@end\n"
 

@@ -74,7 +74,7 @@ class MethodResult:
     exact: int = 0
     with_target: int = 0
     samples: list[dict[str, str]] = field(default_factory=list)
-    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # op kind -> outputs, valid
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)  # op kind -> outputs, valid, tokens, seconds
     forward_s: float = 0.0  # time inside the decoder forwards (dagent's methods; 0: not measured)
     floor_s: float = 0.0  # those forwards' FLOPs at the machine's matmul rate
 
@@ -298,10 +298,23 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
         "skipped": skipped,
         "grown": sum(ex.canvas.shape[1] > denoiser.canvas_length for ex in prepared),
         "methods": {name: {**r.figures(), **asdict(r)} for name, r in results.items()},
+        "by_canvas": {name: by_canvas(r) for name, r in results.items()},
         "matmul_gflops": rate / 1e9,
         "matmul_gflops_probes": [r / 1e9 for r in measured],  # at the start and at the end of the run
         "threads": torch.get_num_threads(),
     }
+
+
+def by_canvas(result: MethodResult) -> dict[str, dict[str, float | None]]:
+    """Tokens/s and valid rate on pinned canvases (an op's head pinned, what `dagent fix` and `dagent edit`
+    sample) and on free ones (no op pinned: the whole stream the model's own), apart."""
+    groups: dict[str, dict[str, float]] = {}
+    for kind, tally in result.by_kind.items():
+        group = groups.setdefault("free" if kind == "free" else "pinned", {"outputs": 0, "valid": 0, "tokens": 0, "seconds": 0.0})
+        for key in group:
+            group[key] += tally[key]
+    return {name: {"outputs": g["outputs"], "tokens_per_s": g["tokens"] / g["seconds"] if g["seconds"] else None,
+                   "valid_op_rate": g["valid"] / g["outputs"] if g["outputs"] else None} for name, g in groups.items()}
 
 
 def machine_rate(denoiser: Denoiser) -> float:
@@ -313,16 +326,18 @@ def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer
              s: BenchSettings, clock: ForwardClock) -> None:
     start = time.perf_counter()
     outputs, forwards = method(denoiser, tokenizer, ex, s)
-    result.seconds += time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    result.seconds += elapsed
     result.forwards += forwards
     inside, floor = clock.take()  # prices new shapes after the clock stopped
     result.forward_s += inside
     result.floor_s += floor
     _score(result, outputs, ex.target, ex.kind)
+    result.by_kind[ex.kind]["seconds"] += elapsed
 
 
 def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) -> None:
-    tally = result.by_kind.setdefault(kind, {"outputs": 0, "valid": 0})
+    tally = result.by_kind.setdefault(kind, {"outputs": 0, "valid": 0, "tokens": 0, "seconds": 0.0})
     for out in outputs:
         valid = validate(out.text) is None
         result.outputs += 1
@@ -330,6 +345,7 @@ def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) 
         result.valid += valid
         tally["outputs"] += 1
         tally["valid"] += valid
+        tally["tokens"] += out.written
     if target:
         result.with_target += 1
         result.exact += same_text(outputs[0].text, target)
@@ -367,6 +383,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     console.print(table)
     console.print(_floor_table(report))
     console.print(_kinds_table(report))
+    if report.get("by_canvas"):
+        console.print(_canvas_table(report))
     scoring = report.get("scoring")
     if scoring and scoring["candidates"]:
         console.print(f"scoring: {scoring['candidates']} grammar candidates at the bug lines of {scoring['examples']} "
@@ -392,6 +410,26 @@ def _floor_table(report: dict[str, Any]) -> Any:
     for name, m in report["methods"].items():
         table.add_row(name, _fmt(m.get("ms_per_forward"), "{:.1f}"), _fmt(m.get("forward_over_floor"), "{:.2f}x"),
                       _fmt(m.get("call_over_floor"), "{:.2f}x"))
+    return table
+
+
+def _canvas_table(report: dict[str, Any]) -> Any:
+    """Each method's tokens/s and valid rate on pinned and on free canvases, apart."""
+    from rich.table import Table
+
+    table = Table(title="pinned canvases (what dagent fix and edit sample) and free ones (no op pinned)")
+    groups = [g for g in ("pinned", "free") if any(g in m for m in report["by_canvas"].values())]
+    table.add_column("method")
+    for group in groups:
+        table.add_column(f"{group} n", justify="right")
+        table.add_column(f"{group} tok/s", justify="right")
+        table.add_column(f"{group} valid", justify="right")
+    for name, canvases in report["by_canvas"].items():
+        cells = []
+        for group in groups:
+            g = canvases.get(group, {"outputs": 0, "tokens_per_s": None, "valid_op_rate": None})
+            cells += [str(g["outputs"]), _fmt(g["tokens_per_s"], "{:.1f}"), _fmt(g["valid_op_rate"], "{:.0%}")]
+        table.add_row(name, *cells)
     return table
 
 
