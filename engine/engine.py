@@ -17,7 +17,9 @@ How a candidate is scored (the trained canvas of engine/train/data.py: the pinne
 3. one decoder pass per canvas length over the distinct inputs, no self-conditioning (its block is
    skipped: with no signal it adds exactly zero); the last layer's queries and feed-forward, the
    vocabulary projection and the softcap run only at the scored positions (the backend's `logits_at`,
-   engine/backends/decoder_pass.py; `stats.projected_positions` counts them);
+   engine/backends/decoder_pass.py; `stats.projected_positions` counts them); the decoder's matmuls run
+   under bf16 autocast where the CPU has bf16 instructions (`score_dtype`, engine/precision.py), the
+   vocabulary projection and the log-softmax in float32;
 4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
    draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it
    (read from the same distribution where they share an input: a paired comparison).
