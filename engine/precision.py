@@ -41,9 +41,14 @@ def score_autocast_dtype(precision: str, model_dtype: torch.dtype, device: torch
     return torch.bfloat16 if device.type == "cpu" and cpu_has_fast_bf16() else None
 
 
+def precision_name(dtype: torch.dtype) -> str:
+    """"bf16", "fp16" or "fp32": how reports name the dtype scoring's matmuls ran in."""
+    return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "fp32")
+
+
 def autocast_to(dtype: torch.dtype | None, device: torch.device) -> AbstractContextManager[object]:
     """`torch.autocast` to `dtype` on `device`'s type, or nothing when `dtype` is None."""
     return nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
 
 
-__all__ = ["PRECISIONS", "autocast_to", "cpu_has_fast_bf16", "score_autocast_dtype"]
+__all__ = ["PRECISIONS", "autocast_to", "cpu_has_fast_bf16", "precision_name", "score_autocast_dtype"]

@@ -62,6 +62,7 @@ def test_the_task_set_gives_its_single_line_bugs_with_their_line_and_fix() -> No
 def test_every_order_is_measured_on_the_same_bugs_per_kind() -> None:
     report = evaluate_ranks(None, n=4, seed=0)
     assert report.examples == 4 and report.line_in_context == 4 and report.mean_candidates > 0
+    assert report.score_precision in ("bf16", "fp32")
     assert {r.order for r in report.rows} == set(ORDERS)
     for name in ORDERS:
         overall = report.row(name)

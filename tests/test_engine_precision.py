@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import dagent.engine.precision as precision
-from dagent.engine.precision import autocast_to, score_autocast_dtype
+from dagent.engine.precision import autocast_to, precision_name, score_autocast_dtype
 from dagent.errors import ModelLoadError
 
 CPU = torch.device("cpu")
@@ -39,3 +39,7 @@ def test_autocast_to_runs_matmuls_in_the_dtype_or_leaves_them_alone() -> None:
         assert (a @ b).dtype == torch.bfloat16
     with autocast_to(None, CPU):
         assert (a @ b).dtype == torch.float32
+
+
+def test_reports_name_the_precision_short() -> None:
+    assert [precision_name(d) for d in (torch.bfloat16, torch.float16, torch.float32)] == ["bf16", "fp16", "fp32"]

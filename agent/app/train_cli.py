@@ -78,7 +78,8 @@ def run_rank_eval(model: str | None, examples: int, seed: int, json_out: Path | 
                                 on_example=lambda done, total: progress.update(task, completed=done, total=total))
     console.print(rank_table(report))
     console.print(f"the bug line inside the model's context window: {report.line_in_context}/{report.examples}; "
-                  f"{report.mean_candidates:g} candidates per bug on average", style="dim")
+                  f"{report.mean_candidates:g} candidates per bug on average; scoring's matmuls in {report.score_precision}",
+                  style="dim")
     if json_out is not None:
         json_out.write_text(report.model_dump_json(indent=2))
         console.print(f"report written to {json_out}")

@@ -66,6 +66,7 @@ class RankReport(BaseModel):
     seconds: float
     mean_candidates: float
     line_in_context: int  # cases whose bug line the model's encoder saw
+    score_precision: str = "fp32"  # the dtype of scoring's matmuls (bf16 under the engine's autocast)
     rows: list[RankRow]
 
     def row(self, order_name: str, kind: str = "all") -> RankRow:
@@ -171,6 +172,7 @@ def evaluate_ranks(model: str | None, n: int = 100, seed: int = 0, tasks: Path |
     from dagent.agent.bench.ngram import edit_score, train_on_modules
     from dagent.agent.scoring import engine_for, score_candidates
     from dagent.engine.load import resolve_model_dir
+    from dagent.engine.precision import precision_name
     from dagent.engine.prompt import fitted_context
     from dagent.engine.train.data import corpus_modules, split_modules
 
@@ -200,7 +202,7 @@ def evaluate_ranks(model: str | None, n: int = 100, seed: int = 0, tasks: Path |
     return RankReport(model=str(resolve_model_dir(model)), source=str(tasks) if tasks else "held-out mutations",
                       examples=len(cases), seed=seed, seconds=round(time.time() - began, 1),
                       mean_candidates=round(statistics.fmean(sizes), 1) if sizes else 0.0, line_in_context=inside,
-                      rows=rows)
+                      score_precision=precision_name(engine.score_matmul_dtype), rows=rows)
 
 
 def _row(order_name: str, kind: str, found: list[tuple[str, int | None]]) -> RankRow:

@@ -23,6 +23,7 @@ import torch
 from dagent.agent.search import Location, grammar_candidates
 from dagent.engine.engine import Engine, ScoreRequest
 from dagent.engine.flops import count_flops, matmul_rate
+from dagent.engine.precision import precision_name
 
 ROUNDS = 3  # timed passes over every case: one pass swings by 20% on this machine; the median is steadier
 
@@ -87,7 +88,7 @@ def bench_scoring(engine: Engine, examples: Iterable[Any], rounds: int = ROUNDS,
     counts), then priced at the FLOP floor: `rate_probe(dtype)` of the matmuls' dtype, best of two probes."""
     result = ScoringResult()
     dtype = engine.score_matmul_dtype
-    result.precision = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "fp32")
+    result.precision = precision_name(dtype)
     probes = [rate_probe(dtype)]
     cases = list(scoring_cases(engine, examples))
     for context, inside, requests in cases:
