@@ -82,6 +82,7 @@ class RepairSearch:
         self.chain: list[Attempt] = []  # their attempts, for the report
         self.attempt_of: dict[int, Attempt] = {}  # id(candidate) -> its attempt
         self.position: dict[int, int] = {}  # id(candidate) -> its place in its level's order (1: first)
+        self.taken: dict[int, int] = {}  # id(candidate) -> the order it was taken up in at its level (1: first)
         self.level_size = 0
         self.swaps: dict[int, FunctionSwap | None] = {}  # id(candidate) -> its screening variant (None: not eligible)
         self.confirming = threading.Lock()  # held while a would-be winner's whole suite runs
@@ -134,6 +135,7 @@ class RepairSearch:
             self.run.timings.model_s += time.perf_counter() - began
         scores = {(s.path, s.line): s.score for s in plan.suspicions}
         self.position, self.level_size = {id(c): i for i, c in enumerate(ordered, 1)}, len(ordered)
+        self.taken = {}
         self.run.progress.level(depth, len(ordered), tuple(Suspect(w.path, w.line, scores.get((w.path, w.line), w.weight))
                                                            for w in where))
         self.say(f"level {depth}: {len(self.failing)} failing; {len(ordered)} candidate edits at "
@@ -202,16 +204,17 @@ class RepairSearch:
     def _next_batch(self, remaining: list[Candidate], evidence: Evidence | None, lane: Lane) -> list[Candidate]:
         """The next candidate; with the ones after it while they can be screened together (see agent/screen.py)."""
         batch = [next_candidate(remaining, evidence)]
-        if not self._screenable(batch[0], lane):
-            return batch
-        while remaining and len(batch) < SCREEN_BATCH:
-            candidate = next_candidate(remaining, evidence)
-            if not self._screenable(candidate, lane):
-                remaining.insert(0, candidate)
-                break
-            batch.append(candidate)
-        if len(batch) == 1:  # one alone: the full check costs what its screen would
-            self.screened.add(id(batch[0]))
+        if self._screenable(batch[0], lane):
+            while remaining and len(batch) < SCREEN_BATCH:
+                candidate = next_candidate(remaining, evidence)
+                if not self._screenable(candidate, lane):
+                    remaining.insert(0, candidate)
+                    break
+                batch.append(candidate)
+            if len(batch) == 1:  # one alone: the full check costs what its screen would
+                self.screened.add(id(batch[0]))
+        for candidate in batch:  # a screened candidate sent on to its full check keeps its first place
+            self.taken.setdefault(id(candidate), len(self.taken) + 1)
         return batch
 
     def _screenable(self, candidate: Candidate, lane: Lane) -> bool:
@@ -337,7 +340,8 @@ class RepairSearch:
         attempt = Attempt(
             round=round_no, source=f"grammar:{r.family}", ops=render(candidate.ops()),
             score=candidate.model_score, verdict=check.name, reason=check.reason, failing_after=check.failing,
-            path=r.path, line=r.start, family=r.family, note=r.note, rank=rank, of=self.level_size)
+            path=r.path, line=r.start, family=r.family, note=r.note, rank=rank, of=self.level_size,
+            taken=self.taken.get(id(candidate)))
         self.report.attempts.append(attempt)
         self.attempt_of[id(candidate)] = attempt
         self.report.candidates_tried += 1

@@ -45,6 +45,9 @@ class Attempt(_Model):
     note: str = ""
     rank: int | None = None  # its place in the search's order at its level (1: first)
     of: int | None = None  # how many candidates that level's order held
+    # the order the search took it up in at its level (1: first): its rank unless the evidence of earlier
+    # verdicts moved it; a fixed order, unlike when its verdict came back (two lanes race)
+    taken: int | None = None
     kept: bool = False  # part of the winning change (the winner, and the partial fixes it was built on)
 
 

@@ -107,6 +107,15 @@ def test_explanation_names_the_function_the_change_the_family_and_its_rank(tmp_p
         ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
 
 
+def test_tried_says_where_the_search_took_the_winner_up_when_that_is_not_its_rank(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    report.attempts[1] = report.attempts[1].model_copy(update={"taken": 5})
+    assert explain(report).endswith("the ±1 family, ranked 2nd of 30, tried 5th.")
+    late = report.attempts[0].model_copy(update={"rank": 3})  # its verdict came back before the winner's
+    report = _report(tmp_path, attempts=[late, report.attempts[0], report.attempts[1].model_copy(update={"taken": 2})])
+    assert explain(report).endswith("ranked 2nd of 30.")  # taken where ranked: the arrival order does not count
+
+
 def test_a_run_not_fixed_says_how_close_it_came(tmp_path: Path) -> None:
     report = _report(tmp_path, fixed=False, status="time budget of 20s spent", failing_before=["t::a", "t::b"])
     report.attempts[1] = report.attempts[1].model_copy(update={"verdict": "partial", "failing_after": ["t::b"], "kept": False})
@@ -243,6 +252,11 @@ def test_json_is_the_only_thing_on_stdout_and_matches_the_schema(tmp_path: Path)
     assert document["schema_version"] == 1 and document["command"] == "fix" and document["fixed"] is True
     assert FIX_LINE in document["diff"] and "was off by one" in document["explanation"]
     assert [a["family"] for a in document["attempts"] if a["kept"]] == ["off_by_one"]
+    # every candidate the search took up has its place in that order, a fixed order whichever lane answers first
+    taken = [a["taken"] for a in document["attempts"]]
+    assert all(isinstance(t, int) for t in taken) and sorted(taken) == list(range(1, len(taken) + 1))
+    winner = next(a for a in document["attempts"] if a["kept"])
+    assert winner["taken"] == winner["rank"]  # the grammar's order, no evidence to move it before the fix
     tested = dagent("test", "--repo", str(project), "--json")
     assert tested.returncode == 1
     document = json.loads(tested.stdout)

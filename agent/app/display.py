@@ -217,7 +217,10 @@ def _explain_attempt(attempt: Attempt, project: Path, tried: int | None = None, 
 
 
 def _tried_place(report: RunReport, attempt: Attempt) -> int:
-    """Which candidate of its level (round) it was to be validated: 1 for the first."""
+    """Which candidate of its level (round) the search took up: 1 for the first (for attempts the search
+    did not number, the order their verdicts came in)."""
+    if attempt.taken is not None:
+        return attempt.taken
     same = [a for a in report.attempts if a.round == attempt.round and a.source.startswith("grammar") == attempt.source.startswith("grammar")]
     return next(i for i, a in enumerate(same, 1) if a is attempt)
 
