@@ -12,6 +12,7 @@ import random
 import sys
 from collections.abc import Iterator
 
+from dagent.agent.fix_check import parsed_ast, restores, squashed
 from dagent.agent.search import Candidate, Location, grammar_candidates, order
 from dagent.engine.prompt import fitted_context
 from dagent.engine.train.data import Example, Module, iter_examples
@@ -20,20 +21,19 @@ from dagent.engine.train.rank import RankExample
 LIST_SIZE = 8
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def fix_among(example: Example, candidates: list[Candidate]) -> Candidate | None:
-    """The candidate whose edit gives back the original lines (whitespace aside), or None."""
+    """The first candidate whose edit gives back the original module (its AST: agent/fix_check.py), or
+    None. Only candidates whose lines match the original's whitespace aside are parsed (a cheap filter:
+    the grammar lists hundreds of candidates at a line)."""
     mutated = example.meta["mutated"].splitlines(keepends=True)
     original = example.meta["original"].splitlines(keepends=True)
     shift = len(original) - len(mutated)
+    original_ast = parsed_ast(example.meta["original"])
     for candidate in candidates:
         r = candidate.repair
         if mutated[: r.start - 1] != original[: r.start - 1] or mutated[r.end :] != original[r.end + shift :]:
             continue
-        if _squash(r.new) == _squash("".join(original[r.start - 1 : r.end + shift])):
+        if squashed(r.new) == squashed("".join(original[r.start - 1 : r.end + shift])) and restores(r, mutated, original_ast):
             return candidate
     return None
 
@@ -49,7 +49,10 @@ def rank_list(example: Example, tokenizer, context_tokens: int, rng: random.Rand
     same = [c for c in order(candidates, "grammar", cap=len(candidates))
             if c is not fix and (c.repair.start, c.repair.old) == (fix.repair.start, fix.repair.old)]
     top, rest = same[: size // 2], same[size // 2 :]
-    negatives = top + rng.sample(rest, min(len(rest), size - 1 - len(top)))
+    drawn = top + rng.sample(rest, min(len(rest), size - 1 - len(top)))
+    # another spelling of the fix (other parentheses, say) is no negative: the eval counts it as the fix
+    mutated, original_ast = example.meta["mutated"].splitlines(keepends=True), parsed_ast(example.meta["original"])
+    negatives = [c for c in drawn if not restores(c.repair, mutated, original_ast)]
     context, _ = fitted_context(tokenizer, example.meta["contexts"], example.meta["line_text"], context_tokens)
     return RankExample(context, path, fix.repair.start, fix.repair.old,
                        (fix.repair.new, *(c.repair.new for c in negatives)), example.kind)

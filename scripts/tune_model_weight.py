@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from dagent.agent.bench.rank import fix_position, heldout_cases, parsed_ast
+from dagent.agent.bench.rank import fix_position, heldout_cases
+from dagent.agent.fix_check import parsed_ast
 from dagent.agent.scoring import engine_for, score_candidates
 from dagent.agent.search import Location, by_model, grammar_candidates, order
 from dagent.engine.prompt import fitted_context

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dagent.agent.fix_check import parsed_ast, restores
 from dagent.agent.search import Candidate, Location, by_model, grammar_candidates, order
 
 ORDERS = ("grammar", "ngram", "model", "model+grammar", "random")
@@ -73,22 +74,10 @@ class RankReport(BaseModel):
         return next(r for r in self.rows if r.order == order_name and r.kind == kind)
 
 
-def parsed_ast(text: str) -> str | None:
-    """The AST dump of `text`, or None when it does not parse."""
-    try:
-        return ast.dump(ast.parse(text))
-    except (SyntaxError, ValueError):
-        return None
-
-
 def fix_position(ordered: Sequence[Candidate], mutated: str, original_ast: str | None) -> int | None:
     """1-based position of the first candidate that restores the original AST, or None."""
     lines = mutated.splitlines(keepends=True)
-    for position, candidate in enumerate(ordered, start=1):
-        r = candidate.repair
-        if parsed_ast("".join([*lines[: r.start - 1], r.new, *lines[r.end :]])) == original_ast:
-            return position
-    return None
+    return next((p for p, candidate in enumerate(ordered, start=1) if restores(candidate.repair, lines, original_ast)), None)
 
 
 # ---------------------------------------------------------------- cases
