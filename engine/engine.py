@@ -19,7 +19,7 @@ How a candidate is scored (the trained canvas of engine/train/data.py: the pinne
    vocabulary projection and the softcap run only at the scored positions (the backend's `logits_at`,
    engine/backends/decoder_pass.py; `stats.projected_positions` counts them); the decoder's matmuls run
    under bf16 autocast where the CPU has bf16 instructions (`score_dtype`, engine/precision.py), the
-   log-softmax (and DiffusionGemma's vocabulary projection) in float32;
+   log-softmax in float32;
 4. a row's score is the mean log-probability of its true tokens there, averaged over `draws` noise
    draws; a candidate's score is its row's minus its original's, so > 0 means the model prefers it
    (read from the same distribution where they share an input: a paired comparison).

@@ -155,11 +155,7 @@ class DiffusionGemmaDenoiser:
         with torch.inference_mode():
             hidden = self.hidden_at(prefix, canvas, read)  # (scripts/decoder_pass_bench.py swaps hidden_at)
             selected = hidden.reshape(-1, hidden.shape[-1])[order.to(self.device)]
-            # In the model's dtype even under a caller's bf16 autocast (engine/precision.py): bf16 logits near the
-            # softcap round to 1/8 nat, and at a few positions this projection is a small share of the pass.
-            with torch.autocast(self.device.type, enabled=False):
-                logits = self.model.lm_head(selected.to(self.model.lm_head.weight.dtype))
-            return softcap_(logits.float(), self.model.final_logit_softcapping)
+            return softcap_(self.model.lm_head(selected).float(), self.model.final_logit_softcapping)
 
     def _decoded(self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None,
                  read: torch.LongTensor | None) -> torch.Tensor:
