@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dagent.agent.fix_check import parsed_ast, restores, squashed
 from dagent.agent.search import Candidate, Location, grammar_candidates, order
@@ -21,19 +22,37 @@ from dagent.engine.train.rank import RankExample
 LIST_SIZE = 8
 
 
+@dataclass(frozen=True)
+class _Modules:
+    """An example's mutated and original module, split and parsed once for every check of its candidates."""
+
+    mutated: list[str]
+    original: list[str]
+    original_ast: str | None
+
+    @classmethod
+    def of(cls, example: Example) -> _Modules:
+        original = example.meta["original"]
+        return cls(example.meta["mutated"].splitlines(keepends=True), original.splitlines(keepends=True),
+                   parsed_ast(original))
+
+
 def fix_among(example: Example, candidates: list[Candidate]) -> Candidate | None:
     """The first candidate whose edit gives back the original module (its AST: agent/fix_check.py), or
     None. Only candidates whose lines match the original's whitespace aside are parsed (a cheap filter:
     the grammar lists hundreds of candidates at a line)."""
-    mutated = example.meta["mutated"].splitlines(keepends=True)
-    original = example.meta["original"].splitlines(keepends=True)
+    return _fix_in(_Modules.of(example), candidates)
+
+
+def _fix_in(modules: _Modules, candidates: list[Candidate]) -> Candidate | None:
+    mutated, original = modules.mutated, modules.original
     shift = len(original) - len(mutated)
-    original_ast = parsed_ast(example.meta["original"])
     for candidate in candidates:
         r = candidate.repair
         if mutated[: r.start - 1] != original[: r.start - 1] or mutated[r.end :] != original[r.end + shift :]:
             continue
-        if squashed(r.new) == squashed("".join(original[r.start - 1 : r.end + shift])) and restores(r, mutated, original_ast):
+        same_text = squashed(r.new) == squashed("".join(original[r.start - 1 : r.end + shift]))
+        if same_text and restores(r, mutated, modules.original_ast):
             return candidate
     return None
 
@@ -43,7 +62,8 @@ def rank_list(example: Example, tokenizer, context_tokens: int, rng: random.Rand
     """The example's candidate list with the fix first, or None when the grammar cannot fix it."""
     path, line = example.path, example.meta["line"]
     candidates = grammar_candidates([Location(path, line, 1.0)], {path: example.meta["mutated"]})
-    fix = fix_among(example, candidates)
+    modules = _Modules.of(example)
+    fix = _fix_in(modules, candidates)
     if fix is None:
         return None
     same = [c for c in order(candidates, "grammar", cap=len(candidates))
@@ -51,8 +71,7 @@ def rank_list(example: Example, tokenizer, context_tokens: int, rng: random.Rand
     top, rest = same[: size // 2], same[size // 2 :]
     drawn = top + rng.sample(rest, min(len(rest), size - 1 - len(top)))
     # another spelling of the fix (other parentheses, say) is no negative: the eval counts it as the fix
-    mutated, original_ast = example.meta["mutated"].splitlines(keepends=True), parsed_ast(example.meta["original"])
-    negatives = [c for c in drawn if not restores(c.repair, mutated, original_ast)]
+    negatives = [c for c in drawn if not restores(c.repair, modules.mutated, modules.original_ast)]
     context, _ = fitted_context(tokenizer, example.meta["contexts"], example.meta["line_text"], context_tokens)
     return RankExample(context, path, fix.repair.start, fix.repair.old,
                        (fix.repair.new, *(c.repair.new for c in negatives)), example.kind)

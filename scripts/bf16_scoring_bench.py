@@ -31,5 +31,6 @@ def main() -> None:
           f"{max(abs(a - b) for a, b in pairs):.3f}, mean {sum(abs(a - b) for a, b in pairs) / len(pairs):.3f} nats; "
           f"the same top candidate at {same_top} of {len(lines)} lines")
 
+
 if __name__ == "__main__":
     main()

@@ -310,7 +310,7 @@ def by_canvas(result: MethodResult) -> dict[str, dict[str, float | None]]:
     sample) and on free ones (no op pinned: the whole stream the model's own), apart."""
     groups: dict[str, dict[str, float]] = {}
     for kind, tally in result.by_kind.items():
-        group = groups.setdefault("free" if kind == "free" else "pinned", {"outputs": 0, "valid": 0, "tokens": 0, "seconds": 0.0})
+        group = groups.setdefault("free" if kind == "free" else "pinned", _empty_tally())
         for key in group:
             group[key] += tally[key]
     return {name: {"outputs": g["outputs"], "tokens_per_s": g["tokens"] / g["seconds"] if g["seconds"] else None,
@@ -336,8 +336,12 @@ def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer
     result.by_kind[ex.kind]["seconds"] += elapsed
 
 
+def _empty_tally() -> dict[str, float]:
+    return {"outputs": 0, "valid": 0, "tokens": 0, "seconds": 0.0}
+
+
 def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) -> None:
-    tally = result.by_kind.setdefault(kind, {"outputs": 0, "valid": 0, "tokens": 0, "seconds": 0.0})
+    tally = result.by_kind.setdefault(kind, _empty_tally())
     for out in outputs:
         valid = validate(out.text) is None
         result.outputs += 1

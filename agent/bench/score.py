@@ -129,12 +129,11 @@ def compare_scoring(engine: Engine, cases: list[tuple[str, list[ScoreRequest]]],
     around `Engine.score` only, as in `bench_scoring`."""
     rates: dict[str, list[float]] = {name: [] for name in variants}
     scores: dict[str, list[list[float]]] = {}
-    count = 0
+    count = sum(len(requests) for _, requests in cases)
     for _ in range(rounds):
         for name, install in variants.items():
             install()
             seconds, scores[name] = timed_pass(engine, cases)
-            count = sum(len(requests) for _, requests in cases)
             rates[name].append(count / seconds)
     return Comparison(rates, scores, len(cases), count)
 
