@@ -291,6 +291,22 @@ def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(
     assert tiny.stats.encoder_calls == encoded_before + 1  # the same context: its encoding is reused
 
 
+def test_sample_decides_by_the_confidence_rule_with_the_free_window(tiny: Engine) -> None:
+    from dagent.engine.canvas import drafted_canvas
+    from dagent.engine.sampler import FREE_WINDOW, sample
+    from dagent.engine.skeleton import Skeleton
+    from dagent.ops.syntax import pinned_head, replace_draft
+
+    head = pinned_head("replace", "pkg/stats.py", 2, OLD)
+    skeletons, drafts = [Skeleton.replace_line(head), Skeleton.free()], [replace_draft(head), None]
+    found = tiny.sample(CONTEXT, skeletons, drafts, k=2, seed=4)
+    canvas, init = drafted_canvas(tiny.tokenizer, skeletons, drafts, tiny.denoiser.canvas_length, tiny.denoiser.vocab_size)
+    with torch.inference_mode():
+        direct = sample(tiny.denoiser, tiny.encode(CONTEXT).prefix, canvas, k=2, seed=4, init=init, rule="confidence",
+                        free_window=FREE_WINDOW)
+    assert [c.ids for c in found] == [c.ids for c in direct]
+
+
 def test_sample_past_its_deadline_raises_sampling_cut(tiny: Engine) -> None:
     import time
 

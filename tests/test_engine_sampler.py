@@ -21,7 +21,7 @@ from dagent.engine.constraints import (
     ONE_LINE,
     Constraint,
 )
-from dagent.engine.sampler import one_token_per_forward, sample, sample_stream
+from dagent.engine.sampler import _in_window, one_token_per_forward, sample, sample_stream
 from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
 from dagent.engine.tokenizer import encode
 from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
@@ -180,6 +180,36 @@ def test_a_finished_row_gets_one_check_that_redecides_the_tokens_the_whole_canva
         assert cand.text.startswith("def abd():\n") and cand.steps == den.decoder_calls == 2
     else:
         assert cand.text.startswith("def abc():\n") and cand.steps == den.decoder_calls == 1
+
+
+def test_a_free_row_accepts_only_within_its_window_and_a_pinned_row_anywhere() -> None:
+    open_ = torch.tensor([[False, True, True, True, True], [False, True, True, True, True],
+                          [False, False, False, False, False]])
+    free_rows = torch.tensor([True, False, True])
+    assert _in_window(open_, free_rows, 2).tolist() == [
+        [False, True, True, False, False],  # the two columns from its first open one
+        [False, True, True, True, True],  # a pinned row: unchanged
+        [False, False, False, False, False],  # nothing open: nothing to accept
+    ]
+
+
+def test_a_confident_free_canvas_fills_left_to_right_within_its_window() -> None:
+    den = scripted("x")  # confident everywhere: without a window the whole canvas goes in one step
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton((Slot(8, IDENTIFIER),))], CANVAS)
+    free = int((~canvas.pinned[0]).sum())
+    [windowed] = sample(den, den.encode(context_ids()), canvas, rule="confidence", free_window=3, revise=0.0,
+                        stop_entropy=0.0)  # no early stop: every position decided by the rule
+    assert windowed.accepted_per_step == [3] * (free // 3) + ([free % 3] if free % 3 else [])
+    [anywhere] = sample(den, den.encode(context_ids()), canvas, rule="confidence", revise=0.0, stop_entropy=0.0)
+    assert anywhere.accepted_per_step == [free]
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_free_window_leaves_pinned_rows_unchanged(model, prefix, seed) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton((Pinned("def "), Slot(None, ANY)))], CANVAS)
+    plain = sample(model, prefix, canvas, k=2, rule="confidence", seed=seed)
+    windowed = sample(model, prefix, canvas, k=2, rule="confidence", seed=seed, free_window=2)
+    assert [c.ids for c in plain] == [c.ids for c in windowed]
 
 
 def test_an_unsure_model_accepts_one_position_per_step_under_the_entropy_bound() -> None:

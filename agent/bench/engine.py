@@ -5,7 +5,9 @@ every method alike.
 Methods:
 - `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
   (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`),
-  its check forward of each finished canvas included in its forwards and time;
+  its check forward of each finished canvas included in its forwards and time. `dagent-confidence` is the
+  rule `dagent` samples with, run as it runs it: on a free canvas (nothing pinned) it accepts only among
+  the first `free_window` undecided positions (engine/sampler.py FREE_WINDOW);
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline;
@@ -33,7 +35,7 @@ from dagent.engine.canvas import Canvas, drafted_canvas
 from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
-from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, Candidate, one_token_per_forward, sample
+from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, FREE_WINDOW, Candidate, one_token_per_forward, sample
 from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
 from dagent.ops.syntax import replace_draft
@@ -101,6 +103,7 @@ class BenchSettings:
     fixed_canvas: bool = False  # True: never grow the canvas past the trained length
     confidence: float = CONFIDENCE  # the confidence rule's threshold
     entropy_bound: float = ENTROPY_BOUND  # the entropy rule's bound
+    free_window: int | None = FREE_WINDOW  # the confidence rule's window on free canvases (None: none)
 
 
 def same_text(output: str, target: str) -> bool:
@@ -131,8 +134,9 @@ def _dagent(rule: str) -> Method:
         if rule == "one":
             found = one_token_per_forward(denoiser, prefix, ex.canvas, k=s.k, seed=s.seed, init=init)
         else:
+            window = s.free_window if rule == "confidence" else None  # the product's rule, as `dagent` runs it
             found = sample(denoiser, prefix, ex.canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed,  # type: ignore[arg-type]
-                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init)
+                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init, free_window=window)
         return [_output(c) for c in found], denoiser.decoder_calls - before
 
     return run
