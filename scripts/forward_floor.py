@@ -1,0 +1,57 @@
+"""The decoder forward against its FLOP floor by batch size: where the gap to the machine's matmul rate
+comes from. For each number of canvas rows, ms per forward (best of 4 rounds of 10, self-conditioned, as
+the sampler's later steps run it), its matmul FLOPs (engine/flops.py) and the floor at this machine's fp32
+matmul rate measured in the same run.
+
+    python scripts/forward_floor.py [--rows 1,4,8,16,32] [--context 128] [--model DIR]
+
+Run it alone: its figures are timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from dagent.engine.flops import count_flops, matmul_rate
+from dagent.engine.load import load_denoiser
+
+
+def _best_ms(fn, rounds: int = 4, calls: int = 10) -> float:  # type: ignore[no-untyped-def]
+    fn()
+    best = float("inf")
+    for _ in range(rounds):
+        began = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - began) / calls)
+    return best * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", default="1,4,8,16,32")
+    parser.add_argument("--context", type=int, default=128)
+    parser.add_argument("--model")
+    args = parser.parse_args()
+    denoiser, _ = load_denoiser(args.model)
+    generator = torch.Generator().manual_seed(0)
+    prefix = denoiser.encode(torch.randint(10, denoiser.vocab_size, (1, args.context), generator=generator))
+    rate = matmul_rate()
+    print(f"context {args.context} tokens, canvas {denoiser.canvas_length}, {torch.get_num_threads()} thread(s)")
+    print("rows  ms/fwd  GFLOP  floor ms  fwd/floor")
+    for rows in (int(r) for r in args.rows.split(",")):
+        canvas = torch.randint(10, denoiser.vocab_size, (rows, denoiser.canvas_length), generator=generator)
+        _, self_cond = denoiser.denoise(prefix, canvas, None)
+        ms = _best_ms(lambda: denoiser.denoise(prefix, canvas, self_cond))
+        flops = count_flops(lambda: denoiser.denoise(prefix, canvas, self_cond))
+        rate = max(rate, matmul_rate())  # the machine's best moment, as the bench prices it
+        floor_ms = flops / rate * 1e3
+        print(f"{rows:4d}  {ms:6.1f}  {flops / 1e9:5.2f}  {floor_ms:8.1f}  {ms / floor_ms:8.2f}x")
+    print(f"fp32 matmul rate: {rate / 1e9:.0f} GFLOP/s (best probe)")
+
+
+if __name__ == "__main__":
+    main()
