@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
 from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
+from dagent.engine.sampler import FREE_WINDOW
 from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
@@ -51,6 +52,7 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
         assert method in result.output
     report = json.loads(out.read_text())
     assert report["examples"] == 4 and report["skipped"] == 1 and report["grown"] >= 1
+    assert report["settings"]["free_window"] == FREE_WINDOW  # the confidence rule as dagent runs it
     assert list(report["methods"]) == list(METHODS)
     for name, m in report["methods"].items():
         assert m["outputs"] == 8 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name
@@ -73,6 +75,17 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
     assert report["methods"]["hf-generate"]["forward_over_floor"] is None  # its forwards are transformers' own
     # at most the step budget per block; a canvas grown to twice the trained length is two blocks
     assert report["methods"]["hf-generate"]["forwards"] <= 2 * 4 * 6
+
+
+@pytest.mark.parametrize(("given", "window"), [("0", None), ("3", 3)])
+def test_free_window_option_sets_the_benchs_window(tmp_path: Path, monkeypatch, given: str, window: int | None) -> None:  # type: ignore[no-untyped-def]
+    import dagent.agent.bench.engine as bench
+
+    seen = []
+    monkeypatch.setattr(bench, "bench_engine", lambda model, n, settings, *a, **kw: seen.append(settings))
+    result = CliRunner().invoke(app, ["bench", "engine", "--free-window", given])
+    assert result.exit_code == 0, result.output
+    assert seen[0].free_window == window
 
 
 def test_figures_on_a_model_whose_outputs_are_known() -> None:

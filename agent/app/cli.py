@@ -234,6 +234,7 @@ def bench_engine_command(
     examples_file: Optional[Path] = typer.Option(None, "--examples-file", help="JSONL of {context, pinned_prefix, target} instead of the held-out split."),
     confidence: Optional[float] = typer.Option(None, "--confidence", help="The confidence rule's threshold on the model's untempered probability (default: the sampler's, 0.3)."),
     entropy_bound: Optional[float] = typer.Option(None, "--entropy-bound", help="The entropy rule's bound in nats (default: the sampler's, 0.1)."),
+    free_window: Optional[int] = typer.Option(None, "--free-window", help="The confidence rule's window on free canvases, in columns from a row's first undecided position (default: the sampler's, 6; 0: none)."),
     fixed_canvas: bool = typer.Option(False, "--fixed-canvas", help="Never grow a canvas past the trained length (long lines then get cut off)."),
     score_precision: str = typer.Option("auto", "--score-precision", help="Scoring's matmuls: auto (bf16 where the CPU has bf16 instructions, as dagent fix scores), bf16 or fp32."),
 ) -> None:
@@ -248,8 +249,11 @@ def bench_engine_command(
     """
     from dagent.agent.bench.engine import BenchSettings, bench_engine
 
-    rules = {name: value for name, value in (("confidence", confidence), ("entropy_bound", entropy_bound)) if value is not None}
-    settings = BenchSettings(k=k, steps=steps, seed=seed, fixed_canvas=fixed_canvas, **rules)
+    rules: dict[str, float | int | None] = {
+        name: value for name, value in (("confidence", confidence), ("entropy_bound", entropy_bound)) if value is not None}
+    if free_window is not None:
+        rules["free_window"] = free_window or None
+    settings = BenchSettings(k=k, steps=steps, seed=seed, fixed_canvas=fixed_canvas, **rules)  # type: ignore[arg-type]
     bench_engine(model, examples, settings, json_out, examples_file,
                  device=device, dtype=dtype, score_precision=score_precision, console=Console())
 
