@@ -6,8 +6,8 @@ Methods:
 - `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
   (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`),
   its check forward of each finished canvas included in its forwards and time. `dagent-confidence` is the
-  rule `dagent` samples with, run as it runs it: on a free canvas (nothing pinned) it accepts only among
-  the first `free_window` undecided positions (engine/sampler.py FREE_WINDOW);
+  rule `dagent` samples with, run as it runs it: on a free canvas (nothing pinned) it accepts only within
+  `free_window` columns of a row's first undecided position (engine/sampler.py FREE_WINDOW);
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline;
