@@ -9,7 +9,8 @@ hold pinned tokens or per-position constraints. Here:
             logits masked to the allowed sets; a token proposed per undecided position (temperature,
             annealed);
             some undecided positions accepted in parallel (entropy bound or confidence threshold on
-            the model's untempered distribution, at least one per row); accepted positions keep their
+            the model's untempered distribution, at least one per row; a row with nothing pinned at its
+            start only within `free_window` columns of its first undecided one); accepted positions keep their
             token for good; the rest are re-noised; the slot fix-up keeps pads at the tail, ends a
             closing slot at its first pad or `@@end` (which must start a line), then fills its tail
     check:  a row with every position decided gets one more forward over its whole canvas: content
@@ -645,9 +646,12 @@ def sample(
     Early stop: a row whose draft stayed the same over `stable_steps` steps with mean entropy below
     `stop_entropy` takes its draft. `init` (rows, L; -1 = noise) starts non-pinned positions from a
     draft instead of noise, e.g. the old line for a replace (see `canvas.slot_init`). `revise`: the
-    threshold of a finished row's check (0: no check). `free_window`: a row with nothing pinned at its start accepts
-    only within this many columns of its first undecided one (None: anywhere; see FREE_WINDOW).
+    threshold of a finished row's check (0: no check). `free_window`: a row with nothing pinned at its
+    start accepts only within this many columns of its first undecided one (None: anywhere; see
+    FREE_WINDOW).
     """
+    if free_window is not None and free_window < 1:
+        raise ValueError(f"free_window must be at least 1 (or None for no window), got {free_window}")
     opts = _Options(steps, rule, entropy_bound, confidence, temperature, True, stop_entropy, stable_steps, revise,
                     free_window)
     repeated = init.repeat_interleave(k, dim=0) if init is not None else None

@@ -204,6 +204,12 @@ def test_a_confident_free_canvas_fills_left_to_right_within_its_window() -> None
     assert anywhere.accepted_per_step == [free]
 
 
+def test_a_window_of_no_columns_is_refused(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.free()], CANVAS)
+    with pytest.raises(ValueError, match="free_window"):
+        sample(model, prefix, canvas, rule="confidence", free_window=0)
+
+
 @pytest.mark.parametrize("seed", [0, 7])
 def test_the_free_window_leaves_pinned_rows_unchanged(model, prefix, seed) -> None:  # type: ignore[no-untyped-def]
     canvas = build_canvas(tiny_tokenizer(), [Skeleton.replace_line(PREFIX), Skeleton((Pinned("def "), Slot(None, ANY)))], CANVAS)
