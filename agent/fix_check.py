@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from dagent.agent.repairs import Repair
+from dagent.agent.repairs import Repair, spliced
 
 
 def parsed_ast(text: str) -> str | None:
@@ -22,18 +22,13 @@ def parsed_ast(text: str) -> str | None:
         return None
 
 
-def applied(lines: list[str], repair: Repair) -> str:
-    """The module `lines` (each with its line ending) with `repair` made."""
-    return "".join([*lines[: repair.start - 1], repair.new, *lines[repair.end :]])
-
-
 def restores(repair: Repair, lines: list[str], original_ast: str | None) -> bool:
     """Whether `repair`, made on the mutated module `lines`, gives back the original's AST."""
-    return original_ast is not None and parsed_ast(applied(lines, repair)) == original_ast
+    return original_ast is not None and parsed_ast(spliced(lines, repair)) == original_ast
 
 
 def squashed(text: str) -> str:
     return "".join(text.split())
 
 
-__all__ = ["applied", "parsed_ast", "restores", "squashed"]
+__all__ = ["parsed_ast", "restores", "squashed"]

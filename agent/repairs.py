@@ -772,8 +772,15 @@ def parses_in(lines: Sequence[str], repair: Repair, span: tuple[int, int] | None
     (`span`, which holds the repair's lines), parsed under an `if 1:` so its indentation stands as is;
     in the whole file without a span. A big module is then not parsed once per candidate."""
     first, last = span or (1, len(lines))
-    text = "".join([*lines[first - 1 : repair.start - 1], repair.new, *lines[repair.end : last]])
+    text = spliced(lines, repair, (first, last))
     return quiet_parses("if 1:\n" + text if lines[first - 1][:1] in (" ", "\t") else text)
+
+
+def spliced(lines: Sequence[str], repair: Repair, span: tuple[int, int] | None = None) -> str:
+    """The text of `lines` (each with its line ending) with `repair` made: lines `span` (first, last,
+    1-based, holding the repair's lines) or, without one, the whole file."""
+    first, last = span or (1, len(lines))
+    return "".join([*lines[first - 1 : repair.start - 1], repair.new, *lines[repair.end : last]])
 
 
 def _unique(repairs: Sequence[Repair]) -> list[Repair]:
