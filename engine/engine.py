@@ -232,7 +232,7 @@ class Engine:
 
         The confidence rule decides the positions (a free canvas within FREE_WINDOW of its first undecided
         one): on pinned canvases it matches the entropy rule's fixes at a third of its time (`python
-        scripts/sampling_rules.py`), and on free ones it is both faster and more often valid."""
+        scripts/sampling_rules.py`), and on free ones it is faster and at least as often valid."""
         began, forwards = time.perf_counter(), self.denoiser.decoder_calls
         prefix = self.encode(context_text).prefix
         canvas, init = drafted_canvas(self.tokenizer, skeletons, list(drafts or [None] * len(skeletons)),
