@@ -98,7 +98,8 @@ class Proposer:
     def for_instruction(self, context: ContextBlock, seed: int, deadline: float | None = None) -> list[Proposal]:
         """The model's free-form candidates for an instruction; none when the deadline cuts the sampling."""
         try:
-            candidates = self._sample(render_context(context), [Skeleton.free()], seed, "edit", deadline=deadline)
+            candidates = self._sample(render_context(context), [Skeleton.anchored(context.snippets)], seed, "edit",
+                                      deadline=deadline)
         except SamplingCut:
             return []
         return [Proposal("model", c.text, c.score) for c in candidates]

@@ -26,8 +26,13 @@ What the grammar constraint enforces, and what it does not
   it ends one); a blank token (whitespace only) never blocks an `@@end` before it; in a dotted name
   (`DOTTED` slot) a token ending with a dot is followed by a name's first token, never by a digit, a
   dot, a pad or the end of the word.
-- Not enforced while sampling: the op grammar's line structure in a free slot (headers, paths, the
-  order of `@@with` / `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
+- A slot's start (`Slot.starts`, a token trie): its text starts with one of the given texts. Each
+  position every start still possible reaches takes only their tokens there; a position they all hold
+  alike is decided at once; positions decided together from two starts keep the start most of them
+  agree with. `Skeleton.anchored` uses it for a free canvas: its first op starts at a line (or a path)
+  the context shows (engine/anchors.py).
+- Not enforced while sampling: the op grammar's line structure past a slot's start (later ops, the
+  new lines and their `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse. (Its first
   token pinned to the op markers was tried and cost valid streams: see `Skeleton.free`.)
 - `NO_MARKERS` and `closes` act only where the op markers are single tokens (dagent's tokenizer);
@@ -60,7 +65,9 @@ class Canvas:
     the first token of its closing text (-1: none) and `tail` (B, S, T+1) the tokens that follow it,
     then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line;
     `dotted` (B, L) marks the positions of dotted-name slots, where a token ending with a dot
-    (`dot_end`, V) must be followed by a name's first token (`name_start`, V).
+    (`dot_end`, V) must be followed by a name's first token (`name_start`, V). `starts` (B, N, L): the
+    token of each row's N slot starts (`Slot.starts`) at each column, -1 where a start says nothing
+    (past its end, outside its slot); `start_ok` (B, N) marks the real ones (rows hold different counts).
     """
 
     ids: torch.LongTensor
@@ -77,6 +84,8 @@ class Canvas:
     dotted: torch.BoolTensor
     dot_end: torch.BoolTensor
     name_start: torch.BoolTensor
+    starts: torch.LongTensor
+    start_ok: torch.BoolTensor
     pad_id: int
     tokenizer: Any = field(repr=False)
     row_skeleton: list[int] = field(default_factory=list)
@@ -102,7 +111,8 @@ class Canvas:
         return Canvas(**moved, pad_id=self.pad_id, tokenizer=self.tokenizer, row_skeleton=self.row_skeleton)
 
 
-_ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail", "dotted")
+_ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail", "dotted",
+                "starts", "start_ok")
 
 
 _SHARED_TENSORS = ("mask_table", "blank", "line_end", "dot_end", "name_start")
@@ -117,6 +127,8 @@ class _Row:
     closes: list[int] = field(default_factory=list)
     tails: list[list[int]] = field(default_factory=list)
     dotted: list[bool] = field(default_factory=list)
+    starts: list[list[int]] = field(default_factory=list)  # token ids of each slot start that fits
+    starts_at: int = 0  # the column they begin at
 
 
 class _Tables:
@@ -165,12 +177,31 @@ def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) ->
         close, tail = _closing(segment.closes, tokenizer, tables.vocab)
         row.tails.append(tail)
         slot, size = len(row.tails) - 1, next(lengths)
+        if segment.starts:
+            if row.starts or segment.first is not None:
+                raise ValueError("a skeleton may hold one slot with starts, and that slot no `first`")
+            row.starts, row.starts_at = _fitting_starts(segment.starts, tokenizer, tables.vocab, size), len(row.ids)
         if _first_applies(segment, tables.vocab) and size > 0:
             _extend(row, [pad], False, tables.slot_mask(segment.first, close, pad=False), slot, close, segment.dotted)  # type: ignore[arg-type]
             size -= 1
         _extend(row, [pad] * size, False, tables.slot_mask(segment.constraint, close), slot, close, segment.dotted)
     _extend(row, [pad] * (length - len(row.ids)), True, 0, -1, -1)  # unused canvas: pinned pad
     return row
+
+
+START_ROOM = 2  # a start leaves its slot room for at least this many tokens (`@@end` and its newline)
+
+
+def _fitting_starts(starts: Sequence[str], tokenizer: Any, vocab: Vocab, size: int) -> list[list[int]]:
+    """The token ids of each start that fits a slot of `size` with START_ROOM to spare and holds only
+    content tokens of this vocabulary (a start with a control token could never be written)."""
+    fitting = []
+    for text in starts:
+        ids = tokenizer.encode(text, add_special_tokens=False)
+        content = all(i < len(vocab.infos) and vocab.infos[i].kind in ("text", "marker") for i in ids)
+        if ids and content and len(ids) + START_ROOM <= size:
+            fitting.append(ids)
+    return fitting
 
 
 def _first_applies(slot: Slot, vocab: Vocab) -> bool:
@@ -235,6 +266,7 @@ def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: i
         dotted=torch.tensor([r.dotted for r in rows]),
         dot_end=vocab.mask(DOT_END),
         name_start=vocab.mask(NAME_START),
+        **_start_table(rows, length),
         pad_id=vocab.pad_id,
         tokenizer=tokenizer,
         row_skeleton=list(range(len(rows))),
@@ -250,6 +282,18 @@ def _tail_table(rows: list[_Row], pad: int) -> torch.LongTensor:
         for s, tail in enumerate(row.tails):
             table[b, s, : len(tail)] = torch.tensor(tail, dtype=torch.long)
     return table
+
+
+def _start_table(rows: list[_Row], length: int) -> dict[str, torch.Tensor]:
+    """`starts` (B, N, L) and `start_ok` (B, N) of the rows' slot starts (N: the most any row holds)."""
+    most = max(len(r.starts) for r in rows)
+    starts = torch.full((len(rows), most, length), -1, dtype=torch.long)
+    ok = torch.zeros(len(rows), most, dtype=torch.bool)
+    for b, row in enumerate(rows):
+        for n, ids in enumerate(row.starts):
+            starts[b, n, row.starts_at : row.starts_at + len(ids)] = torch.tensor(ids, dtype=torch.long)
+            ok[b, n] = True
+    return {"starts": starts, "start_ok": ok}
 
 
 def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:

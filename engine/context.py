@@ -94,3 +94,27 @@ def render_context(block: ContextBlock, max_chars: int | None = None) -> str:
         used += len(text)
     rendered = "".join(parts)
     return rendered if max_chars is None else rendered[:max_chars]
+
+
+def snippets_of(rendered: str) -> list[Snippet]:
+    """The snippets of a rendered block (`render_context`'s `<|file|> path:LINE` sections), for callers
+    that hold only its text (the bench's examples); a section cut off mid-line keeps its whole lines."""
+    snippets: list[Snippet] = []
+    header: tuple[str, int] | None = None
+    code: list[str] = []
+    for line in rendered.splitlines(keepends=True) + [FILE + " "]:
+        if not line.startswith(MARKERS):
+            code.append(line)
+            continue
+        if header is not None:
+            whole = code if not code or code[-1].endswith("\n") else code[:-1]
+            snippets.append(Snippet(header[0], header[1], "".join(whole)))
+        header, code = _file_header(line), []
+    return snippets
+
+
+def _file_header(line: str) -> tuple[str, int] | None:
+    if not line.startswith(FILE + " "):
+        return None
+    path, _, start = line[len(FILE) + 1 :].rstrip("\n").rpartition(":")
+    return (path, int(start)) if path and start.isdigit() else None

@@ -48,7 +48,7 @@ from dagent.engine.skeleton import Skeleton
 from dagent.engine.tokenizer import decode
 from dagent.ops.syntax import OpParseError, parse_prefix
 
-Rule = Literal["entropy", "confidence", "one"]
+Rule = Literal["entropy", "confidence", "one", "first"]
 ENTROPY_BOUND = 0.1  # nats, summed over the positions accepted together (less the largest)
 REVISE = 0.3  # a finished row's check undecides content tokens the model now gives less than this
 # Untempered probability. Chosen on training-split examples (scripts/tune_confidence.py -n 80 --k 4): against
@@ -187,6 +187,7 @@ class _Logits:
         rows, cols = where.nonzero(as_tuple=True)
         x = self.flat[self.sub[rows] * self.length + cols]
         x.masked_fill_(self.blocked[canvas.mask_index[rows, cols]], NEG_INF)
+        _hold_to_starts(x, rows, cols, canvas, state)
         rules = _rules(canvas, state)
         touched = rules.touched[rows, cols].nonzero().squeeze(1)
         if touched.numel():
@@ -319,6 +320,89 @@ def _before_decided_close(canvas: Canvas, state: _State) -> torch.BoolTensor:
     return before & ~state.accepted & (canvas.slot_id >= 0)
 
 
+# ---------------------------------------------------------------- slot starts (a token trie)
+
+
+def _clashes(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """(B, N, L): decided positions whose token differs from what a start holds there."""
+    decided = (state.accepted & ~canvas.pinned).unsqueeze(1)
+    return decided & (canvas.starts >= 0) & (canvas.starts != state.tokens.unsqueeze(1))
+
+
+def _consistent(canvas: Canvas, state: _State) -> torch.BoolTensor:
+    """(B, N): the starts every decided token of the row agrees with."""
+    return canvas.start_ok & ~_clashes(canvas, state).any(dim=2)
+
+
+def _hold_to_starts(x: torch.Tensor, rows: torch.LongTensor, cols: torch.LongTensor, canvas: Canvas,
+                    state: _State) -> None:
+    """Masks logits `x` (P, V) at positions (`rows`, `cols`) that every start still possible reaches to
+    the tokens those starts hold there; a position past some possible start's end stays free."""
+    if canvas.starts.shape[1] == 0:
+        return
+    held = canvas.starts[rows, :, cols]  # (P, N)
+    possible = _consistent(canvas, state)[rows]
+    bound = (possible.any(dim=1) & ~(possible & (held < 0)).any(dim=1)).nonzero().squeeze(1)
+    if bound.numel() == 0:
+        return
+    allowed = torch.zeros(len(bound), x.shape[1], dtype=torch.bool, device=x.device)
+    p, n = possible[bound].nonzero(as_tuple=True)
+    allowed[p, held[bound][p, n]] = True
+    limited = x[bound].masked_fill(~allowed, NEG_INF)
+    dead = torch.isinf(limited).all(dim=-1, keepdim=True)  # every start's token blocked here: keep the rest
+    x[bound] = torch.where(dead, x[bound], limited)
+
+
+def _settle_starts(canvas: Canvas, state: _State, token_logp: TokenLogp | None, rows: torch.BoolTensor) -> None:
+    """Keeps the decided tokens of `rows` on one start, and decides what every start still possible
+    holds alike. Positions decided together in one step can each agree with some start but not all with
+    one: the start agreeing with most of them wins and the rest are undecided. A position every possible
+    start holds with the same token is that token (its log-prob from `token_logp`, 0 before the first
+    forward): once the model has chosen the op and the line, the rest of the start is written at once."""
+    if canvas.starts.shape[1] == 0:
+        return
+    rows = rows & canvas.start_ok.any(dim=1)
+    possible = _consistent(canvas, state)
+    lost = rows & ~possible.any(dim=1)
+    if lost.any():
+        decided = (state.accepted & ~canvas.pinned).unsqueeze(1)
+        agree = (decided & (canvas.starts == state.tokens.unsqueeze(1))).sum(dim=2).masked_fill(~canvas.start_ok, -1)
+        kept = canvas.starts[torch.arange(len(agree), device=agree.device), agree.argmax(dim=1)]  # (B, L)
+        state.accepted &= ~(lost.unsqueeze(1) & decided.squeeze(1) & (kept >= 0) & (kept != state.tokens))
+        possible = _consistent(canvas, state)
+    held = canvas.starts.masked_fill(~possible.unsqueeze(2), -1)
+    lowest = canvas.starts.masked_fill(~possible.unsqueeze(2), torch.iinfo(torch.long).max).min(dim=1).values
+    forced = rows.unsqueeze(1) & ~state.accepted & (lowest == held.max(dim=1).values) & (lowest >= 0)
+    if not forced.any():
+        return
+    state.tokens = torch.where(forced, lowest, state.tokens)
+    logp = token_logp(state.tokens) if token_logp is not None else torch.zeros_like(state.logp)
+    state.logp = torch.where(forced, logp, state.logp)
+    state.accepted |= forced
+
+
+def _complete_starts(table: _Positions, canvas: Canvas, state: _State, rows: torch.BoolTensor) -> None:
+    """Rows that stop now with a start unfinished take the possible start the model finds likeliest at
+    their undecided positions (summed log-probs), so the argmax never mixes two starts."""
+    if canvas.starts.shape[1] == 0:
+        return
+    open_ = rows.unsqueeze(1) & ~state.accepted
+    possible = _consistent(canvas, state) & rows.unsqueeze(1) & canvas.start_ok
+    if not (possible.any(dim=1) & open_.any(dim=1)).any():
+        return
+    held = canvas.starts[table.rows, :, table.cols]  # (P, N)
+    logp = table.logp.gather(1, held.clamp(min=0))
+    counted = (held >= 0) & open_[table.rows, table.cols].unsqueeze(1)
+    gain = torch.zeros(possible.shape, dtype=logp.dtype, device=logp.device)
+    gain.index_add_(0, table.rows, torch.where(counted, logp, torch.zeros_like(logp)))
+    best = gain.masked_fill(~possible, NEG_INF).argmax(dim=1)
+    chosen = canvas.starts[torch.arange(len(best), device=best.device), best]  # (B, L)
+    fill = possible.any(dim=1, keepdim=True) & open_ & (chosen >= 0)
+    state.tokens = torch.where(fill, chosen, state.tokens)
+    state.logp = torch.where(fill, table.token_logp(state.tokens), state.logp)
+    state.accepted |= fill
+
+
 # ---------------------------------------------------------------- acceptance rules
 
 
@@ -337,6 +421,8 @@ def _accept(rule: Rule, table: _Positions, proposal: torch.LongTensor, open_: to
     proposed, not how sure the model is of it."""
     if rule == "entropy":
         return _accept_entropy(table.entropy(open_), open_, entropy_bound)
+    if rule == "first":  # left to right: each row's first open position
+        return open_ & (open_.long().cumsum(dim=1) == 1)
     conf = table.token_logp(proposal).exp().masked_fill(~open_, -1.0)
     best = torch.zeros_like(open_).scatter_(1, conf.argmax(dim=1, keepdim=True), True) & open_
     if rule == "one":
@@ -386,6 +472,8 @@ def _fixup(canvas: Canvas, state: _State, token_logp: TokenLogp, rows: torch.Boo
     closing tail, then pads) and decided. At the end (`content_wins=False`) every position is decided
     and the slot simply ends at its first end.
     """
+    if content_wins:
+        _settle_starts(canvas, state, token_logp, rows)
     in_slot = (canvas.slot_id >= 0) & rows.unsqueeze(1)
     closing = in_slot & (canvas.close_id >= 0)
     is_pad = state.tokens == canvas.pad_id
@@ -457,6 +545,7 @@ def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Lo
     if not rows.any() or logits is None:
         return
     table = logits.masked(rows.unsqueeze(1) & ~canvas.pinned, state)
+    _complete_starts(table, canvas, state, rows)
     argmax = table.argmax()
     todo = rows.unsqueeze(1) & ~state.accepted
     state.tokens = torch.where(todo, argmax, state.tokens)
@@ -533,6 +622,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
     noise = _Noise(canvas, table, denoiser.mask_id, generator)
     init = init.to(device) if init is not None else None
     state = _initial_state(canvas, noise, device, init)
+    _settle_starts(canvas, state, None, state.live)  # what every start holds alike, before the first forward
     free = ~canvas.pinned
     blocked = ~table  # (M, V): the tokens each mask kind forbids
     self_cond: torch.Tensor | None = None
@@ -667,11 +757,13 @@ def one_token_per_forward(
     seed: int = 0,
     on_step: StepCallback | None = None,
     init: torch.LongTensor | None = None,
+    left_to_right: bool = False,
 ) -> list[Candidate]:
-    """The baseline: each forward decides exactly one position per row (the most confident), with the
-    same constraints, draft and slot fix-up, and no early stop; as many forwards as it takes."""
+    """The baseline: each forward decides exactly one position per row (the most confident; with
+    `left_to_right`, the first undecided one, as an autoregressive decoder would), with the same
+    constraints, draft and slot fix-up, and no early stop; as many forwards as it takes."""
     budget = int((~canvas.pinned).sum(dim=1).max())
-    opts = _Options(max(budget, 1), "one", 0.0, 1.0, temperature, False, 0.0, 0)
+    opts = _Options(max(budget, 1), "first" if left_to_right else "one", 0.0, 1.0, temperature, False, 0.0, 0)
     repeated = init.repeat_interleave(k, dim=0) if init is not None else None
     return _run(denoiser, prefix, canvas.repeat(k), opts, seed, on_step, repeated)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dagent.engine.anchors import stream_starts
 from dagent.engine.constraints import (
     ANY,
     BODY,
@@ -18,6 +19,7 @@ from dagent.engine.constraints import (
     Constraint,
     tokens,
 )
+from dagent.engine.context import Snippet
 from dagent.ops.syntax import END, LINE_OPS, WITH, OpParseError, parse
 
 
@@ -34,12 +36,16 @@ class Pinned:
 class Slot:
     """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
     `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
-    never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped."""
+    never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped.
+    `starts`: the slot's text starts with one of these (a token trie the sampler holds; engine/anchors.py);
+    one slot of a skeleton at most, and not with `first`. Starts too long for the slot are dropped (none
+    left: the slot is free)."""
 
     max_tokens: int | None = None
     constraint: Constraint = ANY
     closes: str | None = None
     first: Constraint | None = None
+    starts: tuple[str, ...] = ()
 
     @property
     def dotted(self) -> bool:
@@ -60,6 +66,13 @@ class Skeleton:
         token to the op markers cost valid streams on dagent-tiny: the noise at that position, drawn
         from the eleven markers, reads as a real op and the model follows it.)"""
         return Skeleton((Slot(None, ANY),))
+
+    @staticmethod
+    def anchored(snippets: Sequence[Snippet]) -> Skeleton:
+        """A free canvas whose first op starts at what `snippets` show (engine/anchors.py): a line's
+        anchored body op, or a one-line op on one of their paths; free when there are no snippets."""
+        starts = stream_starts(snippets)
+        return Skeleton((Slot(None, ANY, starts=starts),)) if snippets else Skeleton.free()
 
     @staticmethod
     def replace_line(pinned_prefix: str, max_tokens: int | None = None) -> Skeleton:
@@ -91,12 +104,12 @@ class Skeleton:
         return Skeleton((Pinned(pinned_prefix), Slot(1, rest, first=keyword), Slot(None, rest, first=rest & SPACED_WORD)))
 
     @staticmethod
-    def for_prefix(pinned_prefix: str) -> Skeleton:
-        """The skeleton for a planner's pinned prefix: free when there is none, a body closed by
+    def for_prefix(pinned_prefix: str, snippets: Sequence[Snippet] = ()) -> Skeleton:
+        """The skeleton for a planner's pinned prefix: anchored at `snippets` when there is none, a body closed by
         `@@end` after `@@with`, the op's words after a rename/static/param header (`@@rename path `),
         the rest of one line after another one-line op's header (`@@import path `)."""
         if not pinned_prefix:
-            return Skeleton.free()
+            return Skeleton.anchored(snippets)
         if pinned_prefix.endswith(WITH + "\n"):
             return Skeleton.replace_line(pinned_prefix)
         marker = op_kind(pinned_prefix)

@@ -1,7 +1,8 @@
 """Choose the confidence rule's window on free canvases (engine/sampler.py FREE_WINDOW) on *training-split*
 examples, never the held-out ones `dagent bench engine` reports: only the examples with nothing pinned (the
-model writes the whole op stream, header included), and for each window tokens/s and valid op streams
-against one-token-per-forward and the entropy rule, measured in the same run.
+model writes the whole op stream, its start anchored at the context: engine/anchors.py), and for each window
+tokens/s and valid op streams against one-token-per-forward (most confident first, and left to right) and the
+entropy rule, measured in the same run.
 
     python scripts/tune_free_window.py -n 400 --k 4 [--model DIR] [--windows 0,4,6,8,12]
 
@@ -35,11 +36,12 @@ def main() -> None:
     denoiser, tokenizer = load_denoiser(args.model)
     settings = BenchSettings(k=args.k, max_context=context_limit(resolve_model_dir(args.model)))
     examples = [e for e in make_examples(split="train", n=args.n, seed=args.seed) if not e.pinned_prefix]
-    base = run_bench(denoiser, tokenizer, examples, settings, only=["one-per-forward", "dagent-entropy"])["methods"]
+    base = run_bench(denoiser, tokenizer, examples, settings, only=["one-per-forward", "left-to-right", "dagent-entropy"])["methods"]
     print(f"{len(examples)} free training-split examples, k={args.k}")
     print("          method  tok/s  x one  fwd/tok  valid")
     one = base["one-per-forward"]
     print(_row("one-per-forward", one, one))
+    print(_row("left-to-right", base["left-to-right"], one))
     print(_row("entropy", base["dagent-entropy"], one))
     for window in (int(w) for w in args.windows.split(",")):
         run = run_bench(denoiser, tokenizer, examples, replace(settings, free_window=window or None),

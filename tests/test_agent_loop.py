@@ -278,3 +278,15 @@ def test_each_passing_test_gets_its_own_limit_and_failing_ones_the_run_wide_one(
                         TestOutcome("huge", "passed", duration_s=30.0), TestOutcome("bad", "failed", duration_s=0.01)],
                        0, False, 1.0, "")
     assert call_timeouts(baseline, Budget(per_test_timeout_s=12.0)) == {"fast": 1.0, "slow": 5.5, "huge": 12.0}
+
+
+def test_an_instructions_free_streams_start_at_a_line_the_context_shows(tiny_model: Path) -> None:
+    from dagent.engine.anchors import stream_starts
+    from dagent.engine.context import ContextBlock, Snippet
+
+    snippets = [Snippet("tally/counts.py", 3, "def total(counts):\n    return sum(counts) + 1\n")]
+    proposer = Proposer(str(tiny_model), k=3)
+    proposals = proposer.for_instruction(ContextBlock(task="edit", instruction="stop adding one", snippets=snippets), seed=0)
+    assert len(proposals) == 3
+    for proposal in proposals:  # a random model: what it writes after the start is its own
+        assert any(proposal.text.startswith(start) for start in stream_starts(snippets)), proposal.text

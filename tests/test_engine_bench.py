@@ -92,11 +92,11 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
     tok = tiny_tokenizer()
     den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id("@@end"))  # always closes at once
     report = run_bench(den, tok, EXAMPLES[:1], BenchSettings(k=3, steps=8))
-    assert list(report["methods"]) == ["dagent-entropy", "dagent-confidence", "one-per-forward"]  # no generate()
+    assert list(report["methods"]) == ["dagent-entropy", "dagent-confidence", "one-per-forward", "left-to-right"]  # no generate()
     for name, m in report["methods"].items():
         # "@@end" and its newline, written in one forward (dagent's rules then check the canvas in one
         # more); the op parses but is not the target
-        forwards = 1 if name == "one-per-forward" else 2
+        forwards = 1 if name in ("one-per-forward", "left-to-right") else 2
         assert m["outputs"] == 3 and m["tokens"] == 6 and m["forwards"] == forwards
         assert m["forwards_per_token"] == forwards / 6
         assert m["by_kind"] == {"@@replace": {"outputs": 3, "valid": 3, "tokens": 6, "seconds": pytest.approx(m["seconds"])}}

@@ -174,3 +174,29 @@ def test_a_keyword_the_tokenizer_splits_leaves_a_plain_line() -> None:
 def test_a_move_keeps_one_free_line() -> None:
     [slot] = [s for s in Skeleton.for_prefix("@@move m.py ").segments if isinstance(s, Slot)]
     assert slot.first is None and slot.max_tokens is None
+
+
+def test_slot_starts_are_laid_out_from_the_slots_first_column() -> None:
+    from dagent.engine.anchors import stream_starts
+    from dagent.engine.canvas import START_ROOM
+    from dagent.engine.context import Snippet
+
+    tok = tiny_tokenizer()
+    long_line = "    total = " + " + ".join(f"value_{i}" for i in range(12)) + "\n"
+    snippets = [Snippet("m.py", 2, "    return x\n" + long_line)]
+    canvas = build_canvas(tok, [Skeleton((Pinned("\n"), Slot(None, ANY, starts=stream_starts(snippets)))), Skeleton.free()], CANVAS)
+    at = len(encode(tok, "\n"))
+    laid = [row[row >= 0].tolist() for row in canvas.starts[0][canvas.start_ok[0]]]
+    fitting = [encode(tok, s) for s in stream_starts(snippets) if len(encode(tok, s)) + START_ROOM <= CANVAS - at]
+    assert laid == fitting
+    assert len(fitting) < len(stream_starts(snippets))  # the long line's anchored starts do not fit: dropped
+    for n in canvas.start_ok[0].nonzero().squeeze(1).tolist():
+        assert (canvas.starts[0, n, :at] == -1).all() and canvas.starts[0, n, at] >= 0  # from the slot's first column
+    assert not canvas.start_ok[1].any()  # the free row holds none
+    assert canvas.repeat(2).starts.shape == (4, *canvas.starts.shape[1:])
+
+
+def test_one_slot_with_starts_per_skeleton() -> None:
+    two = Skeleton((Slot(4, ANY, starts=("a",)), Pinned(" "), Slot(None, ANY, starts=("b",))))
+    with pytest.raises(ValueError, match="one slot with starts"):
+        build_canvas(tiny_tokenizer(), [two], CANVAS)

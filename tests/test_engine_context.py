@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dagent.engine.context import WINDOW_AFTER, WINDOW_BEFORE, focus_window
+from dagent.engine.context import (
+    WINDOW_AFTER,
+    WINDOW_BEFORE,
+    ContextBlock,
+    Snippet,
+    focus_window,
+    render_context,
+    snippets_of,
+)
 
 LINES = [f"line {i}\n" for i in range(1, 41)]
 
@@ -21,3 +29,15 @@ def test_the_window_stops_at_the_file_edges() -> None:
 def test_the_window_clips_to_a_range_as_training_clips_to_the_function() -> None:
     snippet = focus_window("m.py", LINES, 20, first=15, last=22)
     assert snippet.start_line == 15 and snippet.code.splitlines() == [f"line {i}" for i in range(15, 23)]
+
+
+def test_snippets_of_reads_back_what_render_context_wrote() -> None:
+    snippets = [Snippet("pkg/a.py", 3, "def f():\n    return 1\n"), Snippet("b c.py", 1, "x = 1\n\n")]
+    block = ContextBlock(task="edit", instruction="make f static", errors=["boom"], snippets=snippets)
+    assert snippets_of(render_context(block)) == snippets
+    assert snippets_of(render_context(ContextBlock(task="fix", errors=["e"]))) == []
+
+
+def test_snippets_of_a_cut_text_keeps_only_whole_lines() -> None:
+    text = render_context(ContextBlock(task="fix", snippets=[Snippet("a.py", 7, "x = 1\ny = 2\n")]))
+    assert snippets_of(text[:-3]) == [Snippet("a.py", 7, "x = 1\n")]

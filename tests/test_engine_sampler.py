@@ -10,6 +10,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dagent.engine.anchors import stream_starts
 from dagent.engine.canvas import build_canvas
 from dagent.engine.constraints import (
     ANY,
@@ -21,7 +22,8 @@ from dagent.engine.constraints import (
     ONE_LINE,
     Constraint,
 )
-from dagent.engine.sampler import _in_window, one_token_per_forward, sample, sample_stream
+from dagent.engine.context import Snippet
+from dagent.engine.sampler import FREE_WINDOW, _in_window, one_token_per_forward, sample, sample_stream
 from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
 from dagent.engine.tokenizer import encode
 from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
@@ -448,3 +450,71 @@ def test_finished_rows_leave_the_batch() -> None:
     found = one_token_per_forward(den, den.encode(context_ids()), canvas)
     assert den.rows == [2, 2, 1, 1, 1]  # the two-token row stops after two forwards
     assert sorted(c.steps for c in found) == [2, 5]
+
+
+# ---------------------------------------------------------------- slot starts (an anchored free canvas)
+
+ANCHORS = stream_starts([Snippet("m.py", 2, "def f(x):\n    return x - 1\n")])
+
+
+def _fitting(canvas, row: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    tok = tiny_tokenizer()
+    return [tok.decode(r[r >= 0].tolist()) for r in canvas.starts[row][canvas.start_ok[row]]]
+
+
+@FAST
+@given(seed=st.integers(0, 2**16), rule=st.sampled_from(["entropy", "confidence", "one", "left"]))
+def test_every_output_of_an_anchored_canvas_starts_with_one_start(model, prefix, seed, rule) -> None:  # type: ignore[no-untyped-def]
+    canvas = build_canvas(tiny_tokenizer(), [Skeleton.anchored([Snippet("m.py", 2, "def f(x):\n    return x - 1\n")])], CANVAS)
+    starts = _fitting(canvas)
+    assert starts and set(starts) <= set(ANCHORS)
+    if rule in ("one", "left"):
+        found = one_token_per_forward(model, prefix, canvas, k=2, seed=seed, left_to_right=rule == "left")
+    else:
+        found = sample(model, prefix, canvas, k=2, steps=6, rule=rule, seed=seed, free_window=FREE_WINDOW)
+    for cand in found:
+        assert any(cand.text.startswith(s) for s in starts), cand.text
+
+
+class Recording(ScriptedDenoiser):
+    """Prefers pad everywhere; keeps the canvas of every forward."""
+
+    def __init__(self) -> None:
+        tok = tiny_tokenizer()
+        super().__init__(len(tok), CANVAS, tok.pad_token_id, tok.pad_token_id)
+        self.seen: list[torch.LongTensor] = []
+
+    def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+        self.seen.append(canvas.clone())
+        return super().denoise(prefix, canvas, self_cond)
+
+
+def test_what_every_start_holds_alike_is_written_before_the_first_forward() -> None:
+    tok = tiny_tokenizer()
+    den = Recording()
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=("x = 1\n", "x = 2\n")),))], CANVAS)
+    [cand] = sample(den, den.encode(context_ids()), canvas, steps=8, rule="confidence")
+    held = encode(tok, "x = ")
+    assert den.seen[0][0, : len(held)].tolist() == held  # shared by both starts: decided at once
+    assert cand.text in ("x = 1\n", "x = 2\n")
+
+
+def test_positions_decided_together_from_two_starts_keep_one_start() -> None:
+    tok = tiny_tokenizer()
+    one, two = encode(tok, "x = 1\n"), encode(tok, "y = 2\n")
+    last = len(one) - 2  # the digit's position
+    assert len(one) == len(two) and one[0] != two[0] and one[last] != two[last]
+    # the model wants x (start one) first and 2 (start two) at the digit, surely, both in one step
+    den = Positional({0: [(one[0], 30.0)], last: [(two[last], 30.0)]})
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=("x = 1\n", "y = 2\n")),))], CANVAS)
+    for steps in (1, 8):  # cut at once (the end completes one start) or left to settle
+        [cand] = sample(den, den.encode(context_ids()), canvas, steps=steps, rule="confidence", stop_entropy=0.0)
+        assert cand.text in ("x = 1\n", "y = 2\n")
+
+
+def test_a_canvas_without_starts_samples_as_before(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    free = build_canvas(tiny_tokenizer(), [Skeleton.free()], CANVAS)
+    anchored_nowhere = build_canvas(tiny_tokenizer(), [Skeleton.anchored([])], CANVAS)
+    a = sample(model, prefix, free, k=2, steps=6, seed=3, rule="confidence")
+    b = sample(model, prefix, anchored_nowhere, k=2, steps=6, seed=3, rule="confidence")
+    assert [c.ids for c in a] == [c.ids for c in b]

@@ -10,8 +10,12 @@ Methods:
   `free_window` columns of a row's first undecided position (engine/sampler.py FREE_WINDOW);
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
-- `one-per-forward`: dagent's sampler deciding exactly one position per forward (the AR-like baseline;
-  no check forward: each token was decided seeing every token decided before it).
+- `one-per-forward`: dagent's sampler deciding exactly one position per forward, the most confident (the
+  AR-like baseline; no check forward: each token was decided seeing every token decided before it);
+- `left-to-right`: the same, deciding each row's first undecided position, as an autoregressive decoder
+  does. On an anchored free canvas (engine/anchors.py) it is the stronger baseline: the start is written
+  for both once the model has chosen it, and a most-confident-first order, free to decide the canvas's
+  end before its start, left most streams invalid.
 
 Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
 encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
@@ -32,6 +36,7 @@ import torch
 
 from dagent.agent.bench.score import bench_scoring
 from dagent.engine.canvas import Canvas, drafted_canvas
+from dagent.engine.context import snippets_of
 from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
@@ -40,7 +45,7 @@ from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
 from dagent.ops.syntax import replace_draft
 
-METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward")
+METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward", "left-to-right")
 SHOWN_SAMPLES = 3
 
 
@@ -131,8 +136,9 @@ def _dagent(rule: str) -> Method:
         before = denoiser.decoder_calls
         prefix = denoiser.encode(ex.context)
         init = ex.init if s.drafts else None
-        if rule == "one":
-            found = one_token_per_forward(denoiser, prefix, ex.canvas, k=s.k, seed=s.seed, init=init)
+        if rule in ("one", "first"):
+            found = one_token_per_forward(denoiser, prefix, ex.canvas, k=s.k, seed=s.seed, init=init,
+                                          left_to_right=rule == "first")
         else:
             window = s.free_window if rule == "confidence" else None  # the product's rule, as `dagent` runs it
             found = sample(denoiser, prefix, ex.canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed,  # type: ignore[arg-type]
@@ -189,11 +195,12 @@ class _CallCounter:
 
 
 def methods_for(denoiser: Denoiser) -> dict[str, Method]:
-    """All four where transformers' generate applies (DiffusionGemma), else the three of dagent's."""
+    """All five where transformers' generate applies (DiffusionGemma), else the four of dagent's."""
     chosen: dict[str, Method] = {"dagent-entropy": _dagent("entropy"), "dagent-confidence": _dagent("confidence")}
     if hasattr(getattr(denoiser, "model", None), "generate") and denoiser.mask_id is None:
         chosen["hf-generate"] = _hf_generate
     chosen["one-per-forward"] = _dagent("one")
+    chosen["left-to-right"] = _dagent("first")
     return chosen
 
 
@@ -256,7 +263,7 @@ def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample
     for ex in examples:
         ids = tokenizer.encode(ex.context, add_special_tokens=False)[: s.max_context] or [denoiser.pad_id]
         try:
-            canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix)],
+            canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix, snippets_of(ex.context))],
                                           [replace_draft(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size,
                                           max_length=denoiser.canvas_length if s.fixed_canvas else None)
         except ValueError:

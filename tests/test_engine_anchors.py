@@ -1,0 +1,55 @@
+"""Where a free op stream may start (engine/anchors.py): anchored at what the context shows."""
+
+from __future__ import annotations
+
+from dagent.engine.anchors import ANCHORED_OPS, PATH_OPS, stream_starts
+from dagent.engine.context import Snippet
+from dagent.ops.model import Delete, Replace
+from dagent.ops.syntax import is_pinned_head, parse
+
+SNIPPET = Snippet("pkg/stats.py", 10, "def mean(xs):\n\n    return sum(xs) / len(xs)\n")
+
+
+def test_each_shown_line_anchors_each_body_op_with_its_number_and_its_exact_text() -> None:
+    starts = stream_starts([SNIPPET])
+    anchored = [s for s in starts if s.startswith(tuple(ANCHORED_OPS))]
+    assert len(anchored) == 2 * len(ANCHORED_OPS)  # line 11 is blank: no anchor
+    assert "@@delete pkg/stats.py:12\n    return sum(xs) / len(xs)\n@@end\n" in anchored
+    assert "@@replace pkg/stats.py:10\ndef mean(xs):\n@@with\n" in anchored
+    assert not any(":11\n" in s for s in anchored)
+
+
+def test_a_delete_start_is_a_whole_op_and_the_others_are_pinned_heads_the_model_finishes() -> None:
+    for start in stream_starts([SNIPPET]):
+        if start.startswith("@@delete"):
+            [op] = parse(start)
+            assert isinstance(op, Delete) and op.path == "pkg/stats.py" and op.old in SNIPPET.code
+        elif start.startswith(tuple(ANCHORED_OPS)):
+            assert is_pinned_head(start)
+            [op] = parse(start + "    return 0\n@@end\n")
+            assert op.line in (10, 12)
+            if isinstance(op, Replace):
+                assert op.old in SNIPPET.code and op.new == "    return 0\n"
+
+
+def test_one_line_ops_start_on_each_path_shown_and_a_remove_is_whole() -> None:
+    other = Snippet("pkg/io.py", 1, "import os\n")
+    starts = stream_starts([SNIPPET, other, SNIPPET])
+    assert len(starts) == len(set(starts))  # a snippet shown twice adds nothing
+    for path in ("pkg/stats.py", "pkg/io.py"):
+        assert all(f"{op} {path}" in starts for op in PATH_OPS)
+        assert parse(f"@@remove {path}\n") and f"@@remove {path}\n" in starts
+    assert not any(s.startswith("@@create") for s in starts)  # a new path is anchored at nothing
+
+
+def test_body_lines_are_escaped_and_odd_paths_quoted_as_the_grammar_writes_them() -> None:
+    snippet = Snippet("my dir/a.py", 3, "@@not_a_marker = 1\n")
+    starts = stream_starts([snippet])
+    delete = '@@delete "my dir/a.py":3\n\\@@not_a_marker = 1\n@@end\n'
+    assert [s for s in starts if s.startswith("@@delete")] == [delete]
+    [op] = parse(delete)
+    assert isinstance(op, Delete) and op.path == "my dir/a.py" and op.old == "@@not_a_marker = 1\n" and op.line == 3
+
+
+def test_no_snippets_no_starts() -> None:
+    assert stream_starts([]) == ()
