@@ -30,7 +30,7 @@ What the grammar constraint enforces, and what it does not
   position every start still possible reaches takes only their tokens there; a position they all hold
   alike is decided at once; positions decided together from two starts keep the start most of them
   agree with. `Skeleton.anchored` uses it for a free canvas: its first op starts at a line (or a path)
-  the context shows (engine/anchors.py).
+  the context shows (engine/stream_starts.py).
 - Not enforced while sampling: the op grammar's line structure past a slot's start (later ops, the
   new lines and their `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse. (Its first

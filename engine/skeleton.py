@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dagent.engine.anchors import stream_starts
 from dagent.engine.constraints import (
     ANY,
     BODY,
@@ -20,6 +19,7 @@ from dagent.engine.constraints import (
     tokens,
 )
 from dagent.engine.context import Snippet
+from dagent.engine.stream_starts import stream_starts
 from dagent.ops.syntax import END, LINE_OPS, WITH, OpParseError, parse
 
 
@@ -37,7 +37,7 @@ class Slot:
     """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
     `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
     never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped.
-    `starts`: the slot's text starts with one of these (a token trie the sampler holds; engine/anchors.py);
+    `starts`: the slot's text starts with one of these (a token trie the sampler holds; engine/stream_starts.py);
     one slot of a skeleton at most, and not with `first`. Starts too long for the slot are dropped (none
     left: the slot is free)."""
 
@@ -69,7 +69,7 @@ class Skeleton:
 
     @staticmethod
     def anchored(snippets: Sequence[Snippet]) -> Skeleton:
-        """A free canvas whose first op starts at what `snippets` show (engine/anchors.py): a line's
+        """A free canvas whose first op starts at what `snippets` show (engine/stream_starts.py): a line's
         anchored body op, or a one-line op on one of their paths; free when there are no snippets."""
         starts = stream_starts(snippets)
         return Skeleton((Slot(None, ANY, starts=starts),)) if snippets else Skeleton.free()

@@ -281,8 +281,8 @@ def test_each_passing_test_gets_its_own_limit_and_failing_ones_the_run_wide_one(
 
 
 def test_an_instructions_free_streams_start_at_a_line_the_context_shows(tiny_model: Path) -> None:
-    from dagent.engine.anchors import stream_starts
     from dagent.engine.context import ContextBlock, Snippet
+    from dagent.engine.stream_starts import stream_starts
 
     snippets = [Snippet("tally/counts.py", 3, "def total(counts):\n    return sum(counts) + 1\n")]
     proposer = Proposer(str(tiny_model), k=3)

@@ -177,9 +177,9 @@ def test_a_move_keeps_one_free_line() -> None:
 
 
 def test_slot_starts_are_laid_out_from_the_slots_first_column() -> None:
-    from dagent.engine.anchors import stream_starts
     from dagent.engine.canvas import START_ROOM
     from dagent.engine.context import Snippet
+    from dagent.engine.stream_starts import stream_starts
 
     tok = tiny_tokenizer()
     long_line = "    total = " + " + ".join(f"value_{i}" for i in range(12)) + "\n"

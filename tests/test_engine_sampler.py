@@ -10,7 +10,6 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagent.engine.anchors import stream_starts
 from dagent.engine.canvas import build_canvas
 from dagent.engine.constraints import (
     ANY,
@@ -25,6 +24,7 @@ from dagent.engine.constraints import (
 from dagent.engine.context import Snippet
 from dagent.engine.sampler import FREE_WINDOW, _in_window, one_token_per_forward, sample, sample_stream
 from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
+from dagent.engine.stream_starts import stream_starts
 from dagent.engine.tokenizer import encode
 from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
 

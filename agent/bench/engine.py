@@ -13,7 +13,7 @@ Methods:
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward, the most confident (the
   AR-like baseline; no check forward: each token was decided seeing every token decided before it);
 - `left-to-right`: the same, deciding each row's first undecided position, as an autoregressive decoder
-  does. On an anchored free canvas (engine/anchors.py) it is the stronger baseline: the start is written
+  does. On an anchored free canvas (engine/stream_starts.py) it is the stronger baseline: the start is written
   for both once the model has chosen it, and a most-confident-first order, free to decide the canvas's
   end before its start, left most streams invalid.
 

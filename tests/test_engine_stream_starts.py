@@ -1,9 +1,9 @@
-"""Where a free op stream may start (engine/anchors.py): anchored at what the context shows."""
+"""Where a free op stream may start (engine/stream_starts.py): anchored at what the context shows."""
 
 from __future__ import annotations
 
-from dagent.engine.anchors import ANCHORED_OPS, PATH_OPS, stream_starts
 from dagent.engine.context import Snippet
+from dagent.engine.stream_starts import ANCHORED_OPS, PATH_OPS, stream_starts
 from dagent.ops.model import Delete, Replace
 from dagent.ops.syntax import is_pinned_head, parse
 
