@@ -1,17 +1,17 @@
-"""Fixed sampler calls on the tiny random DiffusionGemma, and their candidates: the golden file
-`tests/data/sampler_golden.json` holds what the sampler wrote before its speed work (commit e3c510a),
-so every exact speed change is checked to leave the candidates identical (same seed).
+"""Fixed sampler calls and their candidates: the golden file `tests/data/sampler_golden.json` holds what
+the sampler wrote before its speed work (commit e3c510a), so every exact speed change is checked to leave
+the candidates identical (same seed).
+
+The calls run on `ExactDenoiser`, whose logits are small integers over 4, computed from the canvas with
+integer arithmetic: every machine computes them bit for bit, and no decision rests on a rounding. (The
+golden was first written on the tiny random DiffusionGemma, whose logits sit within about 1e-5 of a tie
+at some decisions: on 2026-12-06 a machine whose matmuls round differently changed six of its calls.)
 
 Only the argmax path (temperature 0) is golden: drawing proposals by inverse-CDF at the undecided
 positions consumes the random stream differently from `torch.multinomial` over every position, so
 sampled candidates changed there by design (a test checks the new draws' distribution instead).
-Regenerate (only for a deliberate change of behaviour): `python -m helpers.sampler_golden` from tests/.
-
-Machines: this random model's logits sit within about 1e-5 of a tie at some decisions (logits perturbed
-by 1e-6 leave every candidate as it is; by 1e-5, most calls change), so a CPU whose matmul kernels round
-differently can flip one. On 2026-12-06 the machine differed from the one the golden was written on and
-the six drafted-canvas calls changed at 063c627 (the last commit checked against e3c510a's golden); they
-were written again from 063c627's sampler on that machine, the other 24 calls unchanged.
+Regenerate (only for a deliberate change of behaviour): `python -m helpers.sampler_golden` from tests/;
+`scripts/sampler_golden_at.sh COMMIT` writes it from an older commit's sampler.
 """
 
 from __future__ import annotations
@@ -24,12 +24,54 @@ import torch
 
 from dagent.engine.canvas import build_canvas, drafted_canvas
 from dagent.engine.constraints import DOTTED, IDENTIFIER
+from dagent.engine.denoiser import PrefixState, check_context
 from dagent.engine.sampler import one_token_per_forward, sample
 from dagent.engine.skeleton import Pinned, Skeleton, Slot
-from helpers.engine import CANVAS, context_ids, tiny_denoiser, tiny_tokenizer
+from helpers.engine import CANVAS, context_ids, tiny_tokenizer
 
 GOLDEN = Path(__file__).parent.parent / "data" / "sampler_golden.json"
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
+
+
+class ExactDenoiser:
+    """A uniform-noise denoiser whose logits depend on the context, each position's token and its
+    neighbours, its column and the last step's argmax (the self-conditioning signal it returns), through
+    integer arithmetic only: logits are integers over 4 (at most 23), exact in float32 on every machine."""
+
+    mask_id: int | None = None
+
+    def __init__(self, vocab_size: int, canvas_length: int, pad_id: int) -> None:
+        self.vocab_size, self.canvas_length, self.pad_id = vocab_size, canvas_length, pad_id
+        self.device = torch.device("cpu")
+        self.encoder_calls = self.decoder_calls = 0
+
+    def encode(self, context_ids: torch.LongTensor) -> PrefixState:
+        check_context(context_ids)
+        self.encoder_calls += 1
+        return PrefixState(ids=context_ids, length=context_ids.shape[1])
+
+    def extend(self, prefix: PrefixState, ids: torch.LongTensor) -> PrefixState:
+        self.encoder_calls += 1
+        joined = torch.cat([prefix.ids, ids], dim=1)
+        return PrefixState(ids=joined, length=joined.shape[1])
+
+    def denoise(self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        self.decoder_calls += 1
+        columns = torch.arange(canvas.shape[1])
+        neighbours = canvas.roll(1, dims=1) + 3 * canvas.roll(-1, dims=1)
+        key = 5 * canvas + 11 * neighbours + 13 * columns + int(prefix.ids.sum())
+        last = self_cond.argmax(dim=-1) if self_cond is not None else torch.zeros_like(canvas)
+        vocab = torch.arange(self.vocab_size)
+        logits = ((7 * key + 3 * last).unsqueeze(-1) + 29 * vocab).remainder(61).float() / 4.0
+        # one favourite token per position, favoured by 0 to 8: the model is sure of some, unsure of others
+        favourite = (3 * key + last).remainder(self.vocab_size)
+        logits.scatter_add_(-1, favourite.unsqueeze(-1), (2 * key.remainder(5)).float().unsqueeze(-1))
+        return logits, logits.clone()
+
+
+def exact_denoiser() -> ExactDenoiser:
+    tok = tiny_tokenizer()
+    return ExactDenoiser(len(tok), CANVAS, tok.pad_token_id)
 
 
 def _canvases() -> dict[str, tuple[Any, Any]]:
@@ -45,31 +87,21 @@ def _canvases() -> dict[str, tuple[Any, Any]]:
 
 
 def fingerprint() -> dict[str, list[list[Any]]]:
-    model = tiny_denoiser()
+    model = exact_denoiser()
     prefix = model.encode(context_ids())
     out: dict[str, list[list[Any]]] = {}
     for name, (canvas, init) in _canvases().items():
         for seed in (0, 1):
             for rule in ("entropy", "confidence"):
-                # loose bounds: the random model decides several positions a step, rows finish early
-                found = sample(model, prefix, canvas, k=3, seed=seed, rule=rule, temperature=0.0, init=init,
+                # loose bounds: several positions decided a step, rows finishing early
+                found = sample(model, prefix, canvas, k=3, seed=seed, rule=rule, temperature=0.0, init=init,  # type: ignore[arg-type]
                                entropy_bound=3.0, confidence=0.02, steps=40, stop_entropy=4.0)
                 out[f"{name}/{rule}/{seed}"] = [[c.ids, round(c.score, 5), c.steps] for c in found]
-            found = one_token_per_forward(model, prefix, canvas, k=2, seed=seed, temperature=0.0, init=init)
+            found = one_token_per_forward(model, prefix, canvas, k=2, seed=seed, temperature=0.0, init=init)  # type: ignore[arg-type]
             out[f"{name}/one/{seed}"] = [[c.ids, round(c.score, 5), c.steps] for c in found]
     return out
 
 
-def tanh_softcap(logits: torch.Tensor, cap: float | None) -> torch.Tensor:
-    """The softcap in its tanh form, as the golden was written: the backend's sigmoid form agrees to a few
-    ulp (test_engine_backends.py), which can flip a near-tie on this random model."""
-    return logits.div_(cap).tanh_().mul_(cap) if cap else logits
-
-
 if __name__ == "__main__":
-    import dagent.engine.backends.diffusion_gemma as backend
-
-    torch.set_num_threads(1)
-    backend.softcap_ = tanh_softcap
     GOLDEN.write_text(json.dumps(fingerprint()))
     print(f"wrote {GOLDEN}")
