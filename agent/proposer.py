@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from dagent.agent.plan import EditTarget, Plan, deletion_candidate, skeleton_prefixes
 from dagent.engine.canvas import close_slot
-from dagent.engine.context import ContextBlock, focus_window, render_context
+from dagent.engine.context import ContextBlock, focus_window, render_context, snippets_of
 from dagent.engine.engine import Engine, EngineStats, SamplingCut
 from dagent.engine.sampler import Candidate
 from dagent.engine.skeleton import CanvasTooSmall, Skeleton
@@ -96,10 +96,12 @@ class Proposer:
         return proposals
 
     def for_instruction(self, context: ContextBlock, seed: int, deadline: float | None = None) -> list[Proposal]:
-        """The model's free-form candidates for an instruction; none when the deadline cuts the sampling."""
+        """The model's free-form candidates for an instruction, each starting at a line or a path the model
+        sees in its context window; none when the deadline cuts the sampling."""
+        text = render_context(context)
+        skeleton = Skeleton.anchored(snippets_of(self.engine.visible(text)))
         try:
-            candidates = self._sample(render_context(context), [Skeleton.anchored(context.snippets)], seed, "edit",
-                                      deadline=deadline)
+            candidates = self._sample(text, [skeleton], seed, "edit", deadline=deadline)
         except SamplingCut:
             return []
         return [Proposal("model", c.text, c.score) for c in candidates]

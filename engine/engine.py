@@ -48,7 +48,7 @@ from dagent.engine.fill import HOLE_LENGTHS, Filling, FillRequest
 from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.precision import autocast_to, score_autocast_dtype
-from dagent.engine.prompt import context_limit, context_tensor
+from dagent.engine.prompt import context_limit, context_tensor, visible_context
 from dagent.engine.sampler import FREE_WINDOW, Candidate, sample
 from dagent.engine.skeleton import Skeleton
 from dagent.engine.tokenizer import decode, encode
@@ -220,6 +220,10 @@ class Engine:
         if len(self._contexts) > CONTEXT_CACHE:
             self._contexts.popitem(last=False)
         return encoded
+
+    def visible(self, context_text: str) -> str:
+        """The part of `context_text` the model sees (its context window), as text."""
+        return visible_context(self.tokenizer, context_text, self.context_tokens)
 
     # ------------------------------------------------------------ sample
 

@@ -21,13 +21,18 @@ def context_ids(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> li
     return encode(tokenizer, text)[:limit]
 
 
+def visible_context(tokenizer, text: str, limit: int = DEFAULT_CONTEXT_TOKENS) -> str:  # type: ignore[no-untyped-def]
+    """What the encoder sees of `text`: its first `limit` tokens, decoded."""
+    return decode(tokenizer, context_ids(tokenizer, text, limit))
+
+
 def fitted_context(tokenizer, texts: Sequence[str], line_text: str,  # type: ignore[no-untyped-def]
                    limit: int = DEFAULT_CONTEXT_TOKENS) -> tuple[str, bool]:
     """The first of `texts` (the same block with narrower and narrower windows above the suspect line)
     whose first `limit` tokens still show `line_text`, and whether one did (else the last text)."""
     wanted = line_text.strip()
     for text in texts:
-        if wanted in decode(tokenizer, context_ids(tokenizer, text, limit)):
+        if wanted in visible_context(tokenizer, text, limit):
             return text, True
     return texts[-1], False
 

@@ -280,13 +280,19 @@ def test_each_passing_test_gets_its_own_limit_and_failing_ones_the_run_wide_one(
     assert call_timeouts(baseline, Budget(per_test_timeout_s=12.0)) == {"fast": 1.0, "slow": 5.5, "huge": 12.0}
 
 
-def test_an_instructions_free_streams_start_at_a_line_the_context_shows(tiny_model: Path) -> None:
-    from dagent.engine.context import ContextBlock, Snippet
+def test_an_instructions_free_streams_start_at_a_line_the_model_sees(tiny_model: Path) -> None:
+    from dagent.engine.context import ContextBlock, Snippet, render_context, snippets_of
     from dagent.engine.stream_starts import stream_starts
 
-    snippets = [Snippet("tally/counts.py", 3, "def total(counts):\n    return sum(counts) + 1\n")]
+    shown = Snippet("tally/counts.py", 3, "def total(counts):\n    return sum(counts) + 1\n")
+    body = "".join(f"    step_{i} = compute_step(counts, {i})\n" for i in range(60))
+    long = Snippet("tally/far.py", 1, "def later(counts):\n" + body)  # runs past the model's context window
     proposer = Proposer(str(tiny_model), k=3)
-    proposals = proposer.for_instruction(ContextBlock(task="edit", instruction="stop adding one", snippets=snippets), seed=0)
+    context = ContextBlock(task="edit", instruction="stop adding one", snippets=[shown, long])
+    seen = stream_starts(snippets_of(proposer.engine.visible(render_context(context))))
+    assert "@@delete tally/far.py:61\n" not in "".join(seen)  # its last line is out of the model's sight
+    assert "@@delete tally/far.py:61\n" in "".join(stream_starts([shown, long]))
+    proposals = proposer.for_instruction(context, seed=0)
     assert len(proposals) == 3
     for proposal in proposals:  # a random model: what it writes after the start is its own
-        assert any(proposal.text.startswith(start) for start in stream_starts(snippets)), proposal.text
+        assert any(proposal.text.startswith(start) for start in seen), proposal.text

@@ -41,3 +41,14 @@ def test_snippets_of_reads_back_what_render_context_wrote() -> None:
 def test_snippets_of_a_cut_text_keeps_only_whole_lines() -> None:
     text = render_context(ContextBlock(task="fix", snippets=[Snippet("a.py", 7, "x = 1\ny = 2\n")]))
     assert snippets_of(text[:-3]) == [Snippet("a.py", 7, "x = 1\n")]
+
+
+def test_the_visible_context_is_what_the_encoder_window_holds() -> None:
+    from dagent.engine.prompt import context_ids, visible_context
+    from helpers.engine import tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    text = render_context(ContextBlock(task="fix", snippets=[Snippet("a.py", 1, "x = 1\n" * 200)]))
+    seen = visible_context(tok, text, 64)
+    assert text.startswith(seen) and len(seen) < len(text) and len(context_ids(tok, seen, 1000)) <= 64
+    assert visible_context(tok, "x = 1\n", 64) == "x = 1\n"

@@ -40,6 +40,7 @@ from dagent.engine.context import snippets_of
 from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
+from dagent.engine.prompt import visible_context
 from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, FREE_WINDOW, Candidate, one_token_per_forward, sample
 from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
@@ -257,13 +258,15 @@ class ForwardClock:
 def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample],
              s: BenchSettings) -> tuple[list[_Prepared], int]:
     """Token ids, canvases and drafts, built before any clock starts, as `dagent fix` builds them (the
-    canvas grows to fit a long line's draft); examples whose pinned prefix does not fit even a grown
-    canvas are skipped (and counted)."""
+    canvas grows to fit a long line's draft) and `dagent edit` anchors a free canvas (at the snippets
+    the model sees); examples whose pinned prefix does not fit even a grown canvas are skipped (and
+    counted)."""
     prepared, skipped = [], 0
     for ex in examples:
         ids = tokenizer.encode(ex.context, add_special_tokens=False)[: s.max_context] or [denoiser.pad_id]
+        seen = snippets_of(visible_context(tokenizer, ex.context, s.max_context))
         try:
-            canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix, snippets_of(ex.context))],
+            canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix, seen)],
                                           [replace_draft(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size,
                                           max_length=denoiser.canvas_length if s.fixed_canvas else None)
         except ValueError:
