@@ -25,7 +25,7 @@ from dagent.agent.progress import OnProgress, Tracker
 from dagent.agent.repair_search import RankerFactory, RepairSearch
 from dagent.agent.report import RunReport, Timings
 from dagent.agent.rewrites import record_proposal, rewrite_rounds, validate_proposal
-from dagent.agent.run import Event, Lane, Run, read_sources
+from dagent.agent.run import Check, Event, Lane, Run, read_sources
 from dagent.agent.search import RankMode
 from dagent.agent.source_index import is_test_path
 from dagent.agent.tracebacks import traceback_frames
@@ -296,7 +296,8 @@ def run_edit(instruction: str, path: Path, project: Path, symbol: str | None = N
             report.diff = sandbox.diff()
             report.failing_after = run.tests().failed_ids()
         elif not report.status:
-            report.status = "no candidate made the edit without breaking a test"
+            report.status = ("no candidate made the edit: each broke a test, did not apply, or (written freely by "
+                             "the model) made no failing test pass")
         if proposer is not None and plan.op is None:
             _take_model_stats(run, proposer)
         return _finish(report, run)
@@ -309,11 +310,30 @@ def _try_edits(run: Run, report: RunReport, proposals: list[Proposal], passed_be
             report.status = f"time budget of {run.budget.time_s:.0f}s spent"
             return None
         verdict = validate_proposal(run, proposal, [], [], passed_before, must_pass_all=False)
+        verdict = demand_progress(verdict, proposal, report.failing_before)
         record_proposal(run, report, proposal, verdict, 1, place, len(proposals), say)
         if verdict.name == "passes":
-            report.fixed, report.status = True, "edited: no passing test broke"
+            report.fixed, report.status = True, _edited_status(proposal, report.failing_before)
             return proposal
     return None
+
+
+def demand_progress(verdict: Check, proposal: Proposal, failing_before: list[str]) -> Check:
+    """A free-form model edit proves itself by making a test pass that failed before: that it breaks no
+    test is no evidence it does what was asked (deleting an unrelated line breaks none either). A
+    structural op, the instruction itself turned into an op, needs only to break nothing."""
+    if proposal.source != "model" or verdict.name != "passes" or not failing_before:
+        return verdict
+    if set(failing_before) <= set(verdict.failing):
+        return Check("still_failing", "a free-form edit must make a failing test pass; none did", verdict.failing,
+                     verdict.suite)
+    return verdict
+
+
+def _edited_status(proposal: Proposal, failing_before: list[str]) -> str:
+    if proposal.source == "model" and not failing_before:  # nothing could show the edit does what was asked
+        return "edited: no passing test broke, and no test checks the instruction: read the diff"
+    return "edited: no passing test broke"
 
 
 # ---------------------------------------------------------------- the user's tree

@@ -1,23 +1,26 @@
-"""Where a free op stream may start: its first op's head, anchored at what the context block shows.
+"""Where a free op stream may start: its first op's head, anchored at a line the context block shows.
 
-A free canvas (nothing pinned: `dagent edit` with an instruction the planner cannot pin) is the model's
-own op stream, header included. dagent-tiny, left alone, invents the header: on training-split free
-examples every path it wrote was made up, and the line after it rarely matched the file. So the first op
-starts with one of these texts (a token trie the sampler holds, engine/canvas.py `Slot.starts`):
+A free canvas (nothing pinned: `dagent edit` with an instruction the planner cannot map onto an op) is
+the model's own op stream, header included. dagent-tiny, left alone, invents the header: on
+training-split free examples every path it wrote was made up, and the line after it rarely matched the
+file. So the first op starts with one of these texts (a token trie the sampler holds, engine/canvas.py
+`Slot.starts`): a body op anchored at one line the context shows, that line as its old (anchor) line
+exactly as the file has it, and the marker that follows it:
 
-- a body op anchored at one line the context shows, that line as its old (anchor) line exactly as the
-  file has it, and the marker that follows it: `@@delete pkg/stats.py:12\\n    x = 1\\n@@end\\n` whole,
-  `@@replace pkg/stats.py:12\\n    x = 1\\n@@with\\n` (also `@@insert_after`, `@@insert_before`), after
-  which the model writes the new lines and `@@end`. One anchor line, as the planner pins and dagent-tiny
-  learned: left open, the model wrote `@@with` after a delete's line and `@@end` after a replace's;
-- a one-line op on a path the context shows: `@@rename pkg/stats.py`, the model writes the words after
-  it (ending the start before the space keeps the model's own token for ` word`);
-- `@@remove path\\n` whole.
+    @@delete pkg/stats.py:12\\n    x = 1\\n@@end\\n          (whole)
+    @@replace pkg/stats.py:12\\n    x = 1\\n@@with\\n        (also @@insert_after, @@insert_before)
 
-No `@@create`: its path is new, so nothing anchors it, and every one dagent-tiny wrote on training-split
-free examples named a garbled path.
+after which the model writes the new lines and `@@end`. One anchor line, as the planner pins and
+dagent-tiny learned: left open, the model wrote `@@with` after a delete's line and `@@end` after a
+replace's. What follows the start, and every later op of the stream, is free and checked by `validate`.
 
-What follows the start, and every later op of the stream, is free and checked by `validate` afterwards.
+Not offered:
+- the one-line ops (`@@rename path ...`, `@@param`, `@@move_module`, ...): dagent-tiny learned their
+  words only behind a pinned header, and given their start on `dagent edit`'s free path it wrote words
+  that never parsed (6 of 6 candidates on examples/buggy_stats); the planner maps the instructions they
+  serve onto structural ops before the model is asked;
+- `@@create`: its path is new, so nothing anchors it, and every one dagent-tiny wrote on training-split
+  free examples named a garbled path.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dagent.engine.context import Snippet
-from dagent.ops.syntax import END, LINE_OPS, WITH, render_body, render_path
+from dagent.ops.syntax import END, WITH, render_body, render_path
 
 # After its one anchor line, each body op's next marker: a delete ends; the others take their new lines.
 ANCHORED_OPS = {"@@replace": WITH, "@@insert_after": WITH, "@@insert_before": WITH, "@@delete": END}
-PATH_OPS = tuple(op for op in LINE_OPS if op != "@@remove")  # a word (or a second path) follows the path
 
 
 def stream_starts(snippets: Sequence[Snippet]) -> tuple[str, ...]:
@@ -39,9 +41,6 @@ def stream_starts(snippets: Sequence[Snippet]) -> tuple[str, ...]:
         for number, line in _lines(snippet):
             body = render_body(line + "\n")
             starts += [f"{op} {render_path(snippet.path)}:{number}\n{body}{then}\n" for op, then in ANCHORED_OPS.items()]
-    for path in dict.fromkeys(s.path for s in snippets):
-        starts += [f"{op} {render_path(path)}" for op in PATH_OPS]
-        starts.append(f"@@remove {render_path(path)}\n")
     return tuple(dict.fromkeys(starts))
 
 

@@ -296,3 +296,19 @@ def test_an_instructions_free_streams_start_at_a_line_the_model_sees(tiny_model:
     assert len(proposals) == 3
     for proposal in proposals:  # a random model: what it writes after the start is its own
         assert any(proposal.text.startswith(start) for start in seen), proposal.text
+
+
+def test_a_free_form_model_edit_must_make_a_failing_test_pass() -> None:
+    from dagent.agent.loop import demand_progress
+    from dagent.agent.run import Check
+
+    delete = "@@delete m.py:1\nfrom __future__ import annotations\n@@end\n"
+    model, structural = Proposal("model", delete), Proposal("structural", "@@static m.py A.f\n")
+    unmoved = Check("passes", "1 failed", ["tests/test_m.py::test_a"])
+    fixed = Check("passes", "all passed", [])
+    failing = ["tests/test_m.py::test_a"]
+    assert demand_progress(unmoved, model, failing).name == "still_failing"  # broke nothing, fixed nothing
+    assert demand_progress(fixed, model, failing).name == "passes"
+    assert demand_progress(unmoved, structural, failing).name == "passes"  # the instruction itself, as an op
+    assert demand_progress(unmoved, model, []).name == "passes"  # nothing to ask: the status says so
+    assert demand_progress(Check("regression", "broke 1"), model, failing).name == "regression"
