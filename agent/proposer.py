@@ -96,8 +96,8 @@ class Proposer:
         return proposals
 
     def for_instruction(self, context: ContextBlock, seed: int, deadline: float | None = None) -> list[Proposal]:
-        """The model's free-form candidates for an instruction, each starting at a line or a path the model
-        sees in its context window; none when the deadline cuts the sampling."""
+        """The model's free-form candidates for an instruction, each starting with a body op at a line the
+        model sees in its context window; none when the deadline cuts the sampling."""
         text = render_context(context)
         skeleton = Skeleton.anchored(snippets_of(self.engine.visible(text)))
         try:

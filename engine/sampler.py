@@ -4,20 +4,23 @@ Why not transformers' `generate()`: it re-randomises every position it does not 
 hold pinned tokens or per-position constraints. Here:
 
     start:  pinned positions hold their tokens; every other position holds noise
-            (a uniform random token from its allowed set, or the mask token for masked models)
+            (a uniform random token from its allowed set, or the mask token for masked models); what
+            every start of a slot with starts (`Slot.starts`, a token trie) holds alike is written
     step:   one batched decoder forward over the live candidates, self-conditioned on the last step;
-            logits masked to the allowed sets; a token proposed per undecided position (temperature,
-            annealed);
+            logits masked to the allowed sets (and, where every start still possible reaches, to their
+            tokens); a token proposed per undecided position (temperature, annealed);
             some undecided positions accepted in parallel (entropy bound or confidence threshold on
             the model's untempered distribution, at least one per row; a row with nothing pinned at its
             start only within `free_window` columns of its first undecided one); accepted positions keep their
-            token for good; the rest are re-noised; the slot fix-up keeps pads at the tail, ends a
+            token for good; the rest are re-noised; the slot fix-up keeps the decided tokens on one
+            start and writes what the starts still possible hold alike, keeps pads at the tail, ends a
             closing slot at its first pad or `@@end` (which must start a line), then fills its tail
     check:  a row with every position decided gets one more forward over its whole canvas: content
             tokens the model now doubts (tokens decided together in one step never saw each other)
             are undecided and denoised again (`revise`; the one-token-per-forward baseline has none)
     stop:   every position decided (and checked), or the argmax canvas unchanged for 2 steps with low
-            entropy (undecided positions then take the argmax), or out of steps (the same).
+            entropy (undecided positions then take the argmax, an unfinished start its likeliest
+            possible start), or out of steps (the same).
 
 The prefix (the encoded context) is an input: the context is encoded once by the caller and the same
 `PrefixState` serves every step, every candidate and every later call.

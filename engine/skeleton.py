@@ -37,9 +37,9 @@ class Slot:
     """Denoised positions. `closes`: a closing text (e.g. "@@end\\n") whose first token ends the slot.
     `first`: the first position's own constraint (e.g. an identifier's first token); a slot with one is
     never empty (that position may not pad). A `first` that no token of the vocabulary meets is dropped.
-    `starts`: the slot's text starts with one of these (a token trie the sampler holds; engine/stream_starts.py);
-    one slot of a skeleton at most, and not with `first`. Starts too long for the slot are dropped (none
-    left: the slot is free)."""
+    `starts`: the slot's text starts with one of these (a token trie the sampler holds;
+    engine/stream_starts.py); one slot of a skeleton at most, and not with `first`. Starts too long for
+    the slot are dropped (none left: the slot is free)."""
 
     max_tokens: int | None = None
     constraint: Constraint = ANY
@@ -69,10 +69,10 @@ class Skeleton:
 
     @staticmethod
     def anchored(snippets: Sequence[Snippet]) -> Skeleton:
-        """A free canvas whose first op starts at what `snippets` show (engine/stream_starts.py): a line's
-        anchored body op, or a one-line op on one of their paths; free when there are no snippets."""
+        """A free canvas whose first op is a body op anchored at a line `snippets` show
+        (engine/stream_starts.py); free when they show no line."""
         starts = stream_starts(snippets)
-        return Skeleton((Slot(None, ANY, starts=starts),)) if snippets else Skeleton.free()
+        return Skeleton((Slot(None, ANY, starts=starts),)) if starts else Skeleton.free()
 
     @staticmethod
     def replace_line(pinned_prefix: str, max_tokens: int | None = None) -> Skeleton:

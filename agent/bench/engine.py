@@ -13,9 +13,8 @@ Methods:
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward, the most confident (the
   AR-like baseline; no check forward: each token was decided seeing every token decided before it);
 - `left-to-right`: the same, deciding each row's first undecided position, as an autoregressive decoder
-  does. On an anchored free canvas (engine/stream_starts.py) it is the stronger baseline: the start is written
-  for both once the model has chosen it, and a most-confident-first order, free to decide the canvas's
-  end before its start, left most streams invalid.
+  does: the stronger baseline. It stops at a slot's `@@end`, while most-confident-first spends forwards
+  deciding the canvas's trailing pads one at a time.
 
 Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
 encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
