@@ -24,36 +24,22 @@ import torch
 
 from dagent.engine.canvas import build_canvas, drafted_canvas
 from dagent.engine.constraints import DOTTED, IDENTIFIER
-from dagent.engine.denoiser import PrefixState, check_context
+from dagent.engine.denoiser import PrefixState
 from dagent.engine.sampler import one_token_per_forward, sample
 from dagent.engine.skeleton import Pinned, Skeleton, Slot
-from helpers.engine import CANVAS, context_ids, tiny_tokenizer
+from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_tokenizer
 
 GOLDEN = Path(__file__).parent.parent / "data" / "sampler_golden.json"
 PREFIX = "@@replace m.py:2\n    return x - 1\n@@with\n"
 
 
-class ExactDenoiser:
+class ExactDenoiser(ScriptedDenoiser):
     """A uniform-noise denoiser whose logits depend on the context, each position's token and its
     neighbours, its column and the last step's argmax (the self-conditioning signal it returns), through
     integer arithmetic only: logits are integers over 4 (at most 23), exact in float32 on every machine."""
 
-    mask_id: int | None = None
-
     def __init__(self, vocab_size: int, canvas_length: int, pad_id: int) -> None:
-        self.vocab_size, self.canvas_length, self.pad_id = vocab_size, canvas_length, pad_id
-        self.device = torch.device("cpu")
-        self.encoder_calls = self.decoder_calls = 0
-
-    def encode(self, context_ids: torch.LongTensor) -> PrefixState:
-        check_context(context_ids)
-        self.encoder_calls += 1
-        return PrefixState(ids=context_ids, length=context_ids.shape[1])
-
-    def extend(self, prefix: PrefixState, ids: torch.LongTensor) -> PrefixState:
-        self.encoder_calls += 1
-        joined = torch.cat([prefix.ids, ids], dim=1)
-        return PrefixState(ids=joined, length=joined.shape[1])
+        super().__init__(vocab_size, canvas_length, pad_id, prefer=pad_id)
 
     def denoise(self, prefix: PrefixState, canvas: torch.LongTensor, self_cond: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         self.decoder_calls += 1
