@@ -1,11 +1,14 @@
-"""Does `dagent`'s sampling rule lose fixes? The entropy rule against the confidence rule (as `Engine.sample`
-runs it: free canvases within FREE_WINDOW) on held-out examples, interleaved example by example, per seed:
-on pinned canvases (what `dagent fix` samples) how often the top candidate, and any of the k, is exactly the
-target; on free canvases how often a candidate is a valid op stream; and each rule's sampling seconds.
+"""Does `dagent`'s sampling rule lose fixes? Sampling rules side by side on the same examples, interleaved
+example by example, per seed: on pinned canvases (what `dagent fix` samples) how often the top candidate,
+and any of the k, is exactly the target; on free canvases how often a candidate is a valid op stream; and
+each rule's sampling seconds. The rules: `entropy` (the entropy bound, with the check forward),
+`confidence-check` (the confidence rule, free canvases within FREE_WINDOW, with the check forward) and
+`dagent` (the same without the check, as `Engine.sample` runs it).
 
-    python scripts/sampling_rules.py -n 200 --k 4 --seeds 0,1 [--model DIR]
+    python scripts/sampling_rules.py -n 200 --k 4 --seeds 0,1 [--split heldout|train] [--rules a,b] [--model DIR]
 
-Held-out examples: nothing here was tuned on them. Run it alone: the seconds are timings.
+Choose on `--split train`; the held-out split (the default) is for reporting. Run it alone: the seconds
+are timings.
 """
 
 from __future__ import annotations
@@ -19,9 +22,15 @@ import torch
 from dagent.agent.bench.engine import BenchSettings, _prepare, same_text
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit
-from dagent.engine.sampler import FREE_WINDOW, sample
+from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW, REVISE, sample
 from dagent.engine.skeleton import validate
 from dagent.engine.train.data import make_examples
+
+RULES: dict[str, dict[str, object]] = {
+    "entropy": {"rule": "entropy", "revise": REVISE},
+    "confidence-check": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": REVISE},
+    "dagent": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": DAGENT_REVISE},
+}
 
 
 @dataclass
@@ -39,12 +48,14 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--split", choices=("heldout", "train"), default="heldout")
+    parser.add_argument("--rules", default=",".join(RULES))
     parser.add_argument("--model")
     args = parser.parse_args()
     denoiser, tokenizer = load_denoiser(args.model)
     settings = BenchSettings(k=args.k, max_context=context_limit(resolve_model_dir(args.model)))
-    prepared, _ = _prepare(denoiser, tokenizer, make_examples(split="heldout", n=args.n, seed=0), settings)
-    rules = {"entropy": {}, "confidence": {"rule": "confidence", "free_window": FREE_WINDOW}}
+    prepared, _ = _prepare(denoiser, tokenizer, make_examples(split=args.split, n=args.n, seed=0), settings)
+    rules = {name: RULES[name] for name in args.rules.split(",")}
     tallies = {name: Tally() for name in rules}
     with torch.inference_mode():
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -62,10 +73,10 @@ def main() -> None:
                         t.pinned += 1
                         t.top += same_text(found[0].text, ex.target)
                         t.any_of_k += any(same_text(c.text, ex.target) for c in found)
-    print(f"{len(prepared)} held-out examples, k={args.k}, seeds {args.seeds}")
-    print("      rule  pinned: top exact   any of k exact   free: valid   sampling s")
+    print(f"{len(prepared)} {args.split} examples, k={args.k}, seeds {args.seeds}")
+    print("            rule  pinned: top exact   any of k exact   free: valid   sampling s")
     for name, t in tallies.items():
-        print(f"{name:>10}  {t.top:4d}/{t.pinned} {t.top / max(t.pinned, 1):5.1%}  {t.any_of_k:4d}/{t.pinned} "
+        print(f"{name:>16}  {t.top:4d}/{t.pinned} {t.top / max(t.pinned, 1):5.1%}  {t.any_of_k:4d}/{t.pinned} "
               f"{t.any_of_k / max(t.pinned, 1):5.1%}   {t.valid:3d}/{t.free} {t.valid / max(t.free, 1):4.0%}  {t.seconds:9.1f}")
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
 from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
-from dagent.engine.sampler import FREE_WINDOW
+from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW
 from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
@@ -53,6 +53,7 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["examples"] == 4 and report["skipped"] == 1 and report["grown"] >= 1
     assert report["settings"]["free_window"] == FREE_WINDOW  # the confidence rule as dagent runs it
+    assert report["settings"]["revise"] == DAGENT_REVISE
     assert list(report["methods"]) == list(METHODS)
     for name, m in report["methods"].items():
         assert m["outputs"] == 8 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name
@@ -94,9 +95,9 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
     report = run_bench(den, tok, EXAMPLES[:1], BenchSettings(k=3, steps=8))
     assert list(report["methods"]) == ["dagent-entropy", "dagent-confidence", "one-per-forward", "left-to-right"]  # no generate()
     for name, m in report["methods"].items():
-        # "@@end" and its newline, written in one forward (dagent's rules then check the canvas in one
-        # more); the op parses but is not the target
-        forwards = 1 if name in ("one-per-forward", "left-to-right") else 2
+        # "@@end" and its newline, written in one forward (the entropy rule then checks the canvas in one
+        # more; dagent's confidence rule does not); the op parses but is not the target
+        forwards = 2 if name == "dagent-entropy" else 1
         assert m["outputs"] == 3 and m["tokens"] == 6 and m["forwards"] == forwards
         assert m["forwards_per_token"] == forwards / 6
         assert m["by_kind"] == {"@@replace": {"outputs": 3, "valid": 3, "tokens": 6, "seconds": pytest.approx(m["seconds"])}}

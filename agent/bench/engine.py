@@ -4,10 +4,11 @@ every method alike.
 
 Methods:
 - `dagent-entropy`, `dagent-confidence`: dagent's sampler on the skeleton the planner would pin
-  (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`),
-  its check forward of each finished canvas included in its forwards and time. `dagent-confidence` is the
-  rule `dagent` samples with, run as it runs it: on a free canvas (nothing pinned) it accepts only within
-  `free_window` columns of a row's first undecided position (engine/sampler.py FREE_WINDOW);
+  (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`).
+  `dagent-entropy` checks each finished canvas in one more forward (included in its forwards and time).
+  `dagent-confidence` is the rule `dagent` samples with, run as it runs it: no check forward
+  (engine/sampler.py DAGENT_REVISE), and on a free canvas (nothing pinned) it accepts only within
+  `free_window` columns of a row's first undecided position (FREE_WINDOW);
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward, the most confident (the
@@ -40,7 +41,16 @@ from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
 from dagent.engine.prompt import visible_context
-from dagent.engine.sampler import CONFIDENCE, ENTROPY_BOUND, FREE_WINDOW, Candidate, one_token_per_forward, sample
+from dagent.engine.sampler import (
+    CONFIDENCE,
+    DAGENT_REVISE,
+    ENTROPY_BOUND,
+    FREE_WINDOW,
+    REVISE,
+    Candidate,
+    one_token_per_forward,
+    sample,
+)
 from dagent.engine.skeleton import Skeleton, op_kind, validate
 from dagent.errors import DagentError
 from dagent.ops.syntax import replace_draft
@@ -109,6 +119,7 @@ class BenchSettings:
     confidence: float = CONFIDENCE  # the confidence rule's threshold
     entropy_bound: float = ENTROPY_BOUND  # the entropy rule's bound
     free_window: int | None = FREE_WINDOW  # the confidence rule's window on free canvases (None: none)
+    revise: float = DAGENT_REVISE  # the confidence rule's check forward (0: none, as `dagent` runs it)
 
 
 def same_text(output: str, target: str) -> bool:
@@ -140,9 +151,10 @@ def _dagent(rule: str) -> Method:
             found = one_token_per_forward(denoiser, prefix, ex.canvas, k=s.k, seed=s.seed, init=init,
                                           left_to_right=rule == "first")
         else:
-            window = s.free_window if rule == "confidence" else None  # the product's rule, as `dagent` runs it
+            product = rule == "confidence"  # the product's rule, as `dagent` runs it
             found = sample(denoiser, prefix, ex.canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed,  # type: ignore[arg-type]
-                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init, free_window=window)
+                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init,
+                           free_window=s.free_window if product else None, revise=s.revise if product else REVISE)
         return [_output(c) for c in found], denoiser.decoder_calls - before
 
     return run
