@@ -17,7 +17,8 @@ hold pinned tokens or per-position constraints. Here:
             closing slot at its first pad or `@@end` (which must start a line), then fills its tail
     check:  a row with every position decided gets one more forward over its whole canvas: content
             tokens the model now doubts (tokens decided together in one step never saw each other)
-            are undecided and denoised again (`revise`; the one-token-per-forward baseline has none)
+            are undecided and denoised again (`revise`; the one-token-per-forward baseline has none, and
+            `dagent` runs none: DAGENT_REVISE)
     stop:   every position decided (and checked), or the argmax canvas unchanged for 2 steps with low
             entropy (undecided positions then take the argmax, an unfinished start its likeliest
             possible start), or out of steps (the same).
