@@ -49,7 +49,7 @@ from dagent.engine.fill import fill as fill_holes
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.precision import autocast_to, score_autocast_dtype
 from dagent.engine.prompt import context_limit, context_tensor, visible_context
-from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW, Candidate, sample
+from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE, Candidate, sample
 from dagent.engine.skeleton import Skeleton
 from dagent.engine.tokenizer import decode, encode
 from dagent.ops.model import Replace
@@ -236,8 +236,9 @@ class Engine:
 
         The confidence rule decides the positions (a free canvas within FREE_WINDOW of its first undecided
         one): on pinned canvases it matches the entropy rule's fixes at a third of its time (`python
-        scripts/sampling_rules.py`), and on free ones it is faster and at least as often valid. A finished
-        row gets no check forward (DAGENT_REVISE): it bought no fix under this rule."""
+        scripts/sampling_rules.py`), and on free ones it is faster and at least as often valid. Rows with
+        their op pinned accept at PINNED_CONFIDENCE, free rows at CONFIDENCE; a finished row gets no check
+        forward (DAGENT_REVISE): it bought no fix under this rule."""
         began, forwards = time.perf_counter(), self.denoiser.decoder_calls
         prefix = self.encode(context_text).prefix
         canvas, init = drafted_canvas(self.tokenizer, skeletons, list(drafts or [None] * len(skeletons)),
@@ -252,7 +253,8 @@ class Engine:
         try:
             with torch.inference_mode():
                 found = sample(self.denoiser, prefix, canvas, k=k, seed=seed, init=init, rule="confidence",
-                               free_window=FREE_WINDOW, revise=DAGENT_REVISE,
+                               confidence=PINNED_CONFIDENCE, free_confidence=CONFIDENCE, free_window=FREE_WINDOW,
+                               revise=DAGENT_REVISE,
                                on_step=step if deadline is not None or on_draft is not None else None)  # fmt: skip
         finally:
             self.stats.sample_s += time.perf_counter() - began

@@ -2,8 +2,9 @@
 example by example, per seed: on pinned canvases (what `dagent fix` samples) how often the top candidate,
 and any of the k, is exactly the target; on free canvases how often a candidate is a valid op stream; and
 each rule's sampling seconds. The rules: `entropy` (the entropy bound, with the check forward),
-`confidence-check` (the confidence rule, free canvases within FREE_WINDOW, with the check forward) and
-`dagent` (the same without the check, as `Engine.sample` runs it).
+`confidence-check` (the confidence rule at CONFIDENCE, free canvases within FREE_WINDOW, with the check
+forward), `confidence` (the same without the check) and `dagent` (that, with rows whose op is pinned at
+PINNED_CONFIDENCE, as `Engine.sample` runs it).
 
     python scripts/sampling_rules.py -n 200 --k 4 --seeds 0,1 [--split heldout|train] [--rules a,b] [--model DIR]
 
@@ -22,14 +23,16 @@ import torch
 from dagent.agent.bench.engine import BenchSettings, _prepare, same_text
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit
-from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW, REVISE, sample
+from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE, REVISE, sample
 from dagent.engine.skeleton import validate
 from dagent.engine.train.data import make_examples
 
 RULES: dict[str, dict[str, object]] = {
     "entropy": {"rule": "entropy", "revise": REVISE},
     "confidence-check": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": REVISE},
-    "dagent": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": DAGENT_REVISE},
+    "confidence": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": DAGENT_REVISE},
+    "dagent": {"rule": "confidence", "free_window": FREE_WINDOW, "revise": DAGENT_REVISE,
+               "confidence": PINNED_CONFIDENCE, "free_confidence": CONFIDENCE},
 }
 
 

@@ -1,4 +1,6 @@
-"""Choose the confidence rule's threshold (engine/sampler.py CONFIDENCE) on *training-split* examples,
+"""Choose the confidence rule's threshold (engine/sampler.py CONFIDENCE; `dagent` now runs rows with their op
+pinned at PINNED_CONFIDENCE, chosen with scripts/sampling_rules.py, and this sweep sets the pinned rows' threshold,
+free rows staying at CONFIDENCE) on *training-split* examples,
 never the held-out ones `dagent bench engine` reports: for each threshold, tokens/s against
 one-token-per-forward measured in the same run, forwards per token, valid op streams and exact matches.
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
 from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
-from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW
+from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE
 from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 
 REPLACE = "@@replace m.py:2\n    return x - 1\n@@with\n"
@@ -54,6 +54,7 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
     assert report["examples"] == 4 and report["skipped"] == 1 and report["grown"] >= 1
     assert report["settings"]["free_window"] == FREE_WINDOW  # the confidence rule as dagent runs it
     assert report["settings"]["revise"] == DAGENT_REVISE
+    assert (report["settings"]["confidence"], report["settings"]["free_confidence"]) == (PINNED_CONFIDENCE, CONFIDENCE)
     assert list(report["methods"]) == list(METHODS)
     for name, m in report["methods"].items():
         assert m["outputs"] == 8 and m["forwards"] > 0 and m["tokens"] > 0 and m["seconds"] > 0, name

@@ -293,7 +293,7 @@ def test_sample_encodes_the_context_once_and_fills_each_skeleton_from_its_draft(
 
 def test_sample_decides_by_the_confidence_rule_with_the_free_window_and_no_check(tiny: Engine) -> None:
     from dagent.engine.canvas import drafted_canvas
-    from dagent.engine.sampler import DAGENT_REVISE, FREE_WINDOW, sample
+    from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE, sample
     from dagent.engine.skeleton import Skeleton
     from dagent.ops.syntax import pinned_head, replace_draft
 
@@ -303,7 +303,8 @@ def test_sample_decides_by_the_confidence_rule_with_the_free_window_and_no_check
     canvas, init = drafted_canvas(tiny.tokenizer, skeletons, drafts, tiny.denoiser.canvas_length, tiny.denoiser.vocab_size)
     with torch.inference_mode():
         direct = sample(tiny.denoiser, tiny.encode(CONTEXT).prefix, canvas, k=2, seed=4, init=init, rule="confidence",
-                        free_window=FREE_WINDOW, revise=DAGENT_REVISE)
+                        confidence=PINNED_CONFIDENCE, free_confidence=CONFIDENCE, free_window=FREE_WINDOW,
+                        revise=DAGENT_REVISE)
     assert [c.ids for c in found] == [c.ids for c in direct]
     assert DAGENT_REVISE == 0.0  # no check forward: it bought no fix under this rule (engine/sampler.py)
 

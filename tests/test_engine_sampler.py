@@ -515,3 +515,16 @@ def test_a_canvas_without_starts_samples_as_before(model, prefix) -> None:  # ty
     a = sample(model, prefix, free, k=2, steps=6, seed=3, rule="confidence")
     b = sample(model, prefix, anchored_nowhere, k=2, steps=6, seed=3, rule="confidence")
     assert [c.ids for c in a] == [c.ids for c in b]
+
+
+def test_free_rows_accept_at_their_own_confidence_threshold() -> None:
+    tok = tiny_tokenizer()
+    # a model half sure of its token everywhere: p("x") is about 0.5
+    den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id("x"), strength=float(torch.log(torch.tensor(600.0))))
+    canvas = build_canvas(tok, [Skeleton.replace_line(PREFIX), Skeleton.free()], CANVAS)
+    prefix = den.encode(context_ids())
+    found = sample(den, prefix, canvas, k=1, steps=8, rule="confidence", confidence=0.3, free_confidence=0.9,
+                   temperature=0.0, stop_entropy=0.0, revise=0.0)
+    by_row = {c.skeleton: c.accepted_per_step for c in found}
+    assert by_row[0][0] > 1  # the pinned row takes every open position it is half sure of (0.5 >= 0.3)
+    assert by_row[1][:3] == [1, 1, 1]  # the free row one a step, its most confident (0.5 < 0.9)

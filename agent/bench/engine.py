@@ -7,8 +7,9 @@ Methods:
   (`Skeleton.for_prefix`: e.g. `Pinned("@@replace path:LINE\n<old>\n@@with\n") + Slot(BODY, closes "@@end")`).
   `dagent-entropy` checks each finished canvas in one more forward (included in its forwards and time).
   `dagent-confidence` is the rule `dagent` samples with, run as it runs it: no check forward
-  (engine/sampler.py DAGENT_REVISE), and on a free canvas (nothing pinned) it accepts only within
-  `free_window` columns of a row's first undecided position (FREE_WINDOW);
+  (engine/sampler.py DAGENT_REVISE), threshold PINNED_CONFIDENCE where the op is pinned, and on a free
+  canvas (nothing pinned) CONFIDENCE, accepting only within `free_window` columns of a row's first
+  undecided position (FREE_WINDOW);
 - `hf-generate`: transformers' own `model.generate()` (DiffusionGemma checkpoints only). It cannot hold a
   skeleton, so it gets the context + pinned prefix as its prompt and writes one canvas after it;
 - `one-per-forward`: dagent's sampler deciding exactly one position per forward, the most confident (the
@@ -46,6 +47,7 @@ from dagent.engine.sampler import (
     DAGENT_REVISE,
     ENTROPY_BOUND,
     FREE_WINDOW,
+    PINNED_CONFIDENCE,
     REVISE,
     Candidate,
     one_token_per_forward,
@@ -116,7 +118,8 @@ class BenchSettings:
     max_context: int = 768
     drafts: bool = True  # replaces start from the old line, as in `dagent fix` (both dagent methods)
     fixed_canvas: bool = False  # True: never grow the canvas past the trained length
-    confidence: float = CONFIDENCE  # the confidence rule's threshold
+    confidence: float = PINNED_CONFIDENCE  # the confidence rule's threshold (rows with their op pinned)
+    free_confidence: float = CONFIDENCE  # ... and on free rows, as `dagent` runs it
     entropy_bound: float = ENTROPY_BOUND  # the entropy rule's bound
     free_window: int | None = FREE_WINDOW  # the confidence rule's window on free canvases (None: none)
     revise: float = DAGENT_REVISE  # the confidence rule's check forward (0: none, as `dagent` runs it)
@@ -153,8 +156,9 @@ def _dagent(rule: str) -> Method:
         else:
             product = rule == "confidence"  # the product's rule, as `dagent` runs it
             found = sample(denoiser, prefix, ex.canvas, k=s.k, steps=s.steps, rule=rule, seed=s.seed,  # type: ignore[arg-type]
-                           confidence=s.confidence, entropy_bound=s.entropy_bound, init=init,
-                           free_window=s.free_window if product else None, revise=s.revise if product else REVISE)
+                           confidence=s.confidence, free_confidence=s.free_confidence, entropy_bound=s.entropy_bound,
+                           init=init, free_window=s.free_window if product else None,
+                           revise=s.revise if product else REVISE)
         return [_output(c) for c in found], denoiser.decoder_calls - before
 
     return run
