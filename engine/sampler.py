@@ -57,7 +57,7 @@ ENTROPY_BOUND = 0.1  # nats, summed over the positions accepted together (less t
 REVISE = 0.3  # a finished row's check undecides content tokens the model now gives less than this
 # `dagent` samples without the check (its `revise` is 0): under the confidence rule the check bought no fix
 # and cost 38% more time. Chosen on the training split (`python scripts/sampling_rules.py --split train -n 200
-# --rules confidence-check,dagent`, 2 seeds): top candidate exact 50 with the check against 49 without, of
+# --rules confidence-check,confidence`, 2 seeds, both at CONFIDENCE): top candidate exact 50 with the check against 49 without, of
 # 376; any of 4 exact 63 against 64; free canvases valid 72 against 73 of 96; 74.1 s against 53.8 s.
 # Held out (the same command with --split heldout, not tuned on): 47 against 47 of 354, 65 against 66,
 # 125 against 126 of 184, 79.9 s against 59.8 s.
