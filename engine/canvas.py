@@ -29,8 +29,8 @@ What the grammar constraint enforces, and what it does not
 - A slot's start (`Slot.starts`, a token trie): its text starts with one of the given texts. Each
   position every start still possible reaches takes only their tokens there; a position they all hold
   alike is decided at once; positions decided together from two starts keep the start most of them
-  agree with. `Skeleton.anchored` uses it for a free canvas: its first op starts at a line (or a path)
-  the context shows (engine/stream_starts.py).
+  agree with. `Skeleton.anchored` uses it for a free canvas: its first op is a body op anchored at a
+  line the context shows (engine/stream_starts.py).
 - Not enforced while sampling: the op grammar's line structure past a slot's start (later ops, the
   new lines and their `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse. (Its first

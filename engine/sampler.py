@@ -352,6 +352,11 @@ def _consistent(canvas: Canvas, state: _State) -> torch.BoolTensor:
     return canvas.start_ok & ~_clashes(canvas, state).any(dim=2)
 
 
+def _start_of_each_row(canvas: Canvas, which: torch.LongTensor) -> torch.LongTensor:
+    """(B, L): start `which[b]` of each row b."""
+    return canvas.starts[torch.arange(len(which), device=which.device), which]
+
+
 def _hold_to_starts(x: torch.Tensor, rows: torch.LongTensor, cols: torch.LongTensor, canvas: Canvas,
                     state: _State) -> None:
     """Masks logits `x` (P, V) at positions (`rows`, `cols`) that every start still possible reaches to
@@ -385,7 +390,7 @@ def _settle_starts(canvas: Canvas, state: _State, token_logp: TokenLogp | None, 
     if lost.any():
         decided = (state.accepted & ~canvas.pinned).unsqueeze(1)
         agree = (decided & (canvas.starts == state.tokens.unsqueeze(1))).sum(dim=2).masked_fill(~canvas.start_ok, -1)
-        kept = canvas.starts[torch.arange(len(agree), device=agree.device), agree.argmax(dim=1)]  # (B, L)
+        kept = _start_of_each_row(canvas, agree.argmax(dim=1))
         state.accepted &= ~(lost.unsqueeze(1) & decided.squeeze(1) & (kept >= 0) & (kept != state.tokens))
         possible = _consistent(canvas, state)
     held = canvas.starts.masked_fill(~possible.unsqueeze(2), -1)
@@ -414,7 +419,7 @@ def _complete_starts(table: _Positions, canvas: Canvas, state: _State, rows: tor
     gain = torch.zeros(possible.shape, dtype=logp.dtype, device=logp.device)
     gain.index_add_(0, table.rows, torch.where(counted, logp, torch.zeros_like(logp)))
     best = gain.masked_fill(~possible, NEG_INF).argmax(dim=1)
-    chosen = canvas.starts[torch.arange(len(best), device=best.device), best]  # (B, L)
+    chosen = _start_of_each_row(canvas, best)
     fill = possible.any(dim=1, keepdim=True) & open_ & (chosen >= 0)
     state.tokens = torch.where(fill, chosen, state.tokens)
     state.logp = torch.where(fill, table.token_logp(state.tokens), state.logp)
