@@ -17,7 +17,7 @@ from dagent.engine.context import ContextBlock, focus_window, render_context, sn
 from dagent.engine.engine import Engine, EngineStats, SamplingCut
 from dagent.engine.sampler import Candidate
 from dagent.engine.skeleton import CanvasTooSmall, Skeleton
-from dagent.ops.model import Op, Replace
+from dagent.ops.model import Op, changes_nothing
 from dagent.ops.syntax import OpParseError, parse, replace_draft
 
 DraftCallback = Callable[[str, str], None]  # (label, draft text)
@@ -122,13 +122,8 @@ def rank_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
     kept = []
     for proposal in ordered:
         key = proposal.text.strip()
-        if key in seen or _is_noop(proposal.ops):
+        if key in seen or changes_nothing(proposal.ops):
             continue
         seen.add(key)
         kept.append(proposal)
     return kept
-
-
-def _is_noop(ops: Sequence[Op]) -> bool:
-    """Replaces whose new text equals their old text change nothing."""
-    return bool(ops) and all(isinstance(op, Replace) and op.old == op.new for op in ops)

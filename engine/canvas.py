@@ -30,7 +30,8 @@ What the grammar constraint enforces, and what it does not
   position every start still possible reaches takes only their tokens there; a position they all hold
   alike is decided at once; positions decided together from two starts keep the start most of them
   agree with. `Skeleton.anchored` uses it for a free canvas: its first op is a body op anchored at a
-  line the context shows (engine/stream_starts.py).
+  line the context shows (engine/stream_starts.py). Once one start is left and written, the row
+  continues from that start's draft (`start_drafts`), as a pinned replace continues from its old line.
 - Not enforced while sampling: the op grammar's line structure past a slot's start (later ops, the
   new lines and their `@@end`). A free canvas (`Skeleton.free()`) may hold any token; `validate(text)`
   checks it with `ops.syntax.parse` afterwards and the caller rejects what does not parse. (Its first
@@ -52,6 +53,7 @@ import torch
 
 from dagent.engine.constraints import BLANK, DOT_END, LINE_END, NAME_START, Constraint, Vocab, vocab_for
 from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
+from dagent.engine.stream_starts import start_draft
 from dagent.ops.syntax import END, is_pinned_head
 
 
@@ -68,6 +70,9 @@ class Canvas:
     (`dot_end`, V) must be followed by a name's first token (`name_start`, V). `starts` (B, N, L): the
     token of each row's N slot starts (`Slot.starts`) at each column, -1 where a start says nothing
     (past its end, outside its slot); `start_ok` (B, N) marks the real ones (rows hold different counts).
+    `start_drafts` (B, N, L): what the row continues from once that start is its settled one (its
+    `stream_starts.start_draft`, then pads to the slot's end), -1 where it says nothing (a start with
+    no draft, and every column up to the start's end).
     """
 
     ids: torch.LongTensor
@@ -86,6 +91,7 @@ class Canvas:
     name_start: torch.BoolTensor
     starts: torch.LongTensor
     start_ok: torch.BoolTensor
+    start_drafts: torch.LongTensor
     pad_id: int
     tokenizer: Any = field(repr=False)
     row_skeleton: list[int] = field(default_factory=list)
@@ -112,7 +118,7 @@ class Canvas:
 
 
 _ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_end", "close_id", "tail", "dotted",
-                "starts", "start_ok")
+                "starts", "start_ok", "start_drafts")
 
 
 _SHARED_TENSORS = ("mask_table", "blank", "line_end", "dot_end", "name_start")
@@ -128,7 +134,9 @@ class _Row:
     tails: list[list[int]] = field(default_factory=list)
     dotted: list[bool] = field(default_factory=list)
     starts: list[list[int]] = field(default_factory=list)  # token ids of each slot start that fits
+    start_drafts: list[list[int] | None] = field(default_factory=list)  # what each continues from, if anything
     starts_at: int = 0  # the column they begin at
+    starts_end: int = 0  # the end of their slot
 
 
 class _Tables:
@@ -180,7 +188,9 @@ def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) ->
         if segment.starts:
             if row.starts or segment.first is not None:
                 raise ValueError("a skeleton may hold one slot with starts, and that slot no `first`")
-            row.starts, row.starts_at = _fitting_starts(segment.starts, tokenizer, tables.vocab, size), len(row.ids)
+            fitting = _fitting_starts(segment.starts, tokenizer, tables.vocab, size)
+            row.starts, row.start_drafts = [ids for ids, _ in fitting], [draft for _, draft in fitting]
+            row.starts_at, row.starts_end = len(row.ids), len(row.ids) + size
         if _first_applies(segment, tables.vocab) and size > 0:
             _extend(row, [pad], False, tables.slot_mask(segment.first, close, pad=False), slot, close, segment.dotted)  # type: ignore[arg-type]
             size -= 1
@@ -192,15 +202,18 @@ def _layout(skeleton: Skeleton, tokenizer: Any, length: int, tables: _Tables) ->
 START_ROOM = 2  # a start leaves its slot room for at least this many tokens (`@@end` and its newline)
 
 
-def _fitting_starts(starts: Sequence[str], tokenizer: Any, vocab: Vocab, size: int) -> list[list[int]]:
+def _fitting_starts(starts: Sequence[str], tokenizer: Any, vocab: Vocab,
+                    size: int) -> list[tuple[list[int], list[int] | None]]:
     """The token ids of each start that fits a slot of `size` with START_ROOM to spare and holds only
-    content tokens of this vocabulary (a start with a control token could never be written)."""
+    content tokens of this vocabulary (a start with a control token could never be written), and those
+    of its draft (tokenized apart, as training tokenizes a drafted replace's head and draft)."""
     fitting = []
     for text in starts:
         ids = tokenizer.encode(text, add_special_tokens=False)
         content = all(i < len(vocab.infos) and vocab.infos[i].kind in ("text", "marker") for i in ids)
         if ids and content and len(ids) + START_ROOM <= size:
-            fitting.append(ids)
+            draft = start_draft(text)
+            fitting.append((ids, None if draft is None else tokenizer.encode(draft, add_special_tokens=False)))
     return fitting
 
 
@@ -266,7 +279,7 @@ def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: i
         dotted=torch.tensor([r.dotted for r in rows]),
         dot_end=vocab.mask(DOT_END),
         name_start=vocab.mask(NAME_START),
-        **_start_table(rows, length),
+        **_start_table(rows, length, vocab.pad_id),
         pad_id=vocab.pad_id,
         tokenizer=tokenizer,
         row_skeleton=list(range(len(rows))),
@@ -284,16 +297,23 @@ def _tail_table(rows: list[_Row], pad: int) -> torch.LongTensor:
     return table
 
 
-def _start_table(rows: list[_Row], length: int) -> dict[str, torch.Tensor]:
-    """`starts` (B, N, L) and `start_ok` (B, N) of the rows' slot starts (N: the most any row holds)."""
+def _start_table(rows: list[_Row], length: int, pad_id: int) -> dict[str, torch.Tensor]:
+    """`starts` (B, N, L), `start_ok` (B, N) and `start_drafts` (B, N, L) of the rows' slot starts (N: the
+    most any row holds)."""
     most = max(len(r.starts) for r in rows)
     starts = torch.full((len(rows), most, length), -1, dtype=torch.long)
+    drafts = torch.full((len(rows), most, length), -1, dtype=torch.long)
     ok = torch.zeros(len(rows), most, dtype=torch.bool)
     for b, row in enumerate(rows):
-        for n, ids in enumerate(row.starts):
+        for n, (ids, draft) in enumerate(zip(row.starts, row.start_drafts, strict=True)):
             starts[b, n, row.starts_at : row.starts_at + len(ids)] = torch.tensor(ids, dtype=torch.long)
             ok[b, n] = True
-    return {"starts": starts, "start_ok": ok}
+            if draft is not None:  # the draft, cut to the slot, then pads to its end
+                begin = row.starts_at + len(ids)
+                drafts[b, n, begin : row.starts_end] = pad_id
+                kept = draft[: row.starts_end - begin]
+                drafts[b, n, begin : begin + len(kept)] = torch.tensor(kept, dtype=torch.long)
+    return {"starts": starts, "start_ok": ok, "start_drafts": drafts}
 
 
 def slot_init(canvas: Canvas, drafts: Sequence[str | None]) -> torch.LongTensor:

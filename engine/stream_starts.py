@@ -10,7 +10,10 @@ exactly as the file has it, and the marker that follows it:
     @@delete pkg/stats.py:12\\n    x = 1\\n@@end\\n          (whole)
     @@replace pkg/stats.py:12\\n    x = 1\\n@@with\\n        (also @@insert_after, @@insert_before)
 
-after which the model writes the new lines and `@@end`. One anchor line, as the planner pins and
+after which the model writes the new lines and `@@end`. Once a row's start is settled (one start
+left, all of it written), a replace's row continues from a draft (`start_draft`): its old line, then
+`@@end`, exactly the draft `dagent fix` gives a pinned replace; a delete's row from pads (the stream
+ends after it). The row is then what the planner's pinned op would have been. One anchor line, as the planner pins and
 dagent-tiny learned: left open, the model wrote `@@with` after a delete's line and `@@end` after a
 replace's. What follows the start, and every later op of the stream, is free and checked by `validate`.
 
@@ -28,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dagent.engine.context import Snippet
-from dagent.ops.syntax import END, WITH, render_body, render_path
+from dagent.ops.syntax import END, WITH, render_body, render_path, replace_draft
 
 # After its one anchor line, each body op's next marker: a delete ends; the others take their new lines.
 ANCHORED_OPS = {"@@replace": WITH, "@@insert_after": WITH, "@@insert_before": WITH, "@@delete": END}
@@ -42,6 +45,16 @@ def stream_starts(snippets: Sequence[Snippet]) -> tuple[str, ...]:
             body = render_body(line + "\n")
             starts += [f"{op} {render_path(snippet.path)}:{number}\n{body}{then}\n" for op, then in ANCHORED_OPS.items()]
     return tuple(dict.fromkeys(starts))
+
+
+def start_draft(start: str) -> str | None:
+    """What a row continues from once `start` is its settled start: a replace's old line and `@@end`, ""
+    after a delete (pads: the stream ends), None after an insert (its new lines are the model's own)."""
+    if start.startswith("@@replace "):
+        return replace_draft(start)
+    if start.startswith("@@delete "):
+        return ""
+    return None
 
 
 def _lines(snippet: Snippet) -> list[tuple[int, str]]:

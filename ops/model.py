@@ -6,6 +6,7 @@ Text fields (`old`, `new`, `anchor`, `text`, `content`) hold whole lines, each e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -212,6 +213,12 @@ Op = Annotated[
 TEXT_OPS = (Replace, Insert, Delete, CreateFile)
 STRUCTURAL_OPS = (RenameSymbol, AddImport, MakeStatic, AddParameter, ForwardArgument, Decorate, MakeDataclass, MoveModule)
 FILE_OPS = (CreateFile, RemoveFile, MoveFile, MoveModule)
+
+
+def changes_nothing(ops: Sequence[Op]) -> bool:
+    """A stream of replaces whose new text is their old text: it parses and applies, and edits nothing
+    (a model that copies the old line it was given as a draft writes one)."""
+    return bool(ops) and all(isinstance(op, Replace) and op.old == op.new for op in ops)
 
 
 class OpStream(BaseModel):

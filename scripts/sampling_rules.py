@@ -1,6 +1,7 @@
 """Does `dagent`'s sampling rule lose fixes? Sampling rules side by side on the same examples, interleaved
 example by example, per seed: on pinned canvases (what `dagent fix` samples) how often the top candidate,
-and any of the k, is exactly the target; on free canvases how often a candidate is a valid op stream; and
+and any of the k, is exactly the target; on free canvases how often a candidate is a valid edit (it parses
+and changes something); and
 each rule's sampling seconds. The rules: `entropy` (the entropy bound, with the check forward),
 `confidence-check` (the confidence rule at CONFIDENCE, free canvases within FREE_WINDOW, with the check
 forward), `confidence` (the same without the check) and `dagent` (that, with rows whose op is pinned at
@@ -20,11 +21,10 @@ from dataclasses import dataclass
 
 import torch
 
-from dagent.agent.bench.engine import BenchSettings, _prepare, same_text
+from dagent.agent.bench.engine import BenchSettings, _prepare, same_text, valid_edit
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit
 from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE, REVISE, sample
-from dagent.engine.skeleton import validate
 from dagent.engine.train.data import make_examples
 
 RULES: dict[str, dict[str, object]] = {
@@ -71,7 +71,7 @@ def main() -> None:
                     t.seconds += time.perf_counter() - began
                     if ex.kind == "free":
                         t.free += len(found)
-                        t.valid += sum(validate(c.text) is None for c in found)
+                        t.valid += sum(valid_edit(c.text) for c in found)
                     else:
                         t.pinned += 1
                         t.top += same_text(found[0].text, ex.target)

@@ -12,7 +12,7 @@ import torch
 from typer.testing import CliRunner
 
 from dagent.agent.app.cli import app
-from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench
+from dagent.agent.bench.engine import METHODS, BenchSettings, run_bench, valid_edit
 from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE
 from helpers.engine import CANVAS, ScriptedDenoiser, tiny_denoiser, tiny_tokenizer, token_id
 
@@ -166,3 +166,10 @@ def test_the_floor_is_priced_at_the_best_of_the_rate_probes(monkeypatch) -> None
     assert slow_start["matmul_gflops_probes"] == [1.0, 2.0] and slow_start["matmul_gflops"] == 2.0
     floor = {run["matmul_gflops"]: run["methods"]["one-per-forward"]["floor_s"] for run in (slow_start, steady)}
     assert abs(floor[2.0] * 2 - floor[1.0]) < 1e-12  # the same forwards' FLOPs at twice the rate
+
+
+def test_a_valid_output_parses_and_changes_something() -> None:
+    assert valid_edit("@@replace m.py:2\n    return x - 1\n@@with\n    return x + 1\n@@end\n")
+    assert valid_edit("@@delete m.py:2\n    return x - 1\n@@end\n")
+    assert not valid_edit("@@replace m.py:2\n    return x - 1\n@@with\n    return x - 1\n@@end\n")  # itself: no edit
+    assert not valid_edit("@@replace m.py:2\n    return x - 1\n@@with\n    return x + 1\n")  # no @@end

@@ -196,6 +196,26 @@ def test_slot_starts_are_laid_out_from_the_slots_first_column() -> None:
     assert canvas.repeat(2).starts.shape == (4, *canvas.starts.shape[1:])
 
 
+def test_each_start_with_a_draft_lays_it_after_its_own_end_then_pads_to_the_slot_end() -> None:
+    from dagent.engine.context import Snippet
+    from dagent.engine.stream_starts import start_draft, stream_starts
+
+    tok = tiny_tokenizer()
+    starts = stream_starts([Snippet("m.py", 2, "    x = 1\n")])
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=starts),))], CANVAS)
+    for n in canvas.start_ok[0].nonzero().squeeze(1).tolist():
+        start = canvas.starts[0, n]
+        text = tok.decode(start[start >= 0].tolist())
+        draft, end = canvas.start_drafts[0, n], int((start >= 0).sum())
+        assert (draft[:end] == -1).all()  # nothing over the start itself
+        if start_draft(text) is None:  # an insert: its new lines are the model's own
+            assert (draft == -1).all()
+            continue
+        ids = encode(tok, start_draft(text))
+        assert draft[end : end + len(ids)].tolist() == ids
+        assert (draft[end + len(ids) :] == tok.pad_token_id).all()
+
+
 def test_one_slot_with_starts_per_skeleton() -> None:
     two = Skeleton((Slot(4, ANY, starts=("a",)), Pinned(" "), Slot(None, ANY, starts=("b",))))
     with pytest.raises(ValueError, match="one slot with starts"):

@@ -24,7 +24,7 @@ from dagent.engine.constraints import (
 from dagent.engine.context import Snippet
 from dagent.engine.sampler import FREE_WINDOW, _in_window, one_token_per_forward, sample, sample_stream
 from dagent.engine.skeleton import Pinned, Skeleton, Slot, validate
-from dagent.engine.stream_starts import stream_starts
+from dagent.engine.stream_starts import start_draft, stream_starts
 from dagent.engine.tokenizer import encode
 from helpers.engine import CANVAS, ScriptedDenoiser, context_ids, tiny_denoiser, tiny_tokenizer, token_id
 
@@ -528,3 +528,47 @@ def test_free_rows_accept_at_their_own_confidence_threshold() -> None:
     by_row = {c.skeleton: c.accepted_per_step for c in found}
     assert by_row[0][0] > 1  # the pinned row takes every open position it is half sure of (0.5 >= 0.3)
     assert by_row[1][:3] == [1, 1, 1]  # the free row one a step, its most confident (0.5 < 0.9)
+
+
+# ---------------------------------------------------------------- a settled start's draft
+
+def _only(op: str, line: str = "    return x - 1\n") -> tuple[str, ...]:
+    return tuple(s for s in stream_starts([Snippet("m.py", 2, line)]) if s.startswith(op))
+
+
+def test_a_settled_replace_start_continues_from_its_old_line_from_the_first_forward() -> None:
+    tok = tiny_tokenizer()
+    den = Recording()
+    [start] = _only("@@replace")
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=(start,)),))], CANVAS)
+    sample(den, den.encode(context_ids()), canvas, steps=4, rule="confidence", free_window=FREE_WINDOW)
+    held = encode(tok, start) + encode(tok, start_draft(start))
+    assert den.seen[0][0, : len(held)].tolist() == held
+    assert (den.seen[0][0, len(held) :] == tok.pad_token_id).all()
+
+
+def test_a_start_settled_by_the_model_brings_its_draft_to_the_next_forward() -> None:
+    tok = tiny_tokenizer()
+    starts = _only("@@replace", "    x = 1\n    y = 2\n")  # lines 2 and 3: they part at the line number
+    ids = [encode(tok, s) for s in starts]
+    parting = next(i for i, (a, b) in enumerate(zip(*ids)) if a != b)
+    den = Recording()
+    den.prefer = ids[1][parting]  # the model wants line 3's number (and that token everywhere else)
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=starts),))], CANVAS)
+    sample(den, den.encode(context_ids()), canvas, steps=4, rule="confidence", free_window=FREE_WINDOW)
+    held = ids[1] + encode(tok, start_draft(starts[1]))
+    assert den.seen[0][0, len(ids[1]) : len(held)].tolist() != held[len(ids[1]) :]  # two starts open: noise there
+    assert den.seen[1][0, : len(held)].tolist() == held  # line 3 chosen: its old line is the draft now
+
+
+def test_a_drafted_row_samples_as_a_pinned_row_and_an_insert_stays_free() -> None:
+    tok = tiny_tokenizer()
+    # half sure of "x" everywhere: p about 0.5, under the free threshold and over the pinned one
+    den = ScriptedDenoiser(len(tok), CANVAS, tok.pad_token_id, token_id("x"), strength=float(torch.log(torch.tensor(600.0))))
+    rows = [Skeleton((Slot(None, ANY, starts=_only(op)),)) for op in ("@@replace", "@@insert_after")]
+    canvas = build_canvas(tok, rows, CANVAS)
+    found = sample(den, den.encode(context_ids()), canvas, k=1, steps=8, rule="confidence", confidence=0.3,
+                   free_confidence=0.9, free_window=2, temperature=0.0, stop_entropy=0.0, revise=0.0)
+    by_row = {c.skeleton: c.accepted_per_step for c in found}
+    assert by_row[0][0] > 2  # past the window, at the pinned threshold
+    assert by_row[1][:3] == [1, 1, 1]  # the insert's row: one a step, its most confident

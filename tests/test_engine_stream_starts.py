@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dagent.engine.context import Snippet
-from dagent.engine.stream_starts import ANCHORED_OPS, stream_starts
+from dagent.engine.stream_starts import ANCHORED_OPS, start_draft, stream_starts
 from dagent.ops.model import Delete, Replace
 from dagent.ops.syntax import is_pinned_head, parse
 
@@ -50,3 +50,11 @@ def test_body_lines_are_escaped_and_odd_paths_quoted_as_the_grammar_writes_them(
 
 def test_no_snippets_no_starts() -> None:
     assert stream_starts([]) == ()
+
+
+def test_a_settled_replace_continues_from_its_old_line_a_delete_from_nothing_an_insert_from_noise() -> None:
+    drafts = {s.split(" ", 1)[0]: start_draft(s) for s in stream_starts([Snippet("m.py", 2, "    x = 1\n")])}
+    assert drafts == {"@@replace": "    x = 1\n@@end\n", "@@delete": "", "@@insert_after": None, "@@insert_before": None}
+    replace = next(s for s in stream_starts([SNIPPET]) if s.startswith("@@replace"))
+    [op] = parse(replace + start_draft(replace))  # the draft completes the start: a replace of the line by itself
+    assert isinstance(op, Replace) and op.old == op.new

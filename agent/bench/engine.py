@@ -20,7 +20,8 @@ Methods:
 
 Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
 encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
-outputs whose canvas text parses with `ops.syntax.parse`) and, where the examples carry a target,
+outputs whose canvas text parses with `ops.syntax.parse` and changes something: a replace of a line by
+itself parses, and `dagent` drops it unvalidated) and, where the examples carry a target,
 exact-match rate of the top-ranked output.
 """
 
@@ -53,9 +54,10 @@ from dagent.engine.sampler import (
     one_token_per_forward,
     sample,
 )
-from dagent.engine.skeleton import Skeleton, op_kind, validate
+from dagent.engine.skeleton import Skeleton, op_kind
 from dagent.errors import DagentError
-from dagent.ops.syntax import replace_draft
+from dagent.ops.model import changes_nothing
+from dagent.ops.syntax import OpParseError, parse, replace_draft
 
 METHODS = ("dagent-entropy", "dagent-confidence", "hf-generate", "one-per-forward", "left-to-right")
 SHOWN_SAMPLES = 3
@@ -123,6 +125,14 @@ class BenchSettings:
     entropy_bound: float = ENTROPY_BOUND  # the entropy rule's bound
     free_window: int | None = FREE_WINDOW  # the confidence rule's window on free canvases (None: none)
     revise: float = DAGENT_REVISE  # the confidence rule's check forward (0: none, as `dagent` runs it)
+
+
+def valid_edit(text: str) -> bool:
+    """The text parses as an op stream, and the stream changes something."""
+    try:
+        return not changes_nothing(parse(text))
+    except OpParseError:
+        return False
 
 
 def same_text(output: str, target: str) -> bool:
@@ -372,7 +382,7 @@ def _empty_tally() -> dict[str, float]:
 def _score(result: MethodResult, outputs: list[Output], target: str, kind: str) -> None:
     tally = result.by_kind.setdefault(kind, _empty_tally())
     for out in outputs:
-        valid = validate(out.text) is None
+        valid = valid_edit(out.text)
         result.outputs += 1
         result.tokens += out.written
         result.valid += valid
