@@ -240,6 +240,7 @@ class _Positions:
     cols: torch.LongTensor
     masked: torch.Tensor
     _logp: torch.Tensor | None = None
+    _argmax: torch.LongTensor | None = None
 
     @property
     def logp(self) -> torch.Tensor:
@@ -258,8 +259,15 @@ class _Positions:
         picked = self.logp.gather(1, tokens[self.rows, self.cols].unsqueeze(1)).squeeze(1)
         return self.spread(picked, 0.0)
 
+    @property
+    def best(self) -> torch.LongTensor:
+        """The argmax token at each of these positions (P,), computed once: a step reads it up to three times."""
+        if self._argmax is None:
+            self._argmax = self.masked.argmax(dim=-1)
+        return self._argmax
+
     def argmax(self) -> torch.LongTensor:
-        return self.spread(self.masked.argmax(dim=-1), 0)
+        return self.spread(self.best, 0)
 
     def _subset(self, among: torch.BoolTensor) -> torch.BoolTensor:
         return among[self.rows, self.cols]
@@ -279,7 +287,7 @@ class _Positions:
         pick = self._subset(among)
         x = self.masked[pick]
         if temperature <= 0 or x.shape[0] == 0:
-            chosen = x.argmax(dim=-1)
+            chosen = self.best[pick]
         else:
             probs = torch.softmax(x / temperature, dim=-1)
             cdf = probs.cumsum(dim=-1)
@@ -287,7 +295,7 @@ class _Positions:
             chosen = torch.searchsorted(cdf, u, right=True).squeeze(1).clamp(max=x.shape[1] - 1)
             # rounding at the top of the CDF could land on a zero-probability (masked) token
             zero = probs.gather(1, chosen.unsqueeze(1)).squeeze(1) <= 0
-            chosen = torch.where(zero, x.argmax(dim=-1), chosen)
+            chosen = torch.where(zero, self.best[pick], chosen)
         return self.spread(chosen, 0, among)
 
 

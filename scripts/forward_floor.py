@@ -1,7 +1,8 @@
 """The decoder forward against its FLOP floor by batch size: where the gap to the machine's matmul rate
 comes from. For each number of canvas rows, ms per forward (best of 4 rounds of 10, self-conditioned, as
 the sampler's later steps run it), its matmul FLOPs (engine/flops.py) and the floor at this machine's fp32
-matmul rate measured in the same run.
+matmul rate measured in the same run; then the context's encoding, the model's own encoder forward against
+dagent's encoder pass (the last layer writes its keys and values only), side by side.
 
     python scripts/forward_floor.py [--rows 1,4,8,16,32] [--context 128] [--model DIR]
 
@@ -14,6 +15,7 @@ import argparse
 import time
 
 import torch
+from transformers.cache_utils import DynamicCache
 
 from dagent.engine.flops import count_flops, matmul_rate
 from dagent.engine.load import load_denoiser
@@ -51,6 +53,22 @@ def main() -> None:
         floor_ms = flops / rate * 1e3
         print(f"{rows:4d}  {ms:6.1f}  {flops / 1e9:5.2f}  {floor_ms:8.1f}  {ms / floor_ms:8.2f}x")
     print(f"fp32 matmul rate: {rate / 1e9:.0f} GFLOP/s (best probe)")
+    _encode_line(denoiser, torch.randint(10, denoiser.vocab_size, (1, args.context), generator=generator))
+
+
+def _encode_line(denoiser, ids: torch.LongTensor) -> None:  # type: ignore[no-untyped-def]
+    """The context's encoding, the model's own encoder forward against dagent's (engine/backends/encoder_pass.py)."""
+    encoder = getattr(getattr(denoiser, "model", None), "model", None)
+    if encoder is None or not hasattr(encoder, "encoder"):
+        return  # not a DiffusionGemma: its context encoding is the model's own
+
+    def own() -> None:
+        with torch.inference_mode():
+            encoder.encoder(input_ids=ids, past_key_values=DynamicCache(config=denoiser.model.config.text_config),
+                            use_cache=True)
+
+    full, ours = _best_ms(own), _best_ms(lambda: denoiser.encode(ids))
+    print(f"context encoding: the model's own forward {full:.2f} ms, dagent's encoder pass {ours:.2f} ms ({full / ours:.2f}x)")
 
 
 if __name__ == "__main__":

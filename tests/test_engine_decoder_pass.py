@@ -75,3 +75,24 @@ def test_a_read_pass_runs_the_last_layers_feed_forward_on_the_read_rows_only(den
     finally:
         handle.remove()
     assert seen == [4]
+
+
+def _same_cache(a: object, b: object) -> bool:
+    return all(torch.equal(x.keys, y.keys) and torch.equal(x.values, y.values)
+               for x, y in zip(a.layers, b.layers, strict=True))  # type: ignore[attr-defined]
+
+
+def test_the_encoder_pass_writes_the_cache_the_models_own_encoder_writes(denoiser: DiffusionGemmaDenoiser) -> None:
+    from transformers.cache_utils import DynamicCache
+
+    ids = context_ids() % denoiser.vocab_size
+    more = torch.randint(denoiser.vocab_size, (1, 7), generator=torch.Generator().manual_seed(3))
+    encoder, config = denoiser.model.model.encoder, denoiser.model.config.text_config  # type: ignore[attr-defined]
+    with torch.inference_mode():
+        own = encoder(input_ids=ids, past_key_values=DynamicCache(config=config), use_cache=True).past_key_values
+        prefix = denoiser.encode(ids)
+        assert _same_cache(prefix.cache, own)
+        length = ids.shape[1]
+        own = encoder(input_ids=more, past_key_values=own, use_cache=True,
+                      position_ids=torch.arange(length, length + more.shape[1])[None]).past_key_values
+        assert _same_cache(denoiser.extend(prefix, more).cache, own)  # appended after a cache already there

@@ -18,6 +18,7 @@ from transformers import DiffusionGemmaForBlockDiffusion
 from transformers.cache_utils import DynamicCache
 
 from dagent.engine.backends.decoder_pass import decoder_hidden, read_columns
+from dagent.engine.backends.encoder_pass import encode_into
 from dagent.engine.denoiser import PrefixState, check_context
 from dagent.errors import ModelLoadError
 
@@ -110,16 +111,13 @@ class DiffusionGemmaDenoiser:
     def _positions(self, start: int, count: int) -> torch.LongTensor:
         return torch.arange(start, start + count, device=self.device).unsqueeze(0)
 
-    def _encode_into(self, cache: DynamicCache | None, ids: torch.LongTensor, start: int) -> DynamicCache:
+    def _encode_into(self, cache: DynamicCache, ids: torch.LongTensor, start: int) -> DynamicCache:
+        """`cache` with the keys and values of `ids` appended (engine/backends/encoder_pass.py: the last
+        layer writes its keys and values and nothing else)."""
         with torch.inference_mode():
-            out = self.model.model.encoder(
-                input_ids=ids.to(self.device),
-                past_key_values=cache,
-                position_ids=self._positions(start, ids.shape[1]),
-                use_cache=True,
-            )
+            filled = encode_into(self.model.model.encoder, ids.to(self.device), cache, self._positions(start, ids.shape[1]))
         self.encoder_calls += 1
-        return out.past_key_values
+        return filled
 
     def encode(self, context_ids: torch.LongTensor) -> PrefixState:
         check_context(context_ids)
