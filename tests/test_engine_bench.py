@@ -67,7 +67,7 @@ def test_bench_runs_end_to_end_and_prints_the_methods(tmp_path: Path) -> None:
         canvases = report["by_canvas"][name]  # the free example apart from the three pinned ones
         assert canvases["free"]["outputs"] == 2 and canvases["pinned"]["outputs"] == 6
         assert all(c["tokens_per_s"] > 0 and 0 <= c["valid_op_rate"] <= 1 for c in canvases.values())
-    assert "valid op streams by what the skeleton pins" in result.output
+    assert "valid edits (parse, change something) by what the skeleton pins" in result.output
     assert "pinned canvases" in result.output
     assert "fwd/floor" in result.output and report["matmul_gflops"] > 0
     for name in ("dagent-entropy", "dagent-confidence", "one-per-forward"):  # every forward timed and priced

@@ -436,7 +436,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
                       f"{scoring['precision']}, priced at {max(scoring['matmul_gflops_probes']):.0f} GFLOP/s); the bug line inside "
                       f"the model's context for {scoring['line_in_context']}/{scoring['examples']}")
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
-                  "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams; "
+                  "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams and change something; "
                   "exact: top output equals the target; fwd/floor: time inside the decoder forwards over their "
                   f"matmul FLOPs at this machine's measured rate ({report['matmul_gflops']:.0f} GFLOP/s on "
                   f"{report['threads']} thread(s)); call/floor: the whole sampling call (sampler work, context "
@@ -482,7 +482,7 @@ def _kinds_table(report: dict[str, Any]) -> Any:
 
     methods = report["methods"]
     kinds = sorted({kind for m in methods.values() for kind in m["by_kind"]})
-    table = Table(title="valid op streams by what the skeleton pins")
+    table = Table(title="valid edits (parse, change something) by what the skeleton pins")
     table.add_column("pinned op")
     for name in methods:
         table.add_column(name, justify="right")
