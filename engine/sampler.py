@@ -80,7 +80,8 @@ PINNED_CONFIDENCE = 0.1
 # A free row (nothing pinned at its start: the model writes the op stream's header too) accepts only within
 # FREE_WINDOW columns from its first undecided position, a block that slides right as it is decided (LLaDA's
 # semi-autoregressive blocks): accepted anywhere at once, a free stream's header falls apart. Chosen on
-# training-split free examples (`python scripts/tune_free_window.py -n 400`, 25 examples x 4): no window 34%
+# training-split free examples (`python scripts/tune_free_window.py -n 400`, 25 examples x 4, before the starts
+# were anchored, valid = parses): no window 34%
 # valid at 3.12x one-token-per-forward's tokens/s (58% valid; the entropy rule 38% at 1.22x); window 4 51%
 # at 1.93x, 6 51% at 2.04x, 8 44% at 2.25x, 12 31% at 2.37x.
 # Once a free row's start has settled with a draft, it samples as a pinned row: on the training split
@@ -685,11 +686,9 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
     generator = torch.Generator(device=device).manual_seed(seed)
     table = _fit_table(canvas, denoiser)
     noise = _Noise(canvas, table, denoiser.mask_id, generator)
-    init = init.to(device) if init is not None else None
+    init = _own_init(canvas, init, device)
     state = _initial_state(canvas, noise, device, init)
     _settle_starts(canvas, state, None, state.live)  # what every start holds alike, before the first forward
-    if canvas.starts.shape[1] > 0 and init is None:
-        init = torch.full(canvas.shape, -1, dtype=torch.long, device=device)
     drafted = torch.zeros(canvas.shape[0], dtype=torch.bool, device=device)
     free = ~canvas.pinned
     blocked = ~table  # (M, V): the tokens each mask kind forbids
@@ -725,10 +724,9 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         state.logp = torch.where(newly, step_table.token_logp(proposal), state.logp)
         state.accepted |= newly
         _fixup(canvas, state, step_table.token_logp, live)
-        if init is not None and canvas.starts.shape[1] > 0:
-            settled = _pin_settled(canvas, state, init, drafted, free_rows)
-            if not torch.equal(settled, free_rows):
-                free_rows, threshold = settled, _thresholds(opts, settled)
+        settled = _pin_settled(canvas, state, init, drafted, free_rows)
+        if not torch.equal(settled, free_rows):
+            free_rows, threshold = settled, _thresholds(opts, settled)
         draft = torch.where(state.accepted, state.tokens, step_table.argmax())
         done = live & state.accepted.all(dim=1)
         if opts.early_stop and last_argmax is not None:
@@ -751,6 +749,14 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), fresh, state.tokens)
     _finalize(state.live.clone(), canvas, state, logits)
     return _candidates(canvas, state)
+
+
+def _own_init(canvas: Canvas, init: torch.LongTensor | None, device: torch.device) -> torch.LongTensor | None:
+    """The drafts the rows start from (-1: noise), this call's own copy (a settled start's draft is
+    written into it): the caller's, or none yet (all -1) on a canvas whose rows may settle a start."""
+    if init is not None:
+        return init.to(device).clone()
+    return torch.full(canvas.shape, -1, dtype=torch.long, device=device) if canvas.starts.shape[1] > 0 else None
 
 
 def _pin_settled(canvas: Canvas, state: _State, init: torch.LongTensor | None, drafted: torch.BoolTensor,

@@ -1,7 +1,7 @@
 """Choose the confidence rule's window on free canvases (engine/sampler.py FREE_WINDOW) on *training-split*
 examples, never the held-out ones `dagent bench engine` reports: only the examples with nothing pinned (the
 model writes the whole op stream, its start anchored at the context: engine/stream_starts.py), and for each window
-tokens/s and valid op streams against one-token-per-forward (most confident first, and left to right) and the
+tokens/s and valid edits (parse, change something) against one-token-per-forward (most confident first, and left to right) and the
 entropy rule, measured in the same run.
 
     python scripts/tune_free_window.py -n 400 --k 4 [--model DIR] [--windows 0,4,6,8,12]
