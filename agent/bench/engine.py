@@ -42,7 +42,6 @@ from dagent.engine.context import snippets_of
 from dagent.engine.denoiser import Denoiser, describe, model_dtype
 from dagent.engine.engine import Engine
 from dagent.engine.flops import count_flops, matmul_rate
-from dagent.engine.prompt import visible_context
 from dagent.engine.sampler import (
     CONFIDENCE,
     DAGENT_REVISE,
@@ -55,6 +54,7 @@ from dagent.engine.sampler import (
     sample,
 )
 from dagent.engine.skeleton import Skeleton, op_kind
+from dagent.engine.tokenizer import decode
 from dagent.errors import DagentError
 from dagent.ops.model import changes_nothing
 from dagent.ops.syntax import OpParseError, parse, replace_draft
@@ -289,7 +289,7 @@ def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample
     prepared, skipped = [], 0
     for ex in examples:
         ids = tokenizer.encode(ex.context, add_special_tokens=False)[: s.max_context] or [denoiser.pad_id]
-        seen = snippets_of(visible_context(tokenizer, ex.context, s.max_context))
+        seen = snippets_of(decode(tokenizer, ids))  # what the model sees of the context: its first ids
         try:
             canvas, init = drafted_canvas(tokenizer, [Skeleton.for_prefix(ex.pinned_prefix, seen)],
                                           [replace_draft(ex.pinned_prefix)], denoiser.canvas_length, denoiser.vocab_size,

@@ -77,21 +77,26 @@ def _attention_at(attn: Any, normed: torch.Tensor, queries: torch.Tensor, table:
                   cache: DynamicCache, read: torch.LongTensor) -> torch.Tensor:
     """`DiffusionGemmaDecoderTextAttention.forward`: keys and values from every position (and the
     encoder's cache), queries from `queries` at the columns `read`."""
-    cos, sin = table
     batch = normed.shape[0]
     q = attn.q_norm(attn.q_proj(queries).view(*queries.shape[:-1], -1, attn.head_dim))
     cos_q, sin_q = (_rows(t.expand(batch, *t.shape[1:]), read) for t in table)
     q = apply_rotary_pos_emb(q, cos_q, sin_q, unsqueeze_dim=2).transpose(1, 2)
-    shape = (*normed.shape[:-1], -1, attn.head_dim)
-    k = attn.k_proj(normed).view(shape)
-    v = attn.v_proj(normed).view(shape) if attn.v_proj is not None else k
-    k = apply_rotary_pos_emb(attn.k_norm(k), cos, sin, unsqueeze_dim=2).transpose(1, 2)
-    v = attn.v_norm(v).transpose(1, 2)
-    k, v = attn.append_to_cache(cache, k, v)
+    k, v = attn.append_to_cache(cache, *keys_and_values(attn, normed, table))
     attend = ALL_ATTENTION_FUNCTIONS.get_interface(attn.config._attn_implementation, eager_attention_forward)
     out, _ = attend(attn, q, k, v, None, dropout=0.0, scaling=attn.scaling, sliding_window=attn.sliding_window,
                     is_causal=False)
     return attn.o_proj(out.reshape(*queries.shape[:-1], -1).contiguous())
+
+
+def keys_and_values(attn: Any, normed: torch.Tensor, table: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """An attention module's keys and values (B, H, L, D) of its normed input, as its forward makes them
+    (the encoder's and the decoder's alike): projected, normed, the keys rotated."""
+    cos, sin = table
+    shape = (*normed.shape[:-1], -1, attn.head_dim)
+    k = attn.k_proj(normed).view(shape)
+    v = attn.v_proj(normed).view(shape) if attn.v_proj is not None else k
+    k = apply_rotary_pos_emb(attn.k_norm(k), cos, sin, unsqueeze_dim=2).transpose(1, 2)
+    return k, attn.v_norm(v).transpose(1, 2)
 
 
 def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongTensor, torch.LongTensor]:
@@ -108,4 +113,4 @@ def read_columns(index: list[int], batch: int, length: int) -> tuple[torch.LongT
     return read, torch.tensor([row * width + j for row, j in places], dtype=torch.long)
 
 
-__all__ = ["decoder_hidden", "read_columns"]
+__all__ = ["decoder_hidden", "keys_and_values", "read_columns"]

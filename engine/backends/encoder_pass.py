@@ -17,10 +17,11 @@ from typing import Any
 import torch
 from transformers.cache_utils import DynamicCache
 from transformers.models.diffusion_gemma.modeling_diffusion_gemma import (
-    apply_rotary_pos_emb,
     create_causal_mask,
     create_sliding_window_causal_mask,
 )
+
+from dagent.engine.backends.decoder_pass import keys_and_values
 
 
 def encode_into(encoder: Any, ids: torch.LongTensor, cache: DynamicCache, positions: torch.LongTensor) -> DynamicCache:
@@ -50,13 +51,7 @@ def _write_keys_and_values(layer: Any, hidden: torch.Tensor, table: tuple[torch.
                            cache: DynamicCache) -> None:
     """`DiffusionGemmaEncoderTextAttention.forward` up to its cache update, on the layer's normed input."""
     attn = layer.self_attn
-    normed = layer.input_layernorm(hidden)
-    shape = (*normed.shape[:-1], -1, attn.head_dim)
-    cos, sin = table
-    keys = attn.k_proj(normed).view(shape)
-    values = attn.v_proj(normed).view(shape) if attn.v_proj is not None else keys
-    keys = apply_rotary_pos_emb(attn.k_norm(keys), cos, sin, unsqueeze_dim=2).transpose(1, 2)
-    cache.update(keys, attn.v_norm(values).transpose(1, 2), attn.layer_idx)
+    cache.update(*keys_and_values(attn, layer.input_layernorm(hidden), table), attn.layer_idx)
 
 
 __all__ = ["encode_into"]
