@@ -1,8 +1,7 @@
 """Does `dagent`'s sampling rule lose fixes? Sampling rules side by side on the same examples, interleaved
 example by example, per seed: on pinned canvases (what `dagent fix` samples) how often the top candidate,
 and any of the k, is exactly the target; on free canvases how often a candidate is a valid edit (it parses
-and changes something); and
-each rule's sampling seconds. The rules: `entropy` (the entropy bound, with the check forward),
+and changes something); and each rule's sampling seconds. The rules: `entropy` (the entropy bound, with the check forward),
 `confidence-check` (the confidence rule at CONFIDENCE, free canvases within FREE_WINDOW, with the check
 forward), `confidence` (the same without the check) and `dagent` (that, with rows whose op is pinned at
 PINNED_CONFIDENCE, as `Engine.sample` runs it).
