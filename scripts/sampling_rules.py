@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from dagent.agent.bench.engine import BenchSettings, _prepare, same_text, valid_edit
+from dagent.agent.bench.engine import BenchSettings, prepare_examples, same_text, valid_edit
 from dagent.engine.load import load_denoiser, resolve_model_dir
 from dagent.engine.prompt import context_limit
 from dagent.engine.sampler import CONFIDENCE, DAGENT_REVISE, FREE_WINDOW, PINNED_CONFIDENCE, REVISE, sample
@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     denoiser, tokenizer = load_denoiser(args.model)
     settings = BenchSettings(k=args.k, max_context=context_limit(resolve_model_dir(args.model)))
-    prepared, _ = _prepare(denoiser, tokenizer, make_examples(split=args.split, n=args.n, seed=0), settings)
+    prepared, _ = prepare_examples(denoiser, tokenizer, make_examples(split=args.split, n=args.n, seed=0), settings)
     rules = {name: RULES[name] for name in args.rules.split(",")}
     tallies = {name: Tally() for name in rules}
     with torch.inference_mode():

@@ -105,6 +105,7 @@ def test_figures_on_a_model_whose_outputs_are_known() -> None:
         assert report["by_canvas"][name] == {"pinned": {"outputs": 3, "tokens_per_s": pytest.approx(m["tokens_per_s"]),
                                                         "valid_op_rate": 1.0}}
         assert m["valid_op_rate"] == 1.0 and m["exact_match_rate"] == 0.0
+        assert m["valid_per_s"] == pytest.approx(3 / m["seconds"])  # three valid outputs in the method's time
         assert m["samples"][0]["output"] == REPLACE + "@@end\n"
 
 

@@ -103,6 +103,8 @@ class MethodResult:
         timed = self.forward_s > 0 and self.floor_s > 0
         return {
             "tokens_per_s": self.tokens / self.seconds if self.seconds else None,
+            # what a caller gets: a method that writes longer outputs earns more tok/s, not more edits
+            "valid_per_s": self.valid / self.seconds if self.seconds else None,
             "forwards_per_token": self.forwards / self.tokens if self.tokens else None,
             "valid_op_rate": self.valid / self.outputs if self.outputs else None,
             "exact_match_rate": self.exact / self.with_target if self.with_target else None,
@@ -144,7 +146,9 @@ def same_text(output: str, target: str) -> bool:
 
 
 @dataclass
-class _Prepared:
+class PreparedExample:
+    """An example ready to sample, built before any clock starts: every method gets the same one."""
+
     context: torch.LongTensor
     canvas: Canvas
     init: torch.LongTensor | None  # the replace draft (the old line), as `dagent fix` starts a replace
@@ -152,11 +156,11 @@ class _Prepared:
     kind: str  # what the skeleton pins: an op marker, or "free"
 
 
-Method = Callable[[Denoiser, Any, _Prepared, BenchSettings], tuple[list[Output], int]]
+Method = Callable[[Denoiser, Any, PreparedExample, BenchSettings], tuple[list[Output], int]]
 
 
 def _dagent(rule: str) -> Method:
-    def run(denoiser: Denoiser, tokenizer: Any, ex: _Prepared, s: BenchSettings) -> tuple[list[Output], int]:
+    def run(denoiser: Denoiser, tokenizer: Any, ex: PreparedExample, s: BenchSettings) -> tuple[list[Output], int]:
         before = denoiser.decoder_calls
         prefix = denoiser.encode(ex.context)
         init = ex.init if s.drafts else None
@@ -178,7 +182,7 @@ def _output(candidate: Candidate) -> Output:
     return Output(text=candidate.text, written=candidate.written)
 
 
-def _hf_generate(denoiser: Denoiser, tokenizer: Any, ex: _Prepared, s: BenchSettings) -> tuple[list[Output], int]:
+def _hf_generate(denoiser: Denoiser, tokenizer: Any, ex: PreparedExample, s: BenchSettings) -> tuple[list[Output], int]:
     """transformers' generate on the prompt `context + pinned prefix`, one canvas (of the example's
     length), k rows."""
     model = denoiser.model  # type: ignore[attr-defined]
@@ -280,8 +284,8 @@ class ForwardClock:
 # ---------------------------------------------------------------- the run
 
 
-def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample],
-             s: BenchSettings) -> tuple[list[_Prepared], int]:
+def prepare_examples(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample],
+                     s: BenchSettings) -> tuple[list[PreparedExample], int]:
     """Token ids, canvases and drafts, built before any clock starts, as `dagent fix` builds them (the
     canvas grows to fit a long line's draft) and `dagent edit` anchors a free canvas (at the snippets
     the model sees); examples whose pinned prefix does not fit even a grown canvas are skipped (and
@@ -297,7 +301,7 @@ def _prepare(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExample
         except ValueError:
             skipped += 1
             continue
-        prepared.append(_Prepared(torch.tensor([ids], dtype=torch.long), canvas, init, getattr(ex, "target", "") or "",
+        prepared.append(PreparedExample(torch.tensor([ids], dtype=torch.long), canvas, init, getattr(ex, "target", "") or "",
                                   op_kind(ex.pinned_prefix)))
     if not prepared:
         raise DagentError(f"no examples to benchmark ({skipped} skipped: pinned prefix longer than the canvas)")
@@ -308,7 +312,7 @@ def run_bench(denoiser: Denoiser, tokenizer: Any, examples: Iterable[BenchExampl
               model_name: str = "", only: Iterable[str] | None = None) -> dict[str, Any]:
     """Every method (or those named in `only`) on every example; returns the report (also what `--json` writes)."""
     s = settings or BenchSettings()
-    prepared, skipped = _prepare(denoiser, tokenizer, examples, s)
+    prepared, skipped = prepare_examples(denoiser, tokenizer, examples, s)
     rate = machine_rate(denoiser)
     results: dict[str, MethodResult] = {}
     wanted = None if only is None else set(only)
@@ -361,7 +365,7 @@ def machine_rate(denoiser: Denoiser) -> float:
     return matmul_rate(model_dtype(denoiser))
 
 
-def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer: Any, ex: _Prepared,
+def _measure(result: MethodResult, method: Method, denoiser: Denoiser, tokenizer: Any, ex: PreparedExample,
              s: BenchSettings, clock: ForwardClock) -> None:
     start = time.perf_counter()
     outputs, forwards = method(denoiser, tokenizer, ex, s)
@@ -415,11 +419,11 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     grown = f", grown for {report['grown']}" if report.get("grown") else ""
     table = Table(title=f"engine bench: {report['model'] or d['backend']} ({report['examples']} examples{skipped}, "
                         f"k={report['settings']['k']}, canvas {d['canvas_length']}{grown})")
-    for column in ("method", "tok/s", "fwd/tok", "valid", "exact", "fwds", "tokens", "secs"):
+    for column in ("method", "tok/s", "valid/s", "fwd/tok", "valid", "exact", "fwds", "tokens", "secs"):
         table.add_column(column, justify="left" if column == "method" else "right", no_wrap=True)
     for name, m in report["methods"].items():
         table.add_row(
-            name, _fmt(m["tokens_per_s"], "{:.1f}"), _fmt(m["forwards_per_token"], "{:.2f}"),
+            name, _fmt(m["tokens_per_s"], "{:.1f}"), _fmt(m.get("valid_per_s"), "{:.1f}"), _fmt(m["forwards_per_token"], "{:.2f}"),
             _fmt(m["valid_op_rate"], "{:.0%}"), _fmt(m["exact_match_rate"], "{:.0%}"),
             str(m["forwards"]), str(m["tokens"]), f"{m['seconds']:.1f}",
         )
@@ -436,7 +440,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
                       f"{scoring['precision']}, priced at {max(scoring['matmul_gflops_probes']):.0f} GFLOP/s); the bug line inside "
                       f"the model's context for {scoring['line_in_context']}/{scoring['examples']}")
     console.print("tok/s: non-pad tokens written per second (all k candidates, context encoding included); "
-                  "fwd/tok: decoder forwards per token; valid: outputs that parse as op streams and change something; "
+                  "valid/s: valid outputs per second; fwd/tok: decoder forwards per token; valid: outputs that parse as op streams and change something; "
                   "exact: top output equals the target; fwd/floor: time inside the decoder forwards over their "
                   f"matmul FLOPs at this machine's measured rate ({report['matmul_gflops']:.0f} GFLOP/s on "
                   f"{report['threads']} thread(s)); call/floor: the whole sampling call (sampler work, context "
