@@ -213,7 +213,10 @@ def _fitting_starts(starts: Sequence[str], tokenizer: Any, vocab: Vocab,
         content = all(i < len(vocab.infos) and vocab.infos[i].kind in ("text", "marker") for i in ids)
         if ids and content and len(ids) + START_ROOM <= size:
             draft = start_draft(text)
-            fitting.append((ids, None if draft is None else tokenizer.encode(draft, add_special_tokens=False)))
+            draft_ids = None if draft is None else tokenizer.encode(draft, add_special_tokens=False)
+            # a draft cut short is not the draft training edits: past the canvas's growth limit the row
+            # keeps its start and stays free after it
+            fitting.append((ids, draft_ids if draft_ids is None or len(ids) + len(draft_ids) <= size else None))
     return fitting
 
 
@@ -308,11 +311,10 @@ def _start_table(rows: list[_Row], length: int, pad_id: int) -> dict[str, torch.
         for n, (ids, draft) in enumerate(zip(row.starts, row.start_drafts, strict=True)):
             starts[b, n, row.starts_at : row.starts_at + len(ids)] = torch.tensor(ids, dtype=torch.long)
             ok[b, n] = True
-            if draft is not None:  # the draft, cut to the slot, then pads to its end
+            if draft is not None:  # the draft (it fits the slot: `_fitting_starts`), then pads to its end
                 begin = row.starts_at + len(ids)
                 drafts[b, n, begin : row.starts_end] = pad_id
-                kept = draft[: row.starts_end - begin]
-                drafts[b, n, begin : begin + len(kept)] = torch.tensor(kept, dtype=torch.long)
+                drafts[b, n, begin : begin + len(draft)] = torch.tensor(draft, dtype=torch.long)
     return {"starts": starts, "start_ok": ok, "start_drafts": drafts}
 
 
@@ -360,9 +362,18 @@ def drafted_canvas(tokenizer: Any, skeletons: Sequence[Skeleton], drafts: Sequen
 
 def _needed(tokenizer: Any, skeleton: Skeleton, draft: str | None) -> int:
     pinned = sum(len(tokenizer.encode(s.text, add_special_tokens=False)) for s in skeleton.segments if isinstance(s, Pinned))
-    if draft is None:
-        return pinned + OPEN_ROOM
-    return pinned + len(tokenizer.encode(draft, add_special_tokens=False)) + HEADROOM
+    room = OPEN_ROOM if draft is None else len(tokenizer.encode(draft, add_special_tokens=False)) + HEADROOM
+    starts = [text for s in skeleton.segments if isinstance(s, Slot) for text in s.starts]
+    return pinned + max([room, *(_start_needs(tokenizer, text) for text in starts)])
+
+
+def _start_needs(tokenizer: Any, start: str) -> int:
+    """A slot start's tokens and what its row continues from once it settles: a replace's draft with
+    headroom (as a pinned replace's canvas grows to fit its draft), nothing more after a delete, open room
+    for an insert's new lines."""
+    draft = start_draft(start)
+    room = OPEN_ROOM if draft is None else len(tokenizer.encode(draft, add_special_tokens=False)) + HEADROOM * bool(draft)
+    return len(tokenizer.encode(start, add_special_tokens=False)) + room
 
 
 def close_slot(text: str, pinned_prefix: str) -> str:

@@ -70,8 +70,9 @@ DAGENT_REVISE = 0.0
 # 94% / 12%, 0.2 4.18x at 93% / 15% (lower thresholds: no faster, valid no better); 0.3 is the lowest that
 # kept the valid rate within a point.
 CONFIDENCE = 0.3
-# `dagent` accepts at a lower threshold on rows with their op pinned (valid by construction there, so only
-# exactness counts) and keeps CONFIDENCE on free rows, whose validity fell at 0.1 (73 to 58 of 96). Chosen on
+# `dagent` accepts at a lower threshold on rows with their op pinned (they parse by construction there, so the
+# choice weighed exactness; a replace can still copy its draft, a no-op the bench now counts invalid) and keeps
+# CONFIDENCE on free rows, whose validity fell at 0.1 (73 to 58 of 96; valid = parses, then). Chosen on
 # the training split (`python scripts/sampling_rules.py --split train -n 200 --rules confidence,dagent`, 2
 # seeds): top candidate exact 49 against 49 of 376, any of 4 exact 71 against 64, free valid 73 against 73
 # of 96, 39.9 s against 52.9 s. Held out (--split heldout, not tuned on): top exact 43 against 47 of 354,
@@ -855,9 +856,12 @@ def one_token_per_forward(
     init: torch.LongTensor | None = None,
     left_to_right: bool = False,
 ) -> list[Candidate]:
-    """The baseline: each forward decides exactly one position per row (the most confident; with
+    """The baseline: each forward decides one position per row (the most confident; with
     `left_to_right`, the first undecided one, as an autoregressive decoder would), with the same
-    constraints, draft and slot fix-up, and no early stop; as many forwards as it takes."""
+    constraints, draft and slot fix-up, and no early stop; as many forwards as it takes. On a canvas with
+    stream starts the fix-up also writes forced tokens without a forward, for every method alike: the
+    rest of a start once only one is left, and a settled start's draft (what a constrained decoder's
+    jump-forward does), so there a forward may write more than one token."""
     budget = int((~canvas.pinned).sum(dim=1).max())
     opts = _Options(max(budget, 1), "first" if left_to_right else "one", 0.0, 1.0, temperature, False, 0.0, 0)
     repeated = init.repeat_interleave(k, dim=0) if init is not None else None

@@ -13,7 +13,9 @@ exactly as the file has it, and the marker that follows it:
 after which the model writes the new lines and `@@end`. Once a row's start is settled (one start
 left, all of it written), a replace's row continues from a draft (`start_draft`): its old line, then
 `@@end`, exactly the draft `dagent fix` gives a pinned replace; a delete's row from pads (the stream
-ends after it). The row is then what the planner's pinned op would have been. One anchor line, as the planner pins and
+ends after it). The row is then what the planner's pinned op would have been: the canvas grows to fit
+its longest start with that draft, as a pinned replace's grows (engine/canvas.py), and past the growth
+limit a start keeps no draft rather than a cut one. One anchor line, as the planner pins and
 dagent-tiny learned: left open, the model wrote `@@with` after a delete's line and `@@end` after a
 replace's. What follows the start, and every later op of the stream, is free and checked by `validate`.
 

@@ -174,3 +174,4 @@ def test_a_valid_output_parses_and_changes_something() -> None:
     assert valid_edit("@@delete m.py:2\n    return x - 1\n@@end\n")
     assert not valid_edit("@@replace m.py:2\n    return x - 1\n@@with\n    return x - 1\n@@end\n")  # itself: no edit
     assert not valid_edit("@@replace m.py:2\n    return x - 1\n@@with\n    return x + 1\n")  # no @@end
+    assert not valid_edit("") and not valid_edit("\n\n")  # an all-pad canvas: no op (dagent rejects it too)

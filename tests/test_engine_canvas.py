@@ -220,3 +220,34 @@ def test_one_slot_with_starts_per_skeleton() -> None:
     two = Skeleton((Slot(4, ANY, starts=("a",)), Pinned(" "), Slot(None, ANY, starts=("b",))))
     with pytest.raises(ValueError, match="one slot with starts"):
         build_canvas(tiny_tokenizer(), [two], CANVAS)
+
+
+def test_an_anchored_canvas_grows_to_fit_its_longest_replace_start_and_its_whole_draft() -> None:
+    from dagent.engine.context import Snippet
+    from dagent.engine.stream_starts import start_draft, stream_starts
+
+    tok = tiny_tokenizer()
+    line = "        self.assertEqual(report.total_amount, expected_total)\n"
+    skeleton = Skeleton.anchored([Snippet("tests/test_report.py", 40, line)])
+    canvas, init = drafted_canvas(tok, [skeleton], [None], CANVAS, max_length=256)
+    replace = next(s for s in stream_starts([Snippet("tests/test_report.py", 40, line)]) if s.startswith("@@replace"))
+    need = len(encode(tok, replace)) + len(encode(tok, start_draft(replace))) + HEADROOM
+    assert need > CANVAS and canvas.shape[1] >= need and init is None  # grown like a pinned replace's canvas
+    for n in canvas.start_ok[0].nonzero().squeeze(1).tolist():
+        start = canvas.starts[0, n]
+        text = tok.decode(start[start >= 0].tolist())
+        if start_draft(text):  # the whole draft, never cut
+            drafted = canvas.start_drafts[0, n]
+            assert tok.decode(drafted[drafted >= 0].tolist()).replace(tok.pad_token, "") == start_draft(text)
+
+
+def test_a_start_whose_draft_does_not_fit_keeps_no_draft_rather_than_a_cut_one() -> None:
+    from dagent.engine.context import Snippet
+    from dagent.engine.stream_starts import stream_starts
+
+    tok = tiny_tokenizer()
+    line = "    total = " + " + ".join(f"v{i}" for i in range(5)) + "\n"
+    starts = tuple(s for s in stream_starts([Snippet("m.py", 2, line)]) if s.startswith("@@replace"))
+    size = len(encode(tok, starts[0])) + 4  # room for the start, not for its draft
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=starts),))], size + 1)
+    assert canvas.start_ok[0].all() and (canvas.start_drafts[0] == -1).all()

@@ -509,11 +509,14 @@ def test_positions_decided_together_from_two_starts_keep_one_start() -> None:
         assert cand.text in ("x = 1\n", "y = 2\n")
 
 
-def test_a_canvas_without_starts_samples_as_before(model, prefix) -> None:  # type: ignore[no-untyped-def]
-    free = build_canvas(tiny_tokenizer(), [Skeleton.free()], CANVAS)
-    anchored_nowhere = build_canvas(tiny_tokenizer(), [Skeleton.anchored([])], CANVAS)
+def test_a_slot_whose_starts_do_not_fit_samples_as_a_free_one(model, prefix) -> None:  # type: ignore[no-untyped-def]
+    tok = tiny_tokenizer()
+    too_long = "x = " + " + ".join(["value"] * CANVAS) + "\n"  # longer than the canvas: dropped as a start
+    unfit = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=(too_long,)),))], CANVAS)
+    assert (unfit.starts < 0).all() and not unfit.start_ok.any()
+    free = build_canvas(tok, [Skeleton.free()], CANVAS)
     a = sample(model, prefix, free, k=2, steps=6, seed=3, rule="confidence")
-    b = sample(model, prefix, anchored_nowhere, k=2, steps=6, seed=3, rule="confidence")
+    b = sample(model, prefix, unfit, k=2, steps=6, seed=3, rule="confidence")
     assert [c.ids for c in a] == [c.ids for c in b]
 
 

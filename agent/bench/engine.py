@@ -16,7 +16,9 @@ Methods:
   AR-like baseline; no check forward: each token was decided seeing every token decided before it);
 - `left-to-right`: the same, deciding each row's first undecided position, as an autoregressive decoder
   does: the stronger baseline. It stops at a slot's `@@end`, while most-confident-first spends forwards
-  deciding the canvas's trailing pads one at a time.
+  deciding the canvas's trailing pads one at a time. On free canvases both baselines also get the forced
+  writes of the stream starts (a start's rest once it is the only one left, its draft once settled)
+  without a forward, as a constrained decoder's jump-forward would: generous to them.
 
 Figures: tokens/s (non-pad tokens written, over all k candidates, per second of wall time, context
 encoding included), forwards per token (decoder forwards / tokens written), valid-op rate (share of
@@ -130,11 +132,13 @@ class BenchSettings:
 
 
 def valid_edit(text: str) -> bool:
-    """The text parses as an op stream, and the stream changes something."""
+    """The text parses as an op stream of at least one op (an empty one is a rejected proposal in
+    `dagent`, agent/proposer.py), and the stream changes something."""
     try:
-        return not changes_nothing(parse(text))
+        ops = parse(text)
     except OpParseError:
         return False
+    return bool(ops) and not changes_nothing(ops)
 
 
 def same_text(output: str, target: str) -> bool:
