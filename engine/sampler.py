@@ -124,6 +124,10 @@ class _State:
     forbid_close: torch.BoolTensor  # (B, L) undecided positions before decided content
     steps: torch.LongTensor  # (B,) forwards each row took part in
     accepted_per_step: list[list[int]] = field(default_factory=list)
+    # Where a position was decided as its draft's token: the best other token the rules allowed there and
+    # its log-prob (-1 / -inf elsewhere), the row's one-token edit should it end as a copy of its draft.
+    runner_up: torch.LongTensor | None = None
+    runner_up_logp: torch.Tensor | None = None
 
 
 # ---------------------------------------------------------------- noise and masking
@@ -596,7 +600,7 @@ def _temperature(temperature: float | tuple[float, float], step: int, steps: int
 
 
 def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Logits | None,
-              keep: torch.BoolTensor | None = None) -> None:
+              keep: torch.BoolTensor | None = None, init: torch.LongTensor | None = None) -> None:
     """Rows that stop now: undecided positions take the argmax (under the constraints as they stand
     after this step), then each slot ends at its first end and no dotted name ends with a dot. Rows in
     `keep` stay live (for their check)."""
@@ -609,9 +613,68 @@ def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Lo
     state.tokens = torch.where(todo, argmax, state.tokens)
     state.logp = torch.where(todo, table.token_logp(argmax), state.logp)
     state.accepted |= todo
+    _note_runner_up(canvas, state, table, todo, init)
     _fixup(canvas, state, table.token_logp, rows, content_wins=False)
     _drop_bad_dots(canvas, state, rows)
     state.live &= ~(rows if keep is None else rows & ~keep)
+
+
+def _draft_content(canvas: Canvas, init: torch.LongTensor) -> torch.BoolTensor:
+    """(B, L) the draft's own text: not pinned, not a pad, a line end, whitespace or the slot's closing token."""
+    token = init.clamp(min=0)
+    return ((init >= 0) & ~canvas.pinned & (init != canvas.pad_id) & ~canvas.line_end[token] & ~canvas.blank[token]
+            & (init != canvas.close_id))
+
+
+def _note_runner_up(canvas: Canvas, state: _State, table: _Positions, decided: torch.BoolTensor,
+                    init: torch.LongTensor | None) -> None:
+    """At the positions of `decided` that took their draft's own text token, the best other token the
+    rules allow (no line end, whitespace, pad or closing token: the edit stays inside the line)."""
+    if init is None:
+        return
+    where = decided & (state.tokens == init) & _draft_content(canvas, init)
+    if not where.any():
+        return
+    if state.runner_up is None or state.runner_up_logp is None:
+        state.runner_up = torch.full_like(state.tokens, -1)
+        state.runner_up_logp = torch.full_like(state.logp, NEG_INF)
+    pick = where[table.rows, table.cols]
+    rows, cols = table.rows[pick], table.cols[pick]
+    logp = table.logp[pick].clone()
+    logp[torch.arange(len(rows), device=logp.device), state.tokens[rows, cols]] = NEG_INF
+    logp[:, canvas.line_end | canvas.blank] = NEG_INF
+    logp[:, canvas.pad_id] = NEG_INF
+    close = canvas.close_id[rows, cols]
+    closing = (close >= 0).nonzero().squeeze(1)
+    logp[closing, close[closing]] = NEG_INF
+    best, token = logp.max(dim=1)
+    state.runner_up[rows, cols] = torch.where(torch.isinf(best), torch.full_like(token, -1), token)
+    state.runner_up_logp[rows, cols] = best
+
+
+def _differ_from_draft(canvas: Canvas, state: _State, init: torch.LongTensor | None) -> None:
+    """A row that ends as an exact copy of its replace's draft edits nothing (`dagent` drops it
+    unvalidated: 27 of 144 pinned outputs of the engine bench, every method alike). It takes instead a
+    one-token edit the model liked: at a position where it decided a draft token, the runner-up, the
+    likeliest first; rows that copied the same draft take different edits. No forward; the row's score
+    reads that token's log-prob."""
+    if init is None or state.runner_up is None or state.runner_up_logp is None:
+        return
+    content = _draft_content(canvas, init)
+    copy = content.any(dim=1) & ((state.tokens == init) | (init < 0)).all(dim=1)
+    options = torch.where(copy.unsqueeze(1) & content & (state.runner_up >= 0), state.runner_up_logp,
+                          torch.full_like(state.runner_up_logp, NEG_INF))
+    taken: dict[tuple[int, ...], set[tuple[int, int]]] = {}
+    for row in copy.nonzero().squeeze(1).tolist():
+        edits = taken.setdefault(tuple(state.tokens[row].tolist()), set())
+        for col in options[row].argsort(descending=True).tolist():
+            if torch.isinf(options[row, col]):
+                break
+            edit = (col, int(state.runner_up[row, col]))
+            if edit not in edits:
+                edits.add(edit)
+                state.tokens[row, col], state.logp[row, col] = edit[1], options[row, col]
+                break
 
 
 def _drop_bad_dots(canvas: Canvas, state: _State, rows: torch.BoolTensor) -> None:
@@ -724,6 +787,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         state.tokens = torch.where(newly, proposal, state.tokens)
         state.logp = torch.where(newly, step_table.token_logp(proposal), state.logp)
         state.accepted |= newly
+        _note_runner_up(canvas, state, step_table, newly, init)
         _fixup(canvas, state, step_table.token_logp, live)
         settled = _pin_settled(canvas, state, init, drafted, free_rows)
         if not torch.equal(settled, free_rows):
@@ -737,7 +801,7 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
                 entropy = step_table.tempered_entropy(free & ripe.unsqueeze(1), temperature)
                 done |= ripe & (entropy.sum(dim=1) / free.sum(dim=1).clamp(min=1) < opts.stop_entropy)
         last_argmax = draft
-        _finalize(done, canvas, state, logits, keep=~checked)
+        _finalize(done, canvas, state, logits, keep=~checked, init=init)
         _record(state, live, state.accepted & ~before)
         if on_step is not None:
             on_step(step, torch.where(state.accepted, state.tokens, draft))
@@ -748,7 +812,8 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         if init is not None:
             fresh = torch.where(init >= 0, init, fresh)
         state.tokens = torch.where(~state.accepted & state.live.unsqueeze(1), fresh, state.tokens)
-    _finalize(state.live.clone(), canvas, state, logits)
+    _finalize(state.live.clone(), canvas, state, logits, init=init)
+    _differ_from_draft(canvas, state, init)
     return _candidates(canvas, state)
 
 

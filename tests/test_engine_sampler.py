@@ -575,3 +575,53 @@ def test_a_drafted_row_samples_as_a_pinned_row_and_an_insert_stays_free() -> Non
     by_row = {c.skeleton: c.accepted_per_step for c in found}
     assert by_row[0][0] > 2  # past the window, at the pinned threshold
     assert by_row[1][:3] == [1, 1, 1]  # the insert's row: one a step, its most confident
+
+
+# ---------------------------------------------------------------- a copy of the draft
+
+
+class Copying(ScriptedDenoiser):
+    """Prefers each position's current token (so a drafted row copies its draft), and `second` next."""
+
+    def __init__(self, second: int) -> None:
+        tok = tiny_tokenizer()
+        super().__init__(len(tok), CANVAS, tok.pad_token_id, tok.pad_token_id)
+        self.second = second
+
+    def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
+        self.decoder_calls += 1
+        logits = torch.zeros(*canvas.shape, self.vocab_size)
+        logits[..., self.second] = self.strength / 2
+        logits.scatter_(-1, canvas.unsqueeze(-1), self.strength)
+        return logits, None
+
+
+@pytest.mark.parametrize("method", ["confidence", "left-to-right"])
+def test_a_row_that_copies_its_draft_takes_a_one_token_edit_inside_the_line(method: str) -> None:
+    from dagent.agent.bench.engine import valid_edit
+    from dagent.engine.canvas import drafted_canvas
+    from dagent.ops.syntax import replace_draft
+
+    tok = tiny_tokenizer()
+    den = Copying(second=token_id("y"))
+    canvas, init = drafted_canvas(tok, [Skeleton.replace_line(PREFIX)], [replace_draft(PREFIX)], CANVAS)
+    prefix = den.encode(context_ids())
+    if method == "confidence":
+        found = sample(den, prefix, canvas, k=3, steps=8, seed=1, rule="confidence", init=init)
+    else:
+        found = one_token_per_forward(den, prefix, canvas, k=3, seed=1, init=init, left_to_right=True)
+    assert init is not None
+    copy = torch.where(init[0] >= 0, init[0], canvas.ids[0]).tolist()  # what each row wrote: its draft
+    assert len({c.text for c in found}) == 3  # three rows copied one draft: three different edits
+    for c in found:
+        changed = [i for i, (a, b) in enumerate(zip(c.ids, copy, strict=True)) if a != b]
+        assert len(changed) == 1 and c.ids[changed[0]] == token_id("y")  # one token: its runner-up
+        assert valid_edit(c.text) and c.text.endswith("@@end\n") and c.text.count("\n") == 5  # inside the line
+
+
+def test_a_row_without_a_draft_is_left_as_the_model_wrote_it() -> None:
+    tok = tiny_tokenizer()
+    den = Copying(second=token_id("y"))
+    canvas = build_canvas(tok, [Skeleton.replace_line(PREFIX)], CANVAS)
+    found = sample(den, den.encode(context_ids()), canvas, k=2, steps=8, seed=1, rule="confidence")
+    assert all("y" not in c.text[len(PREFIX):] for c in found)
