@@ -163,7 +163,8 @@ Lineage of the shipped weights (`{LINEAGE_FILE}`), oldest first; the figures abo
 ## Held-out scores
 Held-out modules only; the planner's skeleton for the true location is given (oracle localisation),
 a replace starts from the old line as its draft (as in `dagent fix`), k candidates are sampled in one
-batch and ranked by the model's own score; "valid" is the share of candidates that parse and apply. "AST-equivalent" counts a
+batch and ranked by the model's own score (a row that copied its draft unchanged takes the one-token edit the model
+liked best there, engine/sampler.py); "valid" is the share of candidates that parse and apply. "AST-equivalent" counts a
 candidate whose result parses to the same AST as the original. Reproduce with:
 
     {command}
