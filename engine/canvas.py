@@ -40,7 +40,8 @@ What the grammar constraint enforces, and what it does not
   with another model's tokenizer a marker spans several tokens and only the text check applies.
 
 Canvas length: the model's trained length, grown (`drafted_canvas`) only when a draft (the old line of
-a replace) would not fit next to its pinned header.
+a replace) would not fit next to its pinned header, or a slot's longest start with the draft it continues
+from would not fit the slot.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from typing import Any
 
 import torch
 
-from dagent.engine.constraints import BLANK, DOT_END, LINE_END, NAME_START, Constraint, Vocab, vocab_for
+from dagent.engine.constraints import BLANK, DOT_END, LINE_END, NAME_START, NO_MARKERS, Constraint, Vocab, vocab_for
 from dagent.engine.skeleton import CanvasTooSmall, Pinned, Skeleton, Slot, validate
 from dagent.engine.stream_starts import start_draft
 from dagent.ops.syntax import END, is_pinned_head
@@ -65,7 +66,8 @@ class Canvas:
     `mask_table` (M, V); pinned positions point at row 0 (all true, never sampled). A slot is a run of
     positions with the same `slot_id` (-1 where pinned) from `slot_start` to `slot_end`; `close_id` is
     the first token of its closing text (-1: none) and `tail` (B, S, T+1) the tokens that follow it,
-    then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line;
+    then pads. `blank` and `line_end` (V,) flag whitespace-only tokens and tokens that end a line, and
+    `code` (V,) the tokens that can stand inside a line of code (text, no op marker);
     `dotted` (B, L) marks the positions of dotted-name slots, where a token ending with a dot
     (`dot_end`, V) must be followed by a name's first token (`name_start`, V). `starts` (B, N, L): the
     token of each row's N slot starts (`Slot.starts`) at each column, -1 where a start says nothing
@@ -86,6 +88,7 @@ class Canvas:
     tail: torch.LongTensor
     blank: torch.BoolTensor
     line_end: torch.BoolTensor
+    code: torch.BoolTensor
     dotted: torch.BoolTensor
     dot_end: torch.BoolTensor
     name_start: torch.BoolTensor
@@ -121,7 +124,7 @@ _ROW_TENSORS = ("ids", "pinned", "mask_index", "slot_id", "slot_start", "slot_en
                 "starts", "start_ok", "start_drafts")
 
 
-_SHARED_TENSORS = ("mask_table", "blank", "line_end", "dot_end", "name_start")
+_SHARED_TENSORS = ("mask_table", "blank", "line_end", "code", "dot_end", "name_start")
 
 
 @dataclass
@@ -279,6 +282,7 @@ def build_canvas(tokenizer: Any, skeletons: Sequence[Skeleton] | None, length: i
         tail=_tail_table(rows, vocab.pad_id),
         blank=vocab.mask(BLANK),
         line_end=vocab.mask(LINE_END),
+        code=vocab.mask(NO_MARKERS),
         dotted=torch.tensor([r.dotted for r in rows]),
         dot_end=vocab.mask(DOT_END),
         name_start=vocab.mask(NAME_START),
@@ -350,9 +354,10 @@ GRAIN = 16  # grown lengths are multiples of this
 def drafted_canvas(tokenizer: Any, skeletons: Sequence[Skeleton], drafts: Sequence[str | None], trained_length: int,
                    vocab_size: int | None = None, max_length: int | None = None) -> tuple[Canvas, torch.LongTensor | None]:
     """The canvas for `skeletons` whose slots start from `drafts` (None: noise), and the drafts as the
-    sampler's `init`. Its length is the trained one when every pinned text plus its draft (and headroom)
-    fits; else the smallest multiple of GRAIN that fits, up to `max_length` (default GROWTH x the trained
-    length; beyond it `build_canvas` raises CanvasTooSmall for a pinned text that does not fit)."""
+    sampler's `init`. Its length is the trained one when every pinned text plus its draft (and headroom),
+    and every slot start plus its own draft, fits; else the smallest multiple of GRAIN that fits, up to
+    `max_length` (default GROWTH x the trained length; beyond it `build_canvas` raises CanvasTooSmall
+    for a pinned text that does not fit)."""
     limit = max_length or GROWTH * trained_length
     need = max(_needed(tokenizer, s, d) for s, d in zip(skeletons, drafts, strict=True))
     length = trained_length if need <= trained_length else max(trained_length, min(-(-need // GRAIN) * GRAIN, limit))

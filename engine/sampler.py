@@ -620,16 +620,17 @@ def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Lo
 
 
 def _draft_content(canvas: Canvas, init: torch.LongTensor) -> torch.BoolTensor:
-    """(B, L) the draft's own text: not pinned, not a pad, a line end, whitespace or the slot's closing token."""
+    """(B, L) the draft's code inside its line: not pinned, no op marker (a settled start's draft ends
+    with `@@end`, which a free slot does not know as its closing token), no line end, whitespace or pad."""
     token = init.clamp(min=0)
-    return ((init >= 0) & ~canvas.pinned & (init != canvas.pad_id) & ~canvas.line_end[token] & ~canvas.blank[token]
-            & (init != canvas.close_id))
+    return ((init >= 0) & ~canvas.pinned & (init != canvas.pad_id) & canvas.code[token] & ~canvas.line_end[token]
+            & ~canvas.blank[token] & (init != canvas.close_id))
 
 
 def _note_runner_up(canvas: Canvas, state: _State, table: _Positions, decided: torch.BoolTensor,
                     init: torch.LongTensor | None) -> None:
-    """At the positions of `decided` that took their draft's own text token, the best other token the
-    rules allow (no line end, whitespace, pad or closing token: the edit stays inside the line)."""
+    """At the positions of `decided` that took their draft's own code token, the best other token the
+    rules allow that is code inside a line (no op marker, line end, whitespace, pad or closing token)."""
     if init is None:
         return
     where = decided & (state.tokens == init) & _draft_content(canvas, init)
@@ -642,7 +643,7 @@ def _note_runner_up(canvas: Canvas, state: _State, table: _Positions, decided: t
     rows, cols = table.rows[pick], table.cols[pick]
     logp = table.logp[pick].clone()
     logp[torch.arange(len(rows), device=logp.device), state.tokens[rows, cols]] = NEG_INF
-    logp[:, canvas.line_end | canvas.blank] = NEG_INF
+    logp[:, ~canvas.code | canvas.line_end | canvas.blank] = NEG_INF
     logp[:, canvas.pad_id] = NEG_INF
     close = canvas.close_id[rows, cols]
     closing = (close >= 0).nonzero().squeeze(1)
@@ -787,9 +788,9 @@ def _run(denoiser: Denoiser, prefix: PrefixState, canvas: Canvas, opts: _Options
         state.tokens = torch.where(newly, proposal, state.tokens)
         state.logp = torch.where(newly, step_table.token_logp(proposal), state.logp)
         state.accepted |= newly
-        _note_runner_up(canvas, state, step_table, newly, init)
         _fixup(canvas, state, step_table.token_logp, live)
         settled = _pin_settled(canvas, state, init, drafted, free_rows)
+        _note_runner_up(canvas, state, step_table, newly, init)  # after a start that settled now has its draft
         if not torch.equal(settled, free_rows):
             free_rows, threshold = settled, _thresholds(opts, settled)
         draft = torch.where(state.accepted, state.tokens, step_table.argmax())

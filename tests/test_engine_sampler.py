@@ -581,17 +581,20 @@ def test_a_drafted_row_samples_as_a_pinned_row_and_an_insert_stays_free() -> Non
 
 
 class Copying(ScriptedDenoiser):
-    """Prefers each position's current token (so a drafted row copies its draft), and `second` next."""
+    """Prefers each position's current token (so a drafted row copies its draft), and `second` next; at
+    column `column`, `third` comes before `second` (the likeliest one-token edit is there)."""
 
-    def __init__(self, second: int) -> None:
+    def __init__(self, second: int, third: int | None = None, column: int = -1, length: int = CANVAS) -> None:
         tok = tiny_tokenizer()
-        super().__init__(len(tok), CANVAS, tok.pad_token_id, tok.pad_token_id)
-        self.second = second
+        super().__init__(len(tok), length, tok.pad_token_id, tok.pad_token_id)
+        self.second, self.third, self.column = second, third, column
 
     def denoise(self, prefix, canvas, self_cond):  # type: ignore[no-untyped-def]
         self.decoder_calls += 1
         logits = torch.zeros(*canvas.shape, self.vocab_size)
         logits[..., self.second] = self.strength / 2
+        if self.third is not None:
+            logits[:, self.column, self.third] = self.strength * 3 / 4
         logits.scatter_(-1, canvas.unsqueeze(-1), self.strength)
         return logits, None
 
@@ -625,3 +628,31 @@ def test_a_row_without_a_draft_is_left_as_the_model_wrote_it() -> None:
     canvas = build_canvas(tok, [Skeleton.replace_line(PREFIX)], CANVAS)
     found = sample(den, den.encode(context_ids()), canvas, k=2, steps=8, seed=1, rule="confidence")
     assert all("y" not in c.text[len(PREFIX):] for c in found)
+
+
+def test_the_likeliest_one_token_edit_comes_first() -> None:
+    from dagent.engine.canvas import drafted_canvas
+    from dagent.ops.syntax import replace_draft
+
+    tok = tiny_tokenizer()
+    canvas, init = drafted_canvas(tok, [Skeleton.replace_line(PREFIX)], [replace_draft(PREFIX)], CANVAS)
+    assert init is not None
+    column = int((init[0] == token_id("x")).nonzero()[0])  # the draft's `x`
+    den = Copying(second=token_id("y"), third=token_id("z"), column=column)
+    [found] = sample(den, den.encode(context_ids()), canvas, k=1, steps=8, seed=1, rule="confidence", init=init)
+    assert found.ids[column] == token_id("z") and found.text.endswith("    return z - 1\n@@end\n")
+
+
+def test_a_free_row_that_copies_its_settled_start_keeps_the_op_whole() -> None:
+    from dagent.agent.bench.engine import valid_edit
+
+    tok = tiny_tokenizer()
+    [start] = _only("@@replace", "    pass\n")  # two code tokens at most: every copy row runs out of edits
+    canvas = build_canvas(tok, [Skeleton((Slot(None, ANY, starts=(start,)),))], CANVAS)
+    den = Copying(second=token_id("@@delete"))  # the runner-up everywhere an op marker: never taken
+    found = sample(den, den.encode(context_ids()), canvas, k=3, steps=8, seed=1, rule="confidence", free_window=FREE_WINDOW)
+    for c in found:
+        assert "@@delete" not in c.text and c.text.count("@@end") == 1, c.text
+    den = Copying(second=token_id("y"))
+    found = sample(den, den.encode(context_ids()), canvas, k=2, steps=8, seed=1, rule="confidence", free_window=FREE_WINDOW)
+    assert all(valid_edit(c.text) and "y" in c.text.split("@@with\n")[1] for c in found)
