@@ -102,6 +102,9 @@ def run_fix(path: Path, model: str | None = None, budget: Budget | None = None, 
             return _finish(report, run)
         if not baseline.outcomes and not baseline.collection_errors:
             raise DagentError(f"pytest ran no test in {sandbox.project_dir} ({baseline.summary()}): nothing to fix")
+        if run.out_of_time():  # no time for a warm worker, lanes or a candidate: their start-up would overrun
+            report.status = f"time budget of {budget.time_s:.0f}s spent"
+            return _finish(report, run)
         run.per_test_timeout_s = _candidate_test_timeout(baseline, budget)
         run.call_timeouts = call_timeouts(baseline, budget)
         with contextlib.ExitStack() as stack:

@@ -122,8 +122,8 @@ class RepairSearch:
         plan = plan_fix(self.failures, sources, self.tests_by_line, project_dir=project, passed=self.passed_before)
         where = locations(plan.suspicions, sources)
         deadline = self.run.deadline
+        began = time.perf_counter()  # with the model: waiting for its load (it loads beside the baseline) counts
         ranker = self._ranker(line_contexts(plan, sources), plan.render(), deadline)
-        began = time.perf_counter()
         found = grammar_candidates(where, sources, deadline=deadline)
         if ranker is not None and ranker.fill is not None:
             found += fill_candidates(where, sources, ranker.fill)

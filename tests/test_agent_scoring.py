@@ -45,3 +45,14 @@ def test_candidates_are_scored_line_by_line_in_their_own_context() -> None:
     scores = score_candidates(engine, contexts, pool)
     assert len(scores) == len(pool) and any(s != 0 for s in scores)
     assert engine.stats.encoder_calls - encoded == 2  # one context per edited line
+
+
+def test_the_ranker_loads_beside_the_run_and_a_failed_load_raises_where_the_search_asks(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from dagent.agent.app.commands import _rankers
+    from dagent.errors import ModelLoadError
+
+    factory = _rankers(str(tmp_path / "no-model"))  # returns at once: the load runs in a thread
+    with pytest.raises(ModelLoadError, match="no model directory"):
+        factory(lambda path, line: None, "", 0.0)

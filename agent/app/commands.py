@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +103,23 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
 
 
 def _rankers(model: str | None):  # type: ignore[no-untyped-def]
-    from dagent.agent.scoring import ranker_factory  # torch loads only when the model ranks
+    """The model's ranker factory, with torch and the weights loading in a thread from now on: they load
+    while the sandbox is made and the baseline's tests run (subprocesses), instead of before them (about
+    3 s of a run's budget on 2 cores). A load that fails raises where the search first asks for the ranker."""
+    loading = ThreadPoolExecutor(1, thread_name_prefix="dagent-model-load")
+    ready = loading.submit(_loaded_rankers, model)
+    loading.shutdown(wait=False)  # the thread ends with the load; the process waits for it at exit
 
+    def factory(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return ready.result()(*args, **kwargs)
+
+    return factory
+
+
+def _loaded_rankers(model: str | None):  # type: ignore[no-untyped-def]
+    from dagent.agent.scoring import engine_for, ranker_factory  # torch loads only when the model ranks
+
+    engine_for(model)
     return ranker_factory(model)
 
 
