@@ -51,8 +51,10 @@ def test_the_ranker_loads_beside_the_run_and_a_failed_load_raises_where_the_sear
     import pytest
 
     from dagent.agent.app.commands import _rankers
+    from dagent.agent.budget import Budget
     from dagent.errors import ModelLoadError
 
-    factory = _rankers(str(tmp_path / "no-model"))  # returns at once: the load runs in a thread
-    with pytest.raises(ModelLoadError, match="no model directory"):
-        factory(lambda path, line: None, "", 0.0)
+    for budget in (Budget(time_s=60.0), Budget(time_s=5.0)):  # loading beside the run; too short to load at all
+        factory = _rankers(str(tmp_path / "no-model"), budget)  # returns at once
+        with pytest.raises(ModelLoadError, match="no model directory"):
+            factory(lambda path, line: None, "", 0.0)

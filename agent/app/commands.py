@@ -18,7 +18,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from dagent.agent.app.display import Display, Verbosity, explain, print_result
-from dagent.agent.budget import Budget
+from dagent.agent.budget import MODEL_PHASE_MIN_S, Budget
 from dagent.agent.loop import apply_to_tree, find_project, run_edit, run_fix
 from dagent.agent.report import RunReport
 from dagent.agent.search import RankMode
@@ -90,7 +90,7 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
         err.print("--show-canvas needs a terminal: not shown", highlight=False)
     display = Display(err, output.verbosity, live=False if canvas else None, project=project)
     view = _CanvasView(display.status_line()) if canvas else None
-    rankers = _rankers(model) if rank == "model" else None
+    rankers = _rankers(model, budget) if rank == "model" else None
     with display, (view.live if view else contextlib.nullcontext()):
         proposer = _proposer(model, budget.k, view) if view else None
         report = run_fix(project, model, budget, test_expr, display.say, proposer, seed, rank, rankers,
@@ -102,10 +102,13 @@ def fix(path: Path, test_expr: str | None, model: str | None, apply: bool, commi
     return 0 if report.fixed else 1
 
 
-def _rankers(model: str | None):  # type: ignore[no-untyped-def]
+def _rankers(model: str | None, budget: Budget):  # type: ignore[no-untyped-def]
     """The model's ranker factory, with torch and the weights loading in a thread from now on: they load
     while the sandbox is made and the baseline's tests run (subprocesses), instead of before them (about
-    3 s of a run's budget on 2 cores). A load that fails raises where the search first asks for the ranker."""
+    3 s of a run's budget on 2 cores). A load that fails raises where the search first asks for the ranker.
+    Under MODEL_PHASE_MIN_S of budget the search never asks (it ranks by the grammar), so nothing loads."""
+    if budget.time_s < MODEL_PHASE_MIN_S:
+        return lambda *args, **kwargs: _loaded_rankers(model)(*args, **kwargs)
     loading = ThreadPoolExecutor(1, thread_name_prefix="dagent-model-load")
     ready = loading.submit(_loaded_rankers, model)
     loading.shutdown(wait=False)  # the thread ends with the load; the process waits for it at exit
