@@ -619,18 +619,22 @@ def _finalize(rows: torch.BoolTensor, canvas: Canvas, state: _State, logits: _Lo
     state.live &= ~(rows if keep is None else rows & ~keep)
 
 
+def _inside_line(canvas: Canvas) -> torch.BoolTensor:
+    """(V,) the tokens a one-token edit may write or replace: code inside a line. `Canvas.code` is text
+    only, so no op marker (a closing `@@end` included: a settled start's draft ends with it, and a free
+    slot does not know it as its closing token) and no pad; nor a line end or whitespace."""
+    return canvas.code & ~canvas.line_end & ~canvas.blank
+
+
 def _draft_content(canvas: Canvas, init: torch.LongTensor) -> torch.BoolTensor:
-    """(B, L) the draft's code inside its line: not pinned, no op marker (a settled start's draft ends
-    with `@@end`, which a free slot does not know as its closing token), no line end, whitespace or pad."""
-    token = init.clamp(min=0)
-    return ((init >= 0) & ~canvas.pinned & (init != canvas.pad_id) & canvas.code[token] & ~canvas.line_end[token]
-            & ~canvas.blank[token] & (init != canvas.close_id))
+    """(B, L) the positions of the draft's code inside its line (not pinned)."""
+    return (init >= 0) & ~canvas.pinned & _inside_line(canvas)[init.clamp(min=0)]
 
 
 def _note_runner_up(canvas: Canvas, state: _State, table: _Positions, decided: torch.BoolTensor,
                     init: torch.LongTensor | None) -> None:
     """At the positions of `decided` that took their draft's own code token, the best other token the
-    rules allow that is code inside a line (no op marker, line end, whitespace, pad or closing token)."""
+    rules allow that is code inside a line (`_inside_line`)."""
     if init is None:
         return
     where = decided & (state.tokens == init) & _draft_content(canvas, init)
@@ -643,11 +647,7 @@ def _note_runner_up(canvas: Canvas, state: _State, table: _Positions, decided: t
     rows, cols = table.rows[pick], table.cols[pick]
     logp = table.logp[pick].clone()
     logp[torch.arange(len(rows), device=logp.device), state.tokens[rows, cols]] = NEG_INF
-    logp[:, ~canvas.code | canvas.line_end | canvas.blank] = NEG_INF
-    logp[:, canvas.pad_id] = NEG_INF
-    close = canvas.close_id[rows, cols]
-    closing = (close >= 0).nonzero().squeeze(1)
-    logp[closing, close[closing]] = NEG_INF
+    logp[:, ~_inside_line(canvas)] = NEG_INF
     best, token = logp.max(dim=1)
     state.runner_up[rows, cols] = torch.where(torch.isinf(best), torch.full_like(token, -1), token)
     state.runner_up_logp[rows, cols] = best
